@@ -1,0 +1,67 @@
+// Command line for the suite: list runs and their state, train missing runs, retrain chosen ones.
+//   npm run train -- [--profile full|quick] [--only id,id] [--force] [--list]
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { Progress } from "./progress.ts";
+import { PROFILES, type ProfileName } from "./schema.ts";
+import { readRun } from "./store.ts";
+import { currentProfile, ensureRuns, planRuns } from "./suite.ts";
+
+const { values } = parseArgs({
+  options: {
+    profile: { type: "string" },
+    only: { type: "string" },
+    force: { type: "boolean", default: false },
+    list: { type: "boolean", default: false },
+    backend: { type: "string", default: "wasm" },
+    help: { type: "boolean", short: "h", default: false }
+  }
+});
+
+if (values.help) {
+  process.stderr.write(
+    "usage: npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--backend wasm|cpu]\n" +
+      "  trains the runs of a profile that are not stored yet; --force retrains the chosen ones\n"
+  );
+  process.exit(0);
+}
+
+const profile = (values.profile ?? currentProfile()) as ProfileName;
+if (!(PROFILES as readonly string[]).includes(profile)) {
+  process.stderr.write(`--profile "${profile}" is not a profile; expected one of ${PROFILES.join(", ")}\n`);
+  process.exit(2);
+}
+if (values.backend !== "wasm" && values.backend !== "cpu") {
+  process.stderr.write(`--backend "${values.backend}" is not supported; expected wasm or cpu\n`);
+  process.exit(2);
+}
+const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+
+try {
+  if (values.list) {
+    for (const planned of planRuns(profile)) {
+      let state = "not trained";
+      if (existsSync(planned.dir)) {
+        try {
+          const run = readRun(planned.dir);
+          state = run ? `${run.status}, test accuracy ${run.test ? (run.test.accuracy * 100).toFixed(2) + "%" : "n/a"}` : "not trained";
+        } catch (error) {
+          state = `damaged: ${(error as Error).message}`;
+        }
+      }
+      process.stdout.write(`${planned.experiment.id.padEnd(28)} ${planned.key}  ${state}\n`);
+    }
+  } else {
+    const started = Date.now();
+    const results = await ensureRuns(profile, {
+      only,
+      force: values.force,
+      backend: values.backend,
+      progress: new Progress()
+    });
+    process.stderr.write(`${results.length} runs ready (profile ${profile}) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  }
+} catch (error) {
+  process.stderr.write(`error: ${(error as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,103 @@
+// What the pages read: stored runs reshaped into summaries and tidy rows (the Framework loaders
+// in src/data call these and write the result to stdout).
+import { DATASETS } from "./dataset.ts";
+import { describeLayers } from "./models.ts";
+import { readDeclarations, type ProfileName, FAMILIES } from "./schema.ts";
+import { DECLARATIONS_FILE, type RunRecord } from "./store.ts";
+import { ensureRuns, type PlannedRun } from "./suite.ts";
+
+export type Family = (typeof FAMILIES)[number];
+
+function profileInfo(profile: ProfileName) {
+  const declarations = readDeclarations(DECLARATIONS_FILE);
+  const p = declarations.profiles[profile];
+  return { name: profile, description: p.description, testSize: p.testSize, maxTrainSize: p.maxTrainSize, maxEpochs: p.maxEpochs };
+}
+
+export function summarize(planned: PlannedRun, record: RunRecord) {
+  const e = planned.experiment;
+  const last = record.history[record.history.length - 1];
+  return {
+    id: e.id,
+    key: record.key,
+    title: e.title,
+    question: e.question,
+    family: e.family,
+    dataset: e.dataset,
+    architecture: describeLayers(e.layers),
+    optimizer: e.optimizer.name,
+    learningRate: e.optimizer.learningRate,
+    batchSize: e.batchSize,
+    epochsDeclared: e.epochs,
+    epochsRun: record.history.length,
+    bestEpoch: record.bestEpoch,
+    stoppedEarly: record.stoppedEarly,
+    augmentation: e.augmentation,
+    params: record.params,
+    status: record.status,
+    testAccuracy: record.test?.accuracy ?? null,
+    testLoss: record.test?.loss ?? null,
+    macroF1: record.test?.macroF1 ?? null,
+    finalTrainAccuracy: last?.accuracy ?? null,
+    finalValAccuracy: last?.valAccuracy ?? null,
+    trainSeconds: record.timing.trainSeconds,
+    samplesPerSecond: record.timing.samplesPerSecond,
+    trainCount: record.data.trainCount,
+    validationCount: record.data.validationCount,
+    testCount: record.data.testCount,
+    backend: record.environment.backend,
+    cpu: record.environment.cpu,
+    createdAt: record.createdAt,
+    hasWeights: record.hasWeights,
+    reference: e.reference
+  };
+}
+export type RunSummary = ReturnType<typeof summarize>;
+
+/** Learning curves as tidy rows: {epoch, split, metric, value}. */
+export function tidyHistory(record: RunRecord) {
+  const rows: { epoch: number; split: "train" | "validation"; metric: "loss" | "accuracy"; value: number }[] = [];
+  for (const h of record.history) {
+    if (h.loss != null) rows.push({ epoch: h.epoch, split: "train", metric: "loss", value: h.loss });
+    if (h.accuracy != null) rows.push({ epoch: h.epoch, split: "train", metric: "accuracy", value: h.accuracy });
+    if (h.valLoss != null) rows.push({ epoch: h.epoch, split: "validation", metric: "loss", value: h.valLoss });
+    if (h.valAccuracy != null) rows.push({ epoch: h.epoch, split: "validation", metric: "accuracy", value: h.valAccuracy });
+  }
+  return rows;
+}
+
+/** Confusion matrix as tidy rows: {actual, predicted, count, rate}, rate normalised by row. */
+export function tidyConfusion(matrix: number[][]) {
+  return matrix.flatMap((row, actual) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return row.map((count, predicted) => ({ actual, predicted, count, rate: total ? count / total : 0 }));
+  });
+}
+
+export async function runsReport(profile: ProfileName) {
+  const results = await ensureRuns(profile);
+  return { profile: profileInfo(profile), runs: results.map(({ planned, record }) => summarize(planned, record)) };
+}
+
+export async function familyReport(profile: ProfileName, family: string) {
+  if (!(FAMILIES as readonly string[]).includes(family)) {
+    throw new Error(`unknown family "${family}"; expected one of ${FAMILIES.join(", ")}`);
+  }
+  const declarations = readDeclarations(DECLARATIONS_FILE);
+  const ids = declarations.experiments.filter((e) => e.family === family).map((e) => e.id);
+  const results = await ensureRuns(profile, { only: ids });
+  return {
+    profile: profileInfo(profile),
+    family,
+    runs: results.map(({ planned, record }) => ({
+      ...summarize(planned, record),
+      classNames: DATASETS[planned.experiment.dataset].classNames,
+      history: tidyHistory(record),
+      epochs: record.history,
+      divergence: record.divergence,
+      confusion: record.test ? tidyConfusion(record.test.confusion) : [],
+      perClass: record.test?.perClass ?? [],
+      misclassified: record.misclassified
+    }))
+  };
+}

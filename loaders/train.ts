@@ -1,0 +1,335 @@
+// The training driver: trains one resolved experiment on the wasm backend and evaluates it,
+// producing the run record (history, test metrics, confusion matrix, misclassified samples).
+import { cpus, platform } from "node:os";
+import type * as tfType from "@tensorflow/tfjs";
+import { augmentBatch } from "./augment.ts";
+import { initTf } from "./backend.ts";
+import { loadDataset, splitTrainValidation, stratifiedSubset, toFloatImages, type Dataset } from "./dataset.ts";
+import { argmaxRows, confusionMatrix, crossEntropy, macroAverage, perClassMetrics, accuracy } from "./metrics.ts";
+import { buildModel } from "./models.ts";
+import { Progress } from "./progress.ts";
+import { createRng, shuffleInPlace } from "./random.ts";
+import type { ResolvedExperiment } from "./schema.ts";
+import { RUN_SCHEMA_VERSION, TRAINER_VERSION, type HistoryEntry, type RunFiles, type RunRecord } from "./store.ts";
+
+type Tf = typeof tfType;
+const PIXELS = 784;
+const NUM_CLASSES = 10;
+/** How many of the most confidently misclassified test images a run keeps. */
+export const MISCLASSIFIED_KEPT = 24;
+const EVAL_BATCH = 500;
+
+export interface TrainOptions {
+  backend?: "wasm" | "cpu";
+  progress?: Progress;
+  /** Label used in progress lines; defaults to the experiment id. */
+  label?: string;
+}
+
+export interface TrainResult {
+  record: RunRecord;
+  files: RunFiles;
+}
+
+interface Split {
+  x: Float32Array;
+  y: Int32Array;
+  /** Index of each sample in its source set (train or test). */
+  index: Int32Array;
+  count: number;
+}
+
+function gather(images: Uint8Array, labels: Uint8Array, index: Int32Array): Split {
+  const y = new Int32Array(index.length);
+  for (let i = 0; i < index.length; i++) y[i] = labels[index[i]];
+  return { x: toFloatImages(images, index), y, index, count: index.length };
+}
+
+/** The training, validation and test samples an experiment uses, all chosen by its seed. */
+export function prepareData(dataset: Dataset, experiment: ResolvedExperiment) {
+  const { train, validation } = splitTrainValidation(dataset.train.count, experiment.validationSize, experiment.seed);
+  let trainIndex = train;
+  if (experiment.trainSize != null && experiment.trainSize < train.length) {
+    const labels = new Uint8Array(train.length);
+    for (let i = 0; i < train.length; i++) labels[i] = dataset.train.labels[train[i]];
+    const picked = stratifiedSubset(labels, experiment.trainSize, experiment.seed);
+    trainIndex = Int32Array.from(picked, (i) => train[i]);
+  }
+  const testIndex =
+    experiment.testSize < dataset.test.count
+      ? Int32Array.from(stratifiedSubset(dataset.test.labels, experiment.testSize, experiment.seed))
+      : Int32Array.from({ length: dataset.test.count }, (_, i) => i);
+  return {
+    train: gather(dataset.train.images, dataset.train.labels, trainIndex),
+    validation: gather(dataset.train.images, dataset.train.labels, validation),
+    test: gather(dataset.test.images, dataset.test.labels, testIndex)
+  };
+}
+
+/** Class probabilities for every sample of a split, computed in batches. */
+export function predictProbabilities(tf: Tf, model: tfType.LayersModel, split: Split): Float32Array {
+  const out = new Float32Array(split.count * NUM_CLASSES);
+  for (let start = 0; start < split.count; start += EVAL_BATCH) {
+    const n = Math.min(EVAL_BATCH, split.count - start);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor4d(split.x.subarray(start * PIXELS, (start + n) * PIXELS), [n, 28, 28, 1]);
+      return model.predict(x) as tfType.Tensor;
+    });
+    out.set(probs.dataSync() as Float32Array, start * NUM_CLASSES);
+    probs.dispose();
+  }
+  return out;
+}
+
+function evaluate(probs: Float32Array, labels: Int32Array) {
+  const predicted = argmaxRows(probs, NUM_CLASSES);
+  const matrix = confusionMatrix(labels, predicted, NUM_CLASSES);
+  return { loss: crossEntropy(probs, labels, NUM_CLASSES), accuracy: accuracy(matrix), matrix, predicted };
+}
+
+function environment(tf: Tf) {
+  return {
+    backend: tf.getBackend(),
+    tfjsVersion: tf.version.tfjs,
+    node: process.version,
+    cpu: cpus()[0]?.model ?? "unknown",
+    platform: `${platform()} (${cpus().length} cores)`
+  };
+}
+
+async function saveWeights(tf: Tf, model: tfType.LayersModel): Promise<RunFiles> {
+  let files: RunFiles = {};
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
+      files = {
+        "model.json": JSON.stringify({
+          format: artifacts.format,
+          generatedBy: artifacts.generatedBy,
+          convertedBy: null,
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs }]
+        }),
+        "weights.bin": weights
+      };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    })
+  );
+  return files;
+}
+
+/**
+ * Trains one experiment and evaluates it on the test set. A NaN or infinite training loss stops
+ * the run, which is returned with status "diverged" and the history up to that point.
+ */
+export async function trainRun(experiment: ResolvedExperiment, key: string, options: TrainOptions = {}): Promise<TrainResult> {
+  const tf = await initTf(options.backend ?? "wasm");
+  const progress = options.progress ?? new Progress();
+  const label = options.label ?? experiment.id;
+  const dataset = loadDataset(experiment.dataset);
+  const data = prepareData(dataset, experiment);
+  const tensorsBefore = tf.memory().numTensors;
+
+  const model = buildModel(tf, experiment, NUM_CLASSES);
+  const params = model.countParams();
+  const optimizer = model.optimizer as tfType.Optimizer & { learningRate: number; setLearningRate?: (lr: number) => void };
+  const rng = createRng(experiment.seed);
+  const order = Int32Array.from({ length: data.train.count }, (_, i) => i);
+  const batchSize = Math.min(experiment.batchSize, data.train.count);
+  const batches = Math.ceil(data.train.count / batchSize);
+  const xBatch = new Float32Array(batchSize * PIXELS);
+  const yBatch = new Float32Array(batchSize);
+
+  const history: HistoryEntry[] = [];
+  let divergence: RunRecord["divergence"] = null;
+  let best: { epoch: number; value: number; weights: tfType.Tensor[] | null } | null = null;
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  let trainSeconds = 0;
+  let samplesSeen = 0;
+  let learningRate = experiment.optimizer.learningRate;
+  const es = experiment.earlyStopping;
+
+  progress.log(
+    `[${label}] training ${data.train.count} samples (validation ${data.validation.count}, test ${data.test.count}), ` +
+      `${params.toLocaleString("en-US")} parameters, ${experiment.epochs} epochs, backend ${tf.getBackend()}`
+  );
+
+  epochs: for (let epoch = 1; epoch <= experiment.epochs; epoch++) {
+    shuffleInPlace(order, rng);
+    const started = performance.now();
+    let lossSum = 0;
+    let correctSum = 0;
+    let seen = 0;
+    for (let b = 0; b < batches; b++) {
+      const start = b * batchSize;
+      const n = Math.min(batchSize, data.train.count - start);
+      for (let i = 0; i < n; i++) {
+        const src = order[start + i];
+        xBatch.set(data.train.x.subarray(src * PIXELS, (src + 1) * PIXELS), i * PIXELS);
+        yBatch[i] = data.train.y[src];
+      }
+      if (experiment.augmentation) augmentBatch(xBatch, n, experiment.augmentation, rng);
+      const xs = tf.tensor4d(xBatch.subarray(0, n * PIXELS), [n, 28, 28, 1]);
+      const ys = tf.tensor2d(yBatch.subarray(0, n), [n, 1]);
+      const [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
+      xs.dispose();
+      ys.dispose();
+      if (!Number.isFinite(loss)) {
+        divergence = { epoch, batch: b + 1, loss: Number.isNaN(loss) ? null : loss };
+        trainSeconds += (performance.now() - started) / 1000;
+        history.push({
+          epoch,
+          loss: seen ? lossSum / seen : null,
+          accuracy: seen ? correctSum / seen : null,
+          valLoss: null,
+          valAccuracy: null,
+          seconds: (performance.now() - started) / 1000,
+          learningRate
+        });
+        progress.log(`[${label}] diverged: loss is ${loss} at epoch ${epoch}, batch ${b + 1}; stored as a diverged run`);
+        break epochs;
+      }
+      lossSum += loss * n;
+      correctSum += acc * n;
+      seen += n;
+      samplesSeen += n;
+      const elapsed = trainSeconds + (performance.now() - started) / 1000;
+      const rate = samplesSeen / elapsed;
+      const remaining = (experiment.epochs - epoch) * data.train.count + (data.train.count - seen);
+      progress.update(
+        {
+          run: label,
+          epoch,
+          epochs: experiment.epochs,
+          batch: b + 1,
+          batches,
+          loss: lossSum / seen,
+          accuracy: correctSum / seen,
+          samplesPerSecond: rate,
+          etaSeconds: remaining / rate
+        },
+        b === batches - 1
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    trainSeconds += seconds;
+
+    const val = evaluate(predictProbabilities(tf, model, data.validation), data.validation.y);
+    history.push({
+      epoch,
+      loss: lossSum / seen,
+      accuracy: correctSum / seen,
+      valLoss: val.loss,
+      valAccuracy: val.accuracy,
+      seconds,
+      learningRate
+    });
+    progress.log(
+      `[${label}] epoch ${epoch}/${experiment.epochs}: loss ${(lossSum / seen).toFixed(4)} acc ${(correctSum / seen).toFixed(4)}` +
+        ` val_loss ${val.loss.toFixed(4)} val_acc ${val.accuracy.toFixed(4)} (${seconds.toFixed(1)}s)`
+    );
+
+    if (es) {
+      const value = es.monitor === "valLoss" ? val.loss : -val.accuracy;
+      if (!best || value < best.value) {
+        best?.weights?.forEach((w) => w.dispose());
+        best = { epoch, value, weights: es.restoreBestWeights ? model.getWeights().map((w) => w.clone()) : null };
+        sinceBest = 0;
+      } else if (++sinceBest >= es.patience) {
+        stoppedEarly = epoch < experiment.epochs;
+        progress.log(`[${label}] early stop: no ${es.monitor} improvement for ${es.patience} epochs (best epoch ${best.epoch})`);
+        break;
+      }
+    }
+    if (experiment.schedule) {
+      learningRate *= experiment.schedule.decayPerEpoch;
+      if (optimizer.setLearningRate) optimizer.setLearningRate(learningRate);
+      else optimizer.learningRate = learningRate;
+    }
+  }
+
+  if (best?.weights) {
+    if (!divergence) model.setWeights(best.weights);
+    best.weights.forEach((w) => w.dispose());
+  }
+
+  let test: RunRecord["test"] = null;
+  let misclassified: RunRecord["misclassified"] = [];
+  const evalStarted = performance.now();
+  if (!divergence) {
+    const probs = predictProbabilities(tf, model, data.test);
+    const result = evaluate(probs, data.test.y);
+    const perClass = perClassMetrics(result.matrix);
+    test = {
+      loss: result.loss,
+      accuracy: result.accuracy,
+      confusion: result.matrix,
+      perClass,
+      macroF1: macroAverage(perClass).f1
+    };
+    misclassified = mostConfidentMistakes(probs, result.predicted, data.test, dataset);
+  }
+  const evalSeconds = (performance.now() - evalStarted) / 1000;
+  const files = experiment.keepWeights && !divergence ? await saveWeights(tf, model) : {};
+  model.optimizer.dispose();
+  model.dispose();
+  const leaked = tf.memory().numTensors - tensorsBefore;
+  if (leaked > 0) progress.log(`[${label}] warning: ${leaked} tensors still allocated after the run`);
+
+  const record: RunRecord = {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    key,
+    trainerVersion: TRAINER_VERSION,
+    experiment: experiment as unknown as Record<string, unknown>,
+    status: divergence ? "diverged" : "completed",
+    data: {
+      dataset: experiment.dataset,
+      trainCount: data.train.count,
+      validationCount: data.validation.count,
+      testCount: data.test.count,
+      splitSeed: experiment.seed
+    },
+    environment: environment(tf),
+    params,
+    history,
+    bestEpoch: best?.epoch ?? null,
+    stoppedEarly,
+    divergence,
+    timing: {
+      trainSeconds,
+      evalSeconds,
+      samplesPerSecond: trainSeconds > 0 ? samplesSeen / trainSeconds : 0,
+      samplesSeen
+    },
+    test,
+    misclassified,
+    hasWeights: Boolean(files["model.json"]),
+    createdAt: new Date().toISOString()
+  };
+  return { record, files };
+}
+
+/** The test images the model got wrong with the highest confidence, with their pixels as base64. */
+function mostConfidentMistakes(
+  probs: Float32Array,
+  predicted: Int32Array,
+  test: Split,
+  dataset: Dataset
+): RunRecord["misclassified"] {
+  const wrong: number[] = [];
+  for (let i = 0; i < test.count; i++) if (predicted[i] !== test.y[i]) wrong.push(i);
+  const confidence = (i: number) => probs[i * NUM_CLASSES + predicted[i]];
+  wrong.sort((a, b) => confidence(b) - confidence(a));
+  return wrong.slice(0, MISCLASSIFIED_KEPT).map((i) => {
+    const source = test.index[i];
+    const pixels = dataset.test.images.subarray(source * PIXELS, (source + 1) * PIXELS);
+    return {
+      index: source,
+      label: test.y[i],
+      predicted: predicted[i],
+      probabilities: Array.from(probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES), (p) => Math.round(p * 1e5) / 1e5),
+      pixels: Buffer.from(pixels).toString("base64")
+    };
+  });
+}

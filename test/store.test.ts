@@ -1,0 +1,135 @@
+// Stored runs: atomic writes, validation of damaged files, sweeping leftovers, and the cross-process lock.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  RUN_SCHEMA_VERSION,
+  StoredRunError,
+  TRAINER_VERSION,
+  listRunDirs,
+  readRun,
+  runDir,
+  sweepTemporary,
+  withLock,
+  writeRunAtomic,
+  type RunRecord
+} from "../loaders/store.ts";
+
+function record(key = "0123456789ab"): RunRecord {
+  return {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    key,
+    trainerVersion: TRAINER_VERSION,
+    experiment: { id: "t" },
+    status: "completed",
+    data: { dataset: "mnist", trainCount: 10, validationCount: 5, testCount: 5, splitSeed: 1 },
+    environment: { backend: "cpu", tfjsVersion: "4", node: "v20", cpu: "x", platform: "linux" },
+    params: 10,
+    history: [{ epoch: 1, loss: 1, accuracy: 0.5, valLoss: 1, valAccuracy: 0.5, seconds: 1, learningRate: 0.001 }],
+    bestEpoch: null,
+    stoppedEarly: false,
+    divergence: null,
+    timing: { trainSeconds: 1, evalSeconds: 0, samplesPerSecond: 10, samplesSeen: 10 },
+    test: null,
+    misclassified: [],
+    hasWeights: false,
+    createdAt: new Date(0).toISOString()
+  };
+}
+
+describe("run store", () => {
+  let root: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), "runs-"));
+    process.env.RUNS_DIR = root;
+  });
+  after(() => {
+    delete process.env.RUNS_DIR;
+  });
+
+  it("writes a run atomically and reads it back", () => {
+    const dir = runDir("quick", "t", "0123456789ab");
+    writeRunAtomic(dir, record(), { "weights.bin": new Uint8Array([1, 2, 3]) });
+    assert.deepEqual(readRun(dir), record());
+    assert.deepEqual([...readFileSync(join(dir, "weights.bin"))], [1, 2, 3]);
+    assert.deepEqual(readdirSync(join(root, "quick")), ["t--0123456789ab"], "no temporary directory left behind");
+    assert.deepEqual(listRunDirs("quick"), [dir]);
+  });
+
+  it("replacing a run keeps the old one until the new one is complete", () => {
+    const dir = runDir("quick", "t", "0123456789ab");
+    const failing = { get "run.json"(): string { throw new Error("disk full"); } } as unknown as Record<string, string>;
+    assert.throws(() => writeRunAtomic(dir, record(), failing), /disk full/);
+    assert.deepEqual(readRun(dir), record(), "the stored run survives a failed rewrite");
+    assert.deepEqual(readdirSync(join(root, "quick")), ["t--0123456789ab"]);
+    writeRunAtomic(dir, { ...record(), params: 11 });
+    assert.equal(readRun(dir)!.params, 11);
+  });
+
+  it("never reads a half-written run, and sweeps what a dead process left", () => {
+    const dead = 2 ** 22 + 12345; // above Linux's default pid_max, so no such process
+    const partial = `${runDir("quick", "u", "aaaaaaaaaaaa")}.tmp-${dead}-beef`;
+    mkdirSync(partial, { recursive: true });
+    writeFileSync(join(partial, "weights.bin"), "half");
+    assert.ok(!listRunDirs("quick").some((d) => d.includes("aaaaaaaaaaaa")));
+    assert.equal(readRun(runDir("quick", "u", "aaaaaaaaaaaa")), null);
+    assert.deepEqual(sweepTemporary("quick"), [`u--aaaaaaaaaaaa.tmp-${dead}-beef`]);
+    assert.ok(!existsSync(partial));
+  });
+
+  it("reports damaged run files with the file and field", () => {
+    const dir = runDir("quick", "v", "bbbbbbbbbbbb");
+    writeRunAtomic(dir, record("bbbbbbbbbbbb"));
+    const file = join(dir, "run.json");
+    const text = readFileSync(file, "utf8");
+    writeFileSync(file, text.slice(0, text.length / 2));
+    assert.throws(() => readRun(dir), (e: Error) => e instanceof StoredRunError && e.message.includes(file) && /not valid JSON/.test(e.message));
+    const broken = JSON.parse(text);
+    broken.history[0].epoch = "one";
+    writeFileSync(file, JSON.stringify(broken));
+    assert.throws(() => readRun(dir), (e: Error) => e instanceof StoredRunError && e.message.includes("history.0.epoch"));
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(text), hasWeights: true }));
+    assert.throws(() => readRun(dir), /model\.json is missing/);
+  });
+
+  it("the lock serialises holders within a process", async () => {
+    const events: string[] = [];
+    const hold = (name: string) =>
+      withLock("same", async () => {
+        events.push(`${name} in`);
+        await new Promise((r) => setTimeout(r, 50));
+        events.push(`${name} out`);
+      });
+    await Promise.all([hold("a"), hold("b")]);
+    assert.deepEqual(events, ["a in", "a out", "b in", "b out"]);
+  });
+
+  it("the lock waits for another process and takes over from a dead one", async () => {
+    const locks = join(root, ".locks");
+    mkdirSync(join(locks, "stale.lock"), { recursive: true });
+    writeFileSync(join(locks, "stale.lock", "pid"), String(2 ** 22 + 999));
+    assert.equal(await withLock("stale", async () => "taken over"), "taken over");
+
+    const script = `
+      import { withLock } from ${JSON.stringify(new URL("../loaders/store.ts", import.meta.url).pathname)};
+      import { writeFileSync } from "node:fs";
+      await withLock("shared", async () => {
+        process.stdout.write("held\\n");
+        await new Promise(r => setTimeout(r, 300));
+        writeFileSync(${JSON.stringify(join(root, "released"))}, "yes");
+      });
+    `;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      env: { ...process.env, RUNS_DIR: root },
+      stdio: ["ignore", "pipe", "inherit"]
+    });
+    const exited = new Promise((r) => child.once("exit", r));
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+    const seen = await withLock("shared", async () => existsSync(join(root, "released")));
+    assert.ok(seen, "got the lock only after the other process had finished its work");
+    assert.equal(await exited, 0);
+  });
+});
