@@ -1,0 +1,99 @@
+// Benchmark: training throughput (samples/s) of the report's CNN and MLP on the tfjs wasm backend with loaders/kernels.ts.
+import { parseArgs } from "node:util";
+import * as tfjs from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { initTf } from "../loaders/backend.ts";
+
+/*
+ * Run with `npx tsx bench/kernels.ts` (options: --batches 10 --warmup 3 --batch-size 128
+ * --backend wasm|cpu --model cnn|mlp|all, and --stock to run the wasm backend without
+ * loaders/kernels.ts for comparison). Trains on random data shaped like MNIST with Adam and
+ * prints samples per second to stderr (stdout stays empty).
+ */
+
+const { values } = parseArgs({
+  options: {
+    batches: { type: "string", default: "10" },
+    warmup: { type: "string", default: "3" },
+    "batch-size": { type: "string", default: "128" },
+    backend: { type: "string", default: "wasm" },
+    model: { type: "string", default: "all" },
+    stock: { type: "boolean", default: false },
+  },
+});
+const batches = Number(values.batches);
+const warmup = Number(values.warmup);
+const batchSize = Number(values["batch-size"]);
+const backend = values.backend === "cpu" ? "cpu" : "wasm";
+
+let tf: typeof tfjs;
+if (values.stock) {
+  // The wasm backend exactly as shipped (no training kernels registered).
+  tf = tfjs;
+  await tf.setBackend(backend);
+  await tf.ready();
+} else {
+  tf = await initTf(backend);
+}
+type Tf = typeof tf;
+
+function cnn(tf: Tf) {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, padding: "same", activation: "relu" }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: "same", activation: "relu" }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 128, activation: "relu" }),
+      tf.layers.dense({ units: 10, activation: "softmax" }),
+    ],
+  });
+}
+
+function mlp(tf: Tf) {
+  return tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [28, 28, 1] }),
+      tf.layers.dense({ units: 128, activation: "relu" }),
+      tf.layers.dense({ units: 10, activation: "softmax" }),
+    ],
+  });
+}
+
+async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"]>): Promise<number> {
+  const model = build(tf);
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy" });
+  const pool = 4;
+  const xs = Array.from({ length: pool }, () => tf.randomUniform([batchSize, 28, 28, 1]));
+  const ys = Array.from({ length: pool }, () => tf.randomUniform([batchSize, 1], 0, 10, "int32").toFloat());
+  const step = async (i: number) => {
+    const loss = await model.trainOnBatch(xs[i % pool], ys[i % pool]);
+    if (!Number.isFinite(loss as number)) throw new Error(`${name}: loss is not finite`);
+  };
+  for (let i = 0; i < warmup; i++) await step(i);
+  const before = tf.memory().numTensors;
+  const t0 = performance.now();
+  for (let i = 0; i < batches; i++) await step(i);
+  const seconds = (performance.now() - t0) / 1000;
+  const leaked = tf.memory().numTensors - before;
+  const rate = (batches * batchSize) / seconds;
+  console.error(
+    `${name} (${tf.getBackend()}${values.stock ? ", stock" : ""}, batch ${batchSize}, ${batches} batches): ${rate.toFixed(0)} samples/s, ` +
+      `${((seconds * 1000) / batches).toFixed(1)} ms/batch${leaked !== 0 ? `, ${leaked} tensors leaked` : ""}`,
+  );
+  tf.dispose([...xs, ...ys]);
+  model.dispose();
+  return rate;
+}
+
+async function benchOrReport(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"]>): Promise<void> {
+  try {
+    await bench(name, build);
+  } catch (error) {
+    console.error(`${name} (${tf.getBackend()}${values.stock ? ", stock" : ""}): failed: ${(error as Error).message}`);
+  }
+}
+
+if (values.model === "all" || values.model === "cnn") await benchOrReport("CNN conv32-pool-conv64-pool-dense128", cnn);
+if (values.model === "all" || values.model === "mlp") await benchOrReport("MLP 784-128-10", mlp);

@@ -1,0 +1,774 @@
+// Training kernels for the tfjs wasm backend in Node: conv gradients on XNNPACK, a fast exact MaxPoolGrad, transposed matmuls and bias-gradient sums on fast paths.
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+
+/*
+ * The stock @tensorflow/tfjs-backend-wasm 4.22 cannot train a convolutional network at a useful
+ * speed: it has no Conv2DBackpropFilter at all, its Conv2DBackpropInput and MaxPoolGrad are scalar
+ * loops, its BatchMatMul only reaches XNNPACK without transposes (which is exactly what the
+ * backward pass of a dense layer asks for), and its Sum transposes before reducing leading axes
+ * (a bias gradient). registerWasmTrainingKernels() replaces these kernels for the "wasm" backend:
+ *
+ * - Conv2DBackpropFilter, dW[i,j,ci,co] = sum_{n,a,b} x[n, a*sH+i-pt, b*sW+j-pl, ci] * dy[n,a,b,co],
+ *   one of three ways (all NHWC, any stride, 'same'/'valid'/numeric/explicit padding):
+ *   "im2col" (small kh*kw*inC, e.g. a first layer): a patch matrix built in JS times dy^T on the
+ *     stock XNNPACK matmul;
+ *   "inputAsFilter" (stride 1): a forward Conv2D of dy as [outC, outH, outW, N] with x as the
+ *     filter [H, W, N, inC], padded by k-1-pad, whose output is dW flipped and transposed;
+ *   "gradAsFilter" (the general case): a forward Conv2D of x as [inC, H, W, N] with dy as the
+ *     filter [outH, outW, N, outC], dilation = stride, padded so that the output is exactly
+ *     [inC, kh, kw, outC] (x cropped where that padding would be negative), then transposed.
+ * - Conv2DBackpropInput: a stride-1 forward Conv2D of dy (zero-dilated by the stride, padded by
+ *   k-1-pad, cropped where that is negative) with the filter flipped and transposed to
+ *   [kh, kw, outC, inC]. NCHW or non-float32 goes to the stock kernel.
+ * - MaxPoolGrad: JS over the wasm heap, exactly the cpu backend's rule: each dy value goes to the
+ *   first maximum of its window in row-major window order (strict ">", so NaN never wins and a
+ *   window of only -Infinity/NaN routes nothing). Ties are the norm after a ReLU (zeros), and they
+ *   resolve as on cpu. 2x2/stride-2/unpadded pooling has a branch-free path.
+ * - BatchMatMul with transposeA/transposeB (batch 1): explicit Transpose, then the stock kernel's
+ *   XNNPACK path. Everything else goes to the stock kernel.
+ * - Sum over exactly the leading axes of a float32 tensor: a JS row sum (float64 accumulation).
+ *   Everything else goes to the stock kernel.
+ *
+ * Each kernel releases every intermediate TensorInfo it creates with backend.disposeData before
+ * returning, also when it throws.
+ */
+
+type Info = tf.TensorInfo;
+type Float = Float32Array;
+
+/** The parts of the wasm backend (BackendWasm) these kernels use. */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  disposeData(dataId: object, force?: boolean): boolean;
+  typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type PadAttr = "valid" | "same" | number | number[][];
+type RoundingMode = "floor" | "round" | "ceil" | undefined;
+
+const BACKEND = "wasm";
+/** Marks the kernel functions registered here, so registering twice never wraps a wrapper. */
+const MARK = Symbol.for("mnist-findings.wasmTrainingKernel");
+
+// The stock kernels replaced here, kept for the cases they still handle.
+let stockConv2DBackpropInput: tf.KernelFunc | undefined;
+let stockMaxPoolGrad: tf.KernelFunc | undefined;
+let stockBatchMatMul: tf.KernelFunc | undefined;
+let stockSum: tf.KernelFunc | undefined;
+
+interface Marked {
+  [MARK]?: true;
+}
+
+function heapF32(backend: WasmBackend, info: Info): Float {
+  // A fresh view each time: growing the wasm memory (any allocation) detaches older views.
+  return backend.typedArrayFromHeap(info) as Float;
+}
+
+function run(name: string, args: { inputs: Record<string, Info>; backend: WasmBackend; attrs?: object }): Info {
+  const kernel = tf.getKernel(name, BACKEND);
+  if (kernel == null) throw new Error(`wasm training kernels: kernel '${name}' is not registered for wasm`);
+  const out = kernel.kernelFunc(args as unknown as KernelArgs);
+  if (Array.isArray(out)) throw new Error(`wasm training kernels: '${name}' returned several outputs`);
+  return out;
+}
+
+function transpose(backend: WasmBackend, x: Info, perm: number[]): Info {
+  return run("Transpose", { inputs: { x }, backend, attrs: { perm } });
+}
+
+function conv2d(
+  backend: WasmBackend,
+  x: Info,
+  filter: Info,
+  pads: [number, number, number, number],
+  dilations: [number, number],
+): Info {
+  const [top, bottom, left, right] = pads;
+  return run("Conv2D", {
+    inputs: { x, filter },
+    backend,
+    attrs: {
+      strides: [1, 1],
+      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+      dataFormat: "NHWC",
+      dilations,
+      dimRoundingMode: undefined,
+    },
+  });
+}
+
+/**
+ * Copies an NHWC float tensor into a new one, spreading its pixels `strideH`/`strideW` apart
+ * (zeros between them) and padding by the given amounts on each side; a negative amount crops.
+ */
+function dilateAndPad(
+  backend: WasmBackend,
+  x: Info,
+  strideH: number,
+  strideW: number,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
+): Info {
+  const [n, h, w, c] = x.shape;
+  const outH = (h - 1) * strideH + 1 + top + bottom;
+  const outW = (w - 1) * strideW + 1 + left + right;
+  if (outH <= 0 || outW <= 0) throw new Error(`wasm training kernels: empty padded tensor (${outH}x${outW})`);
+  const out = backend.makeOutput([n, outH, outW, c], "float32");
+  const dst = heapF32(backend, out);
+  const src = heapF32(backend, x);
+  dst.fill(0);
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < h; r++) {
+      const outR = top + r * strideH;
+      if (outR < 0 || outR >= outH) continue;
+      for (let col = 0; col < w; col++) {
+        const outC = left + col * strideW;
+        if (outC < 0 || outC >= outW) continue;
+        const s = ((b * h + r) * w + col) * c;
+        const d = ((b * outH + outR) * outW + outC) * c;
+        for (let k = 0; k < c; k++) dst[d + k] = src[s + k];
+      }
+    }
+  }
+  return out;
+}
+
+function assertFloat32(kernel: string, ...infos: Info[]): void {
+  for (const info of infos) {
+    if (info.dtype !== "float32") throw new Error(`${kernel} (wasm training kernels): only float32 is supported, got ${info.dtype}`);
+  }
+}
+
+function assertNHWC(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat != null && dataFormat !== "NHWC") {
+    throw new Error(`${kernel} (wasm training kernels): only dataFormat 'NHWC' is supported, got '${dataFormat}'`);
+  }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function disposeAll(backend: WasmBackend, infos: Info[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropFilter
+
+interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat?: "NHWC" | "NCHW";
+  dimRoundingMode?: RoundingMode;
+}
+
+/** How Conv2DBackpropFilter is computed; "auto" picks per call (see filterGradStrategy). */
+export type FilterGradStrategy = "auto" | "im2col" | "inputAsFilter" | "gradAsFilter";
+
+/** Tuning knobs, exported for tests and benchmarks. */
+export const wasmKernelOptions: { filterGrad: FilterGradStrategy; fastMaxPoolGrad: boolean } = {
+  filterGrad: "auto",
+  fastMaxPoolGrad: true,
+};
+
+/** [rows, cols] row-major -> [cols, rows], in cache-friendly blocks of rows. */
+function transpose2d(src: Float, dst: Float, rows: number, cols: number): void {
+  const block = 16;
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    const r1 = Math.min(r0 + block, rows);
+    for (let c = 0; c < cols; c++) {
+      const d = c * rows;
+      for (let r = r0; r < r1; r++) dst[d + r] = src[r * cols + c];
+    }
+  }
+}
+
+interface FilterGradGeometry {
+  n: number;
+  h: number;
+  w: number;
+  inC: number;
+  outC: number;
+  kh: number;
+  kw: number;
+  outH: number;
+  outW: number;
+  sH: number;
+  sW: number;
+  top: number;
+  left: number;
+}
+
+/**
+ * im2col: patches [N*outH*outW, kh*kw*inC] (zeros where a window leaves x) and
+ * dW^T [outC, kh*kw*inC] = dy^T [outC, N*outH*outW] x patches, on the stock (XNNPACK) matmul,
+ * which packs the patch matrix. Best when kh*kw*inC is small (the first layer of a network).
+ */
+function filterGradIm2col(backend: WasmBackend, x: Info, dy: Info, g: FilterGradGeometry): Info {
+  const { n, h, w, inC, outC, kh, kw, outH, outW, sH, sW, top, left } = g;
+  const rows = n * outH * outW;
+  const kk = kh * kw * inC;
+  const temps: Info[] = [];
+  try {
+    const patches = backend.makeOutput([1, rows, kk], "float32");
+    temps.push(patches);
+    const dyT = backend.makeOutput([1, outC, rows], "float32");
+    temps.push(dyT);
+    const pv = heapF32(backend, patches);
+    const xv = heapF32(backend, x);
+    let p = 0;
+    for (let b = 0; b < n; b++) {
+      for (let a = 0; a < outH; a++) {
+        for (let bc = 0; bc < outW; bc++) {
+          for (let i = 0; i < kh; i++) {
+            const r = a * sH + i - top;
+            for (let j = 0; j < kw; j++) {
+              const col = bc * sW + j - left;
+              if (r < 0 || r >= h || col < 0 || col >= w) {
+                for (let ci = 0; ci < inC; ci++) pv[p++] = 0;
+              } else {
+                const s = ((b * h + r) * w + col) * inC;
+                for (let ci = 0; ci < inC; ci++) pv[p++] = xv[s + ci];
+              }
+            }
+          }
+        }
+      }
+    }
+    transpose2d(heapF32(backend, dy), heapF32(backend, dyT), rows, outC);
+    const stock = stockBatchMatMul;
+    if (stock == null) throw new Error("Conv2DBackpropFilter (wasm training kernels): stock BatchMatMul missing");
+    const prod = stock({
+      inputs: { a: dyT, b: patches },
+      backend,
+      attrs: { transposeA: false, transposeB: false },
+    } as unknown as KernelArgs) as Info; // [1, outC, kk]
+    temps.push(prod);
+    const out = backend.makeOutput([kh, kw, inC, outC], "float32");
+    transpose2d(heapF32(backend, prod), heapF32(backend, out), outC, kk);
+    return out;
+  } finally {
+    disposeAll(backend, temps);
+  }
+}
+
+/**
+ * Stride 1 only: out[co, i', j', ci] = conv(input = dy as [outC, outH, outW, N], filter = x as
+ * [H, W, N, inC]) padded by (kh-1-pt, kw-1-pl) before; dW[i, j, ci, co] = out[co, kh-1-i, kw-1-j, ci].
+ * The packed filter is x, usually smaller than dy. Returns null when the padding does not fit.
+ */
+function filterGradInputAsFilter(backend: WasmBackend, x: Info, dy: Info, g: FilterGradGeometry): Info | null {
+  const { h, w, inC, outC, kh, kw, outH, outW, sH, sW, top, left } = g;
+  if (sH !== 1 || sW !== 1) return null;
+  const padTop = kh - 1 - top;
+  const padLeft = kw - 1 - left;
+  const padBottom = h - outH + top;
+  const padRight = w - outW + left;
+  if (padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) return null;
+  const temps: Info[] = [];
+  try {
+    const dyT = transpose(backend, dy, [3, 1, 2, 0]); // [outC, outH, outW, N]
+    temps.push(dyT);
+    const xT = transpose(backend, x, [1, 2, 0, 3]); // [H, W, N, inC]
+    temps.push(xT);
+    const conv = conv2d(backend, dyT, xT, [padTop, padBottom, padLeft, padRight], [1, 1]);
+    temps.push(conv); // [outC, kh, kw, inC]
+    if (!sameShape(conv.shape, [outC, kh, kw, inC])) {
+      throw new Error(`Conv2DBackpropFilter (wasm training kernels): internal shape error [${conv.shape}]`);
+    }
+    const out = backend.makeOutput([kh, kw, inC, outC], "float32");
+    const src = heapF32(backend, conv);
+    const dst = heapF32(backend, out);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const d0 = (i * kw + j) * inC * outC;
+        const sBase = ((kh - 1 - i) * kw + (kw - 1 - j)) * inC;
+        for (let co = 0; co < outC; co++) {
+          const s0 = co * kh * kw * inC + sBase;
+          for (let ci = 0; ci < inC; ci++) dst[d0 + ci * outC + co] = src[s0 + ci];
+        }
+      }
+    }
+    return out;
+  } finally {
+    disposeAll(backend, temps);
+  }
+}
+
+/**
+ * Any stride: conv(input = x as [inC, H, W, N], filter = dy as [outH, outW, N, outC]) with
+ * dilation = stride and padding (pt, pl) before and whatever after makes the output
+ * [inC, kh, kw, outC] (cropping x when that is negative), then transposed to [kh, kw, inC, outC].
+ */
+function filterGradGradAsFilter(backend: WasmBackend, x: Info, dy: Info, g: FilterGradGeometry): Info {
+  const { n, h, w, inC, outC, kh, kw, outH, outW, sH, sW, top, left } = g;
+  const bottom = kh - h - top + sH * (outH - 1);
+  const right = kw - w - left + sW * (outW - 1);
+  const temps: Info[] = [];
+  try {
+    let xIn = x;
+    if (bottom < 0 || right < 0) {
+      // Rows/columns of x that no output reads: crop them (a convolution cannot pad by < 0).
+      xIn = dilateAndPad(backend, x, 1, 1, 0, Math.min(bottom, 0), 0, Math.min(right, 0));
+      temps.push(xIn);
+    }
+    const xT = transpose(backend, xIn, [3, 1, 2, 0]); // [inC, H', W', N]
+    temps.push(xT);
+    const dyT = transpose(backend, dy, [1, 2, 0, 3]); // [outH, outW, N, outC]
+    temps.push(dyT);
+    const grad = conv2d(backend, xT, dyT, [top, Math.max(bottom, 0), left, Math.max(right, 0)], [sH, sW]);
+    temps.push(grad); // [inC, kh, kw, outC]
+    if (!sameShape(grad.shape, [inC, kh, kw, outC]) || n !== x.shape[0]) {
+      throw new Error(`Conv2DBackpropFilter (wasm training kernels): internal shape error [${grad.shape}]`);
+    }
+    return transpose(backend, grad, [1, 2, 0, 3]);
+  } finally {
+    disposeAll(backend, temps);
+  }
+}
+
+function conv2dBackpropFilter(args: KernelArgs): Info {
+  const backend = args.backend as unknown as WasmBackend;
+  const { x, dy } = args.inputs as { x: Info; dy: Info };
+  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] };
+  const name = "Conv2DBackpropFilter";
+  assertNHWC(name, attrs.dataFormat);
+  assertFloat32(name, x, dy);
+  const filterShape = attrs.filterShape;
+  const conv = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    attrs.strides,
+    1,
+    attrs.pad as "valid",
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  if (!sameShape(dy.shape, conv.outShape)) {
+    throw new Error(`${name} (wasm training kernels): dy shape [${dy.shape}] does not match the convolution output [${conv.outShape}]`);
+  }
+  const [kh, kw, inC, outC] = filterShape;
+  const [n, h, w] = x.shape;
+  const g: FilterGradGeometry = {
+    n,
+    h,
+    w,
+    inC,
+    outC,
+    kh,
+    kw,
+    outH: conv.outHeight,
+    outW: conv.outWidth,
+    sH: conv.strideHeight,
+    sW: conv.strideWidth,
+    top: conv.padInfo.top,
+    left: conv.padInfo.left,
+  };
+  let strategy = wasmKernelOptions.filterGrad;
+  if (strategy === "auto") strategy = kh * kw * inC <= 32 ? "im2col" : g.sH === 1 && g.sW === 1 ? "inputAsFilter" : "gradAsFilter";
+  if (strategy === "im2col") return filterGradIm2col(backend, x, dy, g);
+  if (strategy === "inputAsFilter") {
+    const out = filterGradInputAsFilter(backend, x, dy, g);
+    if (out != null) return out;
+  }
+  return filterGradGradAsFilter(backend, x, dy, g);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2DBackpropInput
+
+/** filter [kh, kw, inC, outC] -> [kh, kw, outC, inC], flipped in both spatial dimensions. */
+function flipTransposeFilter(backend: WasmBackend, filter: Info): Info {
+  const [kh, kw, inC, outC] = filter.shape;
+  const out = backend.makeOutput([kh, kw, outC, inC], "float32");
+  const dst = heapF32(backend, out);
+  const src = heapF32(backend, filter);
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const s0 = ((kh - 1 - a) * kw + (kw - 1 - b)) * inC * outC;
+      const d0 = (a * kw + b) * outC * inC;
+      for (let i = 0; i < inC; i++) {
+        for (let o = 0; o < outC; o++) dst[d0 + o * inC + i] = src[s0 + i * outC + o];
+      }
+    }
+  }
+  return out;
+}
+
+function conv2dBackpropInput(args: KernelArgs): Info {
+  const backend = args.backend as unknown as WasmBackend;
+  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+  const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] };
+  const name = "Conv2DBackpropInput";
+  const fallback = (): Info => {
+    if (stockConv2DBackpropInput == null) throw new Error(`${name} (wasm training kernels): unsupported case and no stock kernel`);
+    return stockConv2DBackpropInput(args) as Info;
+  };
+  if ((attrs.dataFormat != null && attrs.dataFormat !== "NHWC") || dy.dtype !== "float32" || filter.dtype !== "float32") {
+    return fallback();
+  }
+  const inputShape = attrs.inputShape;
+  const conv = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad as "valid",
+    attrs.dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  if (!sameShape(dy.shape, conv.outShape)) {
+    throw new Error(`${name} (wasm training kernels): dy shape [${dy.shape}] does not match the convolution output [${conv.outShape}]`);
+  }
+  const [kh, kw] = filter.shape;
+  const [, h, w] = inputShape;
+  const sH = conv.strideHeight;
+  const sW = conv.strideWidth;
+  // Padding of the (dilated) dy for a stride-1 "full" correlation with the flipped filter.
+  const top = kh - 1 - conv.padInfo.top;
+  const left = kw - 1 - conv.padInfo.left;
+  const bottom = h + kh - 1 - ((conv.outHeight - 1) * sH + 1) - top;
+  const right = w + kw - 1 - ((conv.outWidth - 1) * sW + 1) - left;
+  const temps: Info[] = [];
+  try {
+    const flipped = flipTransposeFilter(backend, filter);
+    temps.push(flipped);
+    let result: Info;
+    if (sH === 1 && sW === 1 && top >= 0 && bottom >= 0 && left >= 0 && right >= 0) {
+      result = conv2d(backend, dy, flipped, [top, bottom, left, right], [1, 1]);
+    } else {
+      const padded = dilateAndPad(backend, dy, sH, sW, top, bottom, left, right);
+      temps.push(padded);
+      result = conv2d(backend, padded, flipped, [0, 0, 0, 0], [1, 1]);
+    }
+    if (!sameShape(result.shape, inputShape)) {
+      temps.push(result);
+      throw new Error(`${name} (wasm training kernels): internal shape error [${result.shape}] vs [${inputShape}]`);
+    }
+    return result;
+  } finally {
+    disposeAll(backend, temps);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// MaxPoolGrad
+
+interface PoolAttrs {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: PadAttr;
+  dimRoundingMode?: RoundingMode;
+}
+
+interface PoolGeometry {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  c: number;
+  outHeight: number;
+  outWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  fH: number;
+  fW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/**
+ * Exact cpu semantics, any window/stride/padding: each dy value goes to the first position (in
+ * row-major window order) whose value is strictly greater than everything before it, i.e. the
+ * first maximum; NaN never wins and a window with nothing above -Infinity routes nothing.
+ * Gradients of overlapping windows add up.
+ */
+function maxPoolGradGeneral(out: Float, x: Float, g: Float, p: PoolGeometry): void {
+  const { batchSize, inHeight, inWidth, c, outHeight, outWidth, strideHeight, strideWidth, fH, fW, padTop, padLeft } = p;
+  out.fill(0);
+  const maxVal = new Float64Array(c);
+  const maxAt = new Int32Array(c);
+  for (let b = 0; b < batchSize; b++) {
+    const xBatch = b * inHeight * inWidth * c;
+    for (let yR = 0; yR < outHeight; yR++) {
+      const rCorner = yR * strideHeight - padTop;
+      const rMin = Math.max(0, rCorner);
+      const rMax = Math.min(inHeight, rCorner + fH);
+      for (let yC = 0; yC < outWidth; yC++) {
+        const cCorner = yC * strideWidth - padLeft;
+        const cMin = Math.max(0, cCorner);
+        const cMax = Math.min(inWidth, cCorner + fW);
+        maxVal.fill(-Infinity);
+        maxAt.fill(-1);
+        for (let r = rMin; r < rMax; r++) {
+          for (let col = cMin; col < cMax; col++) {
+            const base = xBatch + (r * inWidth + col) * c;
+            for (let d = 0; d < c; d++) {
+              const v = x[base + d];
+              if (v > maxVal[d]) {
+                maxVal[d] = v;
+                maxAt[d] = base + d;
+              }
+            }
+          }
+        }
+        const gBase = ((b * outHeight + yR) * outWidth + yC) * c;
+        for (let d = 0; d < c; d++) {
+          const at = maxAt[d];
+          if (at >= 0) out[at] += g[gBase + d];
+        }
+      }
+    }
+  }
+}
+
+/**
+ * 2x2 windows, stride 2, no padding (windows tile x and never overlap). Uses the forward output y
+ * (the window maxima, which MaxPoolGrad receives): the gradient goes to the first of the four
+ * positions equal to y, computed without branches (ReLU zeros make ties, and so branch
+ * mispredictions, common). A window whose y is NaN, -Infinity or matches none of its values is
+ * redone with the exact scalar rule, so the result equals maxPoolGradGeneral.
+ */
+function maxPoolGrad2x2(out: Float, x: Float, y: Float, g: Float, p: PoolGeometry): void {
+  const { batchSize, inHeight, inWidth, c, outHeight, outWidth } = p;
+  if (outHeight * 2 !== inHeight || outWidth * 2 !== inWidth) out.fill(0); // an uncovered last row/column
+  const rowStride = inWidth * c;
+  for (let b = 0; b < batchSize; b++) {
+    for (let yR = 0; yR < outHeight; yR++) {
+      for (let yC = 0; yC < outWidth; yC++) {
+        const p0 = ((b * inHeight + yR * 2) * inWidth + yC * 2) * c;
+        const p1 = p0 + c;
+        const p2 = p0 + rowStride;
+        const p3 = p2 + c;
+        const q = ((b * outHeight + yR) * outWidth + yC) * c;
+        for (let d = 0; d < c; d++) {
+          const m = y[q + d];
+          const gv = g[q + d];
+          const e0 = Number(x[p0 + d] === m);
+          const e1 = Number(x[p1 + d] === m);
+          const e2 = Number(x[p2 + d] === m);
+          const e3 = Number(x[p3 + d] === m);
+          if ((e0 | e1 | e2 | e3) === 0 || m === -Infinity) {
+            // Scalar rule for this window and channel.
+            let best = -Infinity;
+            let at = -1;
+            for (const pos of [p0, p1, p2, p3]) {
+              const v = x[pos + d];
+              if (v > best) {
+                best = v;
+                at = pos + d;
+              }
+            }
+            out[p0 + d] = 0;
+            out[p1 + d] = 0;
+            out[p2 + d] = 0;
+            out[p3 + d] = 0;
+            if (at >= 0) out[at] = gv;
+            continue;
+          }
+          // "+ 0" turns the -0 of 0 * (negative dy) into the +0 the cpu backend produces.
+          out[p0 + d] = e0 * gv + 0;
+          out[p1 + d] = (e1 & (e0 ^ 1)) * gv + 0;
+          out[p2 + d] = (e2 & ((e0 | e1) ^ 1)) * gv + 0;
+          out[p3 + d] = (e3 & ((e0 | e1 | e2) ^ 1)) * gv + 0;
+        }
+      }
+    }
+  }
+}
+
+function maxPoolGrad(args: KernelArgs): Info {
+  const backend = args.backend as unknown as WasmBackend;
+  const { dy, input, output } = args.inputs as { dy: Info; input: Info; output: Info };
+  const attrs = args.attrs as unknown as PoolAttrs;
+  if (input.dtype !== "float32" || dy.dtype !== "float32") {
+    if (stockMaxPoolGrad == null) throw new Error("MaxPoolGrad (wasm training kernels): only float32 is supported");
+    return stockMaxPoolGrad(args) as Info;
+  }
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad as "valid",
+    attrs.dimRoundingMode,
+  );
+  if (!sameShape(dy.shape, info.outShape)) {
+    throw new Error(`MaxPoolGrad (wasm training kernels): dy shape [${dy.shape}] does not match the pooling output [${info.outShape}]`);
+  }
+  const geometry: PoolGeometry = {
+    batchSize: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    c: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    fH: info.effectiveFilterHeight,
+    fW: info.effectiveFilterWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+  const fast =
+    wasmKernelOptions.fastMaxPoolGrad &&
+    output != null &&
+    output.dtype === "float32" &&
+    sameShape(output.shape, info.outShape) &&
+    geometry.fH === 2 &&
+    geometry.fW === 2 &&
+    geometry.strideHeight === 2 &&
+    geometry.strideWidth === 2 &&
+    geometry.padTop === 0 &&
+    geometry.padLeft === 0 &&
+    geometry.outHeight * 2 <= geometry.inHeight &&
+    geometry.outWidth * 2 <= geometry.inWidth;
+  const dx = backend.makeOutput(input.shape, "float32");
+  const out = heapF32(backend, dx);
+  const x = heapF32(backend, input);
+  const g = heapF32(backend, dy);
+  if (fast) maxPoolGrad2x2(out, x, heapF32(backend, output), g, geometry);
+  else maxPoolGradGeneral(out, x, g, geometry);
+  return dx;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sum over leading axes (the bias gradient of conv and dense layers)
+
+interface SumAttrs {
+  axis: number | number[];
+  keepDims: boolean;
+}
+
+/**
+ * The stock Sum transposes the reduced axes to the end before summing: for a conv bias gradient
+ * (sum of [N, H, W, C] over N, H, W) that transpose costs more than the sum. When the reduced
+ * axes are exactly the leading ones of a float32 tensor, sum the rows of the [outer, inner] view
+ * directly (float64 accumulators). Anything else goes to the stock kernel.
+ */
+function sum(args: KernelArgs): Info {
+  const stock = stockSum;
+  if (stock == null) throw new Error("Sum (wasm training kernels): stock kernel missing");
+  const backend = args.backend as unknown as WasmBackend;
+  const { x } = args.inputs as { x: Info };
+  const { axis, keepDims } = args.attrs as unknown as SumAttrs;
+  const rank = x.shape.length;
+  if (x.dtype !== "float32" || rank < 2) return stock(args) as Info;
+  const axes = [...tf.util.parseAxisParam(axis, x.shape)].sort((a, b) => a - b);
+  const k = axes.length;
+  if (k === 0 || k >= rank || axes.some((a, i) => a !== i)) return stock(args) as Info;
+  const outer = x.shape.slice(0, k).reduce((p, v) => p * v, 1);
+  const innerShape = x.shape.slice(k);
+  const inner = innerShape.reduce((p, v) => p * v, 1);
+  if (outer === 0 || inner === 0) return stock(args) as Info;
+  const outShape = keepDims ? [...x.shape.slice(0, k).map(() => 1), ...innerShape] : innerShape;
+  const out = backend.makeOutput(outShape, "float32");
+  const src = heapF32(backend, x);
+  const dst = heapF32(backend, out);
+  const acc = new Float64Array(inner);
+  let r = 0;
+  // Four rows per pass: a quarter of the accumulator traffic (JS adds in float64 throughout).
+  for (; r + 4 <= outer; r += 4) {
+    const b0 = r * inner;
+    const b1 = b0 + inner;
+    const b2 = b1 + inner;
+    const b3 = b2 + inner;
+    for (let j = 0; j < inner; j++) acc[j] += src[b0 + j] + src[b1 + j] + (src[b2 + j] + src[b3 + j]);
+  }
+  for (; r < outer; r++) {
+    const base = r * inner;
+    for (let j = 0; j < inner; j++) acc[j] += src[base + j];
+  }
+  for (let j = 0; j < inner; j++) dst[j] = acc[j];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// BatchMatMul
+
+interface MatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+function swapLastTwo(rank: number): number[] {
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  perm[rank - 2] = rank - 1;
+  perm[rank - 1] = rank - 2;
+  return perm;
+}
+
+function batchMatMul(args: KernelArgs): Info {
+  const stock = stockBatchMatMul;
+  if (stock == null) throw new Error("BatchMatMul (wasm training kernels): stock kernel missing");
+  const backend = args.backend as unknown as WasmBackend;
+  const { a, b } = args.inputs as { a: Info; b: Info };
+  const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
+  const batchOf = (t: Info) => t.shape.slice(0, -2).reduce((p, v) => p * v, 1);
+  // The stock kernel's XNNPACK path needs: no transposes, batch 1 on both sides, float32.
+  if ((!transposeA && !transposeB) || batchOf(a) !== 1 || batchOf(b) !== 1 || a.dtype !== "float32" || b.dtype !== "float32") {
+    return stock(args) as Info;
+  }
+  const temps: Info[] = [];
+  try {
+    let aIn = a;
+    let bIn = b;
+    if (transposeA) {
+      aIn = transpose(backend, a, swapLastTwo(a.shape.length));
+      temps.push(aIn);
+    }
+    if (transposeB) {
+      bIn = transpose(backend, b, swapLastTwo(b.shape.length));
+      temps.push(bIn);
+    }
+    return stock({ ...args, inputs: { a: aIn, b: bIn }, attrs: { ...args.attrs, transposeA: false, transposeB: false } } as KernelArgs) as Info;
+  } finally {
+    disposeAll(backend, temps);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration
+
+function register(kernelName: string, kernelFunc: tf.KernelFunc, keepStock?: (stock: tf.KernelFunc) => void): void {
+  const existing = tf.getKernel(kernelName, BACKEND);
+  if (existing != null && (existing.kernelFunc as Marked)[MARK]) {
+    // Already ours (possibly from another copy of this module): recover its stock kernel, if any.
+    const stock = (existing.kernelFunc as Marked & { stock?: tf.KernelFunc }).stock;
+    if (keepStock && stock) keepStock(stock);
+    return;
+  }
+  if (keepStock && existing != null) keepStock(existing.kernelFunc);
+  if (existing != null) tf.unregisterKernel(kernelName, BACKEND);
+  const marked = kernelFunc as tf.KernelFunc & Marked & { stock?: tf.KernelFunc };
+  marked[MARK] = true;
+  marked.stock = existing?.kernelFunc;
+  tf.registerKernel({
+    kernelName,
+    backendName: BACKEND,
+    kernelFunc,
+    // The stock kernel's setup (its cwrap of the wasm export) must still run if the wasm backend
+    // is initialised after this registration, since the fallbacks call the stock kernelFunc.
+    setupFunc: existing?.setupFunc,
+    disposeFunc: existing?.disposeFunc,
+  });
+}
+
+/**
+ * Registers the training kernels above for the "wasm" backend. Safe to call any number of times
+ * (also before or after the wasm backend is initialised).
+ */
+export function registerWasmTrainingKernels(): void {
+  register("Conv2DBackpropFilter", conv2dBackpropFilter);
+  register("Conv2DBackpropInput", conv2dBackpropInput, (k) => (stockConv2DBackpropInput = k));
+  register("MaxPoolGrad", maxPoolGrad, (k) => (stockMaxPoolGrad = k));
+  register("BatchMatMul", batchMatMul, (k) => (stockBatchMatMul = k));
+  register("Sum", sum, (k) => (stockSum = k));
+}

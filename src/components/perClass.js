@@ -1,0 +1,51 @@
+// Per-class precision, recall and F1 from rows {class, precision, recall, f1, support}: a dot chart and a table.
+import * as Plot from "@observablehq/plot";
+import * as Inputs from "@observablehq/inputs";
+import * as d3 from "d3";
+import {percent} from "./format.js";
+
+const METRICS = ["precision", "recall", "f1"];
+const METRIC_LABELS = {precision: "precision", recall: "recall", f1: "F1"};
+
+/**
+ * One row per class, one dot per metric. The x axis starts near the weakest score rather than at zero,
+ * because the interesting differences between digits are a few points wide.
+ */
+export function PerClassChart(rows, {classNames, width, height, ...options} = {}) {
+  const names = classNames ?? rows.map((d) => String(d.class));
+  const tidy = rows.flatMap((d) => METRICS.map((metric) => ({class: names[d.class], metric: METRIC_LABELS[metric], value: d[metric], support: d.support})));
+  const lo = d3.min(tidy, (d) => d.value) ?? 0;
+  const floor = Math.max(0, Math.floor((lo - 0.02) * 20) / 20);
+  return Plot.plot({
+    width,
+    height: height ?? 40 + 24 * rows.length,
+    marginLeft: 60,
+    ariaLabel: "per-class precision, recall and F1",
+    x: {domain: [floor * 100, 100], percent: true, label: "Score (%)", grid: true},
+    y: {domain: names, label: "Class"},
+    color: {domain: METRICS.map((m) => METRIC_LABELS[m]), range: ["#4269d0", "#efb118", "#3ca951"], legend: true},
+    symbol: {domain: METRICS.map((m) => METRIC_LABELS[m]), range: ["circle", "square", "diamond"]},
+    marks: [
+      Plot.ruleY(names, {stroke: "currentColor", strokeOpacity: 0.1}),
+      Plot.dot(tidy, {x: "value", y: "class", stroke: "metric", fill: "metric", symbol: "metric", r: 4, fillOpacity: 0.7}),
+      Plot.tip(tidy, Plot.pointer({x: "value", y: "class", title: (d) => `class ${d.class} (${d.support} test images)\n${d.metric}: ${percent(d.value)}`}))
+    ],
+    ...options
+  });
+}
+
+/** The same scores as a sortable table with percentages. */
+export function PerClassTable(rows, {classNames, ...options} = {}) {
+  const names = classNames ?? rows.map((d) => String(d.class));
+  return Inputs.table(
+    rows.map((d) => ({...d, name: names[d.class]})),
+    {
+      columns: ["name", "precision", "recall", "f1", "support"],
+      header: {name: "Class", precision: "Precision", recall: "Recall", f1: "F1", support: "Test images"},
+      format: {precision: (x) => percent(x), recall: (x) => percent(x), f1: (x) => percent(x)},
+      select: false,
+      rows: rows.length + 1,
+      ...options
+    }
+  );
+}

@@ -1,0 +1,33 @@
+// Which profile built the page and what that means in images and epochs, read from the runs themselves.
+import * as d3 from "d3";
+import {list, integer} from "./format.js";
+
+function span(values, unit) {
+  const [lo, hi] = d3.extent(values);
+  if (lo == null) return `no ${unit}`;
+  if (lo === hi) return `${integer(lo)} ${lo === 1 ? unit.replace(/s$/, "") : unit}`;
+  return `${integer(lo)}–${integer(hi)} ${unit}`;
+}
+
+/** A paragraph: profile name and description, training/validation/test sizes, epochs, backend. */
+export function ProfileBanner(profile, runs) {
+  const p = document.createElement("p");
+  p.className = "profile-banner";
+  const backends = [...new Set(runs.map((r) => r.backend).filter(Boolean))];
+  const cpus = [...new Set(runs.map((r) => r.cpu).filter(Boolean))];
+  const strong = document.createElement("strong");
+  strong.textContent = `${profile.name} profile`;
+  p.append(
+    "Built with the ",
+    strong,
+    ` (${profile.description}). ` +
+      `${runs.length === 1 ? "The run" : `The ${runs.length} runs`} trained on ${span(runs.map((r) => r.trainCount), "images")}, ` +
+      `validated on ${span(runs.map((r) => r.validationCount), "images")} held out of the training set, ` +
+      `and were scored on ${span(runs.map((r) => r.testCount), "test images")}; ` +
+      `they ran for ${span(runs.map((r) => r.epochsRun), "epochs")}` +
+      (backends.length ? `, with the TensorFlow.js ${list(backends)} backend` : "") +
+      (cpus.length ? ` on ${list(cpus)}` : "") +
+      "."
+  );
+  return p;
+}

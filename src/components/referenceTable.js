@@ -1,0 +1,39 @@
+// Our test accuracy beside the figure a source write-up reported for the same (or a close) model.
+import {html} from "htl";
+import {percent, points, runHref, writeup} from "./format.js";
+
+/** Rows {id, title, family, source, theirs, ours, difference, note} for every reference that has a number. */
+export function referenceRows(runs) {
+  return runs.flatMap((run) =>
+    (run.reference ?? [])
+      .filter((ref) => ref.testAccuracy != null)
+      .map((ref) => ({
+        id: run.id,
+        title: run.title,
+        family: run.family,
+        source: ref.source,
+        theirs: ref.testAccuracy,
+        ours: run.testAccuracy,
+        difference: run.testAccuracy == null ? null : run.testAccuracy - ref.testAccuracy,
+        note: ref.note
+      }))
+  );
+}
+
+/** An HTML table: experiment, source write-up, their accuracy, ours, difference in points, their note. */
+export function ReferenceTable(runs) {
+  const rows = referenceRows(runs);
+  return html`<table class="reference-table">
+    <thead><tr><th>Experiment</th><th>Write-up</th><th class="num">Theirs</th><th class="num">Ours</th><th class="num">Difference</th><th>What they trained</th></tr></thead>
+    <tbody>${rows.map(
+      (d) => html`<tr>
+        <td><a href=${runHref(d)}>${d.title}</a></td>
+        <td title=${d.source}>${writeup(d.source)}</td>
+        <td class="num">${percent(d.theirs)}</td>
+        <td class="num">${percent(d.ours)}</td>
+        <td class=${`num ${d.difference == null ? "" : d.difference < 0 ? "behind" : "ahead"}`}>${points(d.difference)}</td>
+        <td>${d.note}</td>
+      </tr>`
+    )}</tbody>
+  </table>`;
+}

@@ -1,0 +1,65 @@
+// Charts across runs: test accuracy per run, and accuracy against parameter count.
+import * as Plot from "@observablehq/plot";
+import * as d3 from "d3";
+import {integer, percent} from "./format.js";
+
+const FAMILY_LABELS = {"baseline-mlp": "baseline MLP", "deep-mlp": "deeper MLP", cnn: "CNN"};
+export const familyLabel = (family) => FAMILY_LABELS[family] ?? family;
+
+/** Test accuracy of each completed run as a dot on a zoomed axis, best at the top; references as rings. */
+export function AccuracyChart(runs, {width, references = true, ...options} = {}) {
+  const done = runs.filter((r) => r.testAccuracy != null);
+  const refs = references
+    ? done.flatMap((r) => (r.reference ?? []).filter((ref) => ref.testAccuracy != null).map((ref) => ({title: r.title, value: ref.testAccuracy, source: ref.source})))
+    : [];
+  const values = [...done.map((r) => r.testAccuracy), ...refs.map((d) => d.value)];
+  // Percent scales take their domain in percent: the axis starts a little below the lowest figure.
+  const floor = Math.max(0, Math.floor(((d3.min(values) ?? 0) - 0.01) * 50) / 50);
+  const order = d3.sort(done, (r) => -r.testAccuracy).map((r) => r.title);
+  return Plot.plot({
+    width,
+    height: 50 + 36 * Math.max(1, order.length),
+    marginLeft: Math.min(320, 10 + 6.2 * (d3.max(order, (t) => t.length) ?? 10)),
+    marginRight: 40,
+    ariaLabel: "test accuracy per run",
+    x: {domain: [floor * 100, 100], percent: true, label: "Test accuracy (%)", grid: true},
+    y: {domain: order, label: null},
+    color: {domain: Object.values(FAMILY_LABELS), legend: true},
+    marks: [
+      Plot.ruleY(done, {y: "title", x1: () => floor, x2: "testAccuracy", stroke: (d) => familyLabel(d.family), strokeOpacity: 0.4}),
+      Plot.dot(refs, {x: "value", y: "title", r: 6, stroke: "currentColor", strokeDasharray: "2,2", fill: "none", title: (d) => `${d.source} reported ${percent(d.value)}`}),
+      Plot.dot(done, {x: "testAccuracy", y: "title", fill: (d) => familyLabel(d.family), r: 5, title: (d) => `${d.title}\n${percent(d.testAccuracy)} on ${integer(d.testCount)} test images`}),
+      Plot.text(done, {x: "testAccuracy", y: "title", text: (d) => percent(d.testAccuracy, 1), dx: 10, textAnchor: "start", fontSize: 10})
+    ],
+    ...options
+  });
+}
+
+/**
+ * Test accuracy against parameter count (log x), one dot per run labelled with its id; `highlight` names a
+ * family whose runs are drawn larger and labelled, the others faded.
+ */
+export function AccuracyVsParams(runs, {width, height = 300, highlight, ...options} = {}) {
+  const done = runs.filter((r) => r.testAccuracy != null);
+  const strong = done.filter((r) => highlight == null || r.family === highlight);
+  const faint = done.filter((r) => !strong.includes(r));
+  return Plot.plot({
+    width,
+    height,
+    marginLeft: 50,
+    marginRight: 20,
+    marginTop: 30,
+    ariaLabel: "test accuracy against parameter count",
+    x: {type: "log", label: "Parameters (log scale)", grid: true, tickFormat: "~s", inset: 40},
+    y: {percent: true, label: "Test accuracy (%)", grid: true, inset: 20},
+    color: {domain: Object.values(FAMILY_LABELS), legend: true},
+    marks: [
+      Plot.dot(faint, {x: "params", y: "testAccuracy", fill: (d) => familyLabel(d.family), r: 4, fillOpacity: 0.45}),
+      Plot.text(faint, {x: "params", y: "testAccuracy", text: "id", dy: -10, fontSize: 9, fillOpacity: 0.55}),
+      Plot.dot(strong, {x: "params", y: "testAccuracy", fill: (d) => familyLabel(d.family), r: 6, stroke: "var(--theme-background, white)"}),
+      Plot.text(strong, {x: "params", y: "testAccuracy", text: "id", dy: -12, fontSize: 11, fontWeight: "bold"}),
+      Plot.tip(done, Plot.pointer({x: "params", y: "testAccuracy", title: (d) => `${d.title}\n${integer(d.params)} parameters, ${percent(d.testAccuracy)}`}))
+    ],
+    ...options
+  });
+}

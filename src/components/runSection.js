@@ -1,0 +1,173 @@
+// One run's section on a family page: the question, the set-up, the result in words, then curves,
+// confusion matrix, per-class scores and the misclassified test images. Every number comes from the run.
+import {html} from "htl";
+import * as d3 from "d3";
+import {ConfusionPanel, confusedPairs, mostConfused} from "./confusionMatrix.js";
+import {capitalize, count, duration, gap, integer, list, loss, percent, writeup} from "./format.js";
+import {Gallery} from "./gallery.js";
+import {LearningCurves} from "./learningCurves.js";
+import {PerClassChart} from "./perClass.js";
+
+const OPTIMIZER_NAMES = {adam: "Adam", sgd: "SGD", momentum: "SGD with momentum", rmsprop: "RMSprop"};
+
+function setup(run) {
+  const parts = [
+    `${run.architecture} (${integer(run.params)} parameters)`,
+    `${OPTIMIZER_NAMES[run.optimizer] ?? run.optimizer}, learning rate ${run.learningRate}, batch ${run.batchSize}`,
+    `${integer(run.trainCount)} training and ${integer(run.validationCount)} validation images`
+  ];
+  if (run.augmentation) parts.push("augmented training images");
+  return parts.join(" · ");
+}
+
+function epochsSentence(run) {
+  const declared = run.epochsDeclared;
+  let s = `It trained for ${count(run.epochsRun)} epoch${run.epochsRun === 1 ? "" : "s"}`;
+  if (declared != null && declared !== run.epochsRun && !run.stoppedEarly && run.status === "completed") s += ` of the ${count(declared)} declared`;
+  s += ` in ${duration(run.trainSeconds)} (${integer(run.samplesPerSecond)} images a second)`;
+  if (run.stoppedEarly) s += `, stopping early when validation stopped improving`;
+  if (run.bestEpoch != null && run.bestEpoch !== run.epochsRun) s += `; the weights of epoch ${run.bestEpoch}, the best on validation, were kept`;
+  return `${s}.`;
+}
+
+function resultSentence(run) {
+  if (run.status === "diverged") {
+    const d = run.divergence;
+    return html`<p class="diverged"><strong>This run diverged</strong>${
+      d ? ` in epoch ${d.epoch}, batch ${d.batch}${d.loss != null ? ` (loss ${loss(d.loss)})` : " (the loss was no longer a finite number)"}` : ""
+    }, so it has no test figures; its curves stop where training stopped.</p>`;
+  }
+  const trainGap = run.finalTrainAccuracy != null && run.finalValAccuracy != null ? run.finalTrainAccuracy - run.finalValAccuracy : null;
+  // Where validation accuracy peaked, to tell a late collapse from steady overfitting.
+  const epochs = (run.epochs ?? []).filter((e) => e.valAccuracy != null);
+  const peak = d3.greatest(epochs, (e) => e.valAccuracy);
+  const collapsed = peak && run.finalValAccuracy != null && peak.epoch !== epochs[epochs.length - 1]?.epoch && peak.valAccuracy - run.finalValAccuracy > 0.05;
+  const gapText =
+    trainGap == null
+      ? ""
+      : ` In the last epoch, training accuracy was ${percent(run.finalTrainAccuracy)} and validation accuracy ${percent(run.finalValAccuracy)}: ${
+          collapsed
+            ? `validation accuracy had fallen from ${percent(peak.valAccuracy)} in epoch ${peak.epoch}, so training became unstable or began to overfit.`
+            : trainGap > 0.02
+              ? `a gap of ${gap(trainGap)}, a sign of overfitting.`
+              : trainGap < -0.005
+                ? `validation ran ahead of training by ${gap(trainGap)}. The training figure is an average over an epoch in which the model was still improving, while validation is scored at the end of it${
+                    run.augmentation ? "; augmented training images are also harder than the untouched validation ones" : ""
+                  }.`
+                : "close together, so the model was not yet overfitting."
+        }`;
+  return html`<p>On ${integer(run.testCount)} test images it scored <strong>${percent(run.testAccuracy)}</strong> accuracy (loss ${loss(run.testLoss)}, macro-averaged F1 ${percent(run.macroF1)}).${gapText}</p>`;
+}
+
+function referenceSentence(run) {
+  const refs = (run.reference ?? []).filter((r) => r.testAccuracy != null);
+  const notes = (run.reference ?? []).filter((r) => r.testAccuracy == null);
+  const items = [];
+  for (const r of refs) {
+    const diff = run.testAccuracy == null ? null : run.testAccuracy - r.testAccuracy;
+    items.push(
+      html`<li><span title=${r.source}>${capitalize(writeup(r.source))}</span> reported ${percent(r.testAccuracy)}${r.testLoss != null ? ` (loss ${loss(r.testLoss)})` : ""} for ${r.note}${
+        diff == null ? "." : `; ours is ${gap(diff)} ${diff >= 0 ? "above" : "below"} it.`
+      }</li>`
+    );
+  }
+  for (const r of notes) items.push(html`<li><span title=${r.source}>${capitalize(writeup(r.source))}</span>: ${r.note}.</li>`);
+  return items.length ? html`<ul class="references">${items}</ul>` : "";
+}
+
+function confusionSentence(run) {
+  const names = run.classNames;
+  const errors = d3.sum(run.confusion, (d) => (d.actual === d.predicted ? 0 : d.count));
+  if (!errors) return html`<p>The model made no mistakes on the test images.</p>`;
+  const top = mostConfused(run.confusion, 1)[0];
+  const pairs = confusedPairs(run.confusion, 3);
+  const pairShare = d3.sum(pairs, (d) => d.count) / errors;
+  return html`<p>Of ${integer(errors)} mistakes, the most frequent single one was a ${names[top.actual]} read as a ${names[top.predicted]} (${integer(top.count)} time${
+    top.count === 1 ? "" : "s"
+  }, ${percent(top.rate, 1)} of the ${names[top.actual]}s). Counting both directions, the pairs most often mixed up were ${list(
+    pairs.map((p) => `${names[p.a]} and ${names[p.b]} (${integer(p.count)})`)
+  )}, ${percent(pairShare, 0)} of all mistakes together.</p>`;
+}
+
+function perClassSentence(run) {
+  const names = run.classNames;
+  const rows = run.perClass;
+  if (!rows.length) return "";
+  const worstF1 = d3.least(rows, (d) => d.f1);
+  const bestF1 = d3.greatest(rows, (d) => d.f1);
+  const worstRecall = d3.least(rows, (d) => d.recall);
+  const worstPrecision = d3.least(rows, (d) => d.precision);
+  return html`<p>The easiest class was ${names[bestF1.class]} (F1 ${percent(bestF1.f1)}) and the hardest ${names[worstF1.class]} (F1 ${percent(worstF1.f1)}).
+    The model missed ${names[worstRecall.class]}s most often (recall ${percent(worstRecall.recall)}), and its guesses of ${names[worstPrecision.class]}
+    were least reliable (precision ${percent(worstPrecision.precision)}).</p>`;
+}
+
+function gallerySentence(run) {
+  const items = run.misclassified;
+  if (!items.length) return html`<p>No misclassified test images were stored for this run.</p>`;
+  const confident = items.filter((d) => d.probabilities[d.predicted] > 0.9).length;
+  const runnerUp = items.filter((d) => d3.sort(d.probabilities.map((p, i) => [p, i]), (x) => -x[0])[1]?.[1] === d.label).length;
+  const sure =
+    confident === 0
+      ? "It was never more than 90% sure of these wrong answers"
+      : `It was more than 90% sure of ${confident === items.length ? "every one" : `${count(confident)} of them`}`;
+  const second =
+    runnerUp === items.length ? "the true class was always its second choice" : runnerUp === 0 ? "the true class was never its second choice" : `for ${count(runnerUp)} the true class was its second choice`;
+  return html`<p>Below ${items.length === 1 ? "is the one test image" : `are ${count(items.length)} of the test images`} the model got wrong. ${sure}, and ${second}.
+    The bars give the probability of each class: the true class in blue, the wrong prediction in red.</p>`;
+}
+
+/** The whole section for one run of a family report; `width` is the page's content width. */
+export function RunSection(run, {width = 640, galleryLimit = 24} = {}) {
+  const curvesSide = width >= 560;
+  const panelsSide = width >= 900;
+  const half = (side) => (side ? (width - 16) / 2 : width) - 34; // less the card's padding and border
+  const diverged = run.status === "diverged";
+  const divergedAt = run.divergence?.epoch;
+  // Mark the epoch whose weights were kept when it is not the last one (early stopping, best-weight restore).
+  const keptEpoch = run.bestEpoch != null && run.bestEpoch !== run.epochsRun ? run.bestEpoch : null;
+  const section = html`<section class="run-section" id=${`section-${run.id}`}>
+    <h2 id=${`run-${run.id}`}><a href=${`#run-${run.id}`} class="observablehq-header-anchor">${run.title}</a></h2>
+    <p class="question"><em>${run.question}</em></p>
+    <p class="setup">${setup(run)}</p>
+    <p>${epochsSentence(run)}</p>
+    ${resultSentence(run)}
+    ${referenceSentence(run)}
+    <h3>Learning curves</h3>
+    <div class="panels ${curvesSide ? "side-by-side" : ""}">
+      <div class="card">${LearningCurves(run.history, {metric: "loss", width: half(curvesSide), bestEpoch: keptEpoch, divergedAt: diverged ? divergedAt : null})}</div>
+      <div class="card">${LearningCurves(run.history, {metric: "accuracy", width: half(curvesSide), bestEpoch: keptEpoch, divergedAt: diverged ? divergedAt : null})}</div>
+    </div>
+    ${
+      diverged || !run.confusion.length
+        ? ""
+        : html`<h3>Where it goes wrong</h3>
+          ${confusionSentence(run)}
+          <div class="panels ${panelsSide ? "side-by-side" : ""}">
+            <div class="card">${ConfusionPanel(run.confusion, {classNames: run.classNames, width: Math.min(half(panelsSide), 520)})}</div>
+            <div class="card">${PerClassChart(run.perClass, {classNames: run.classNames, width: half(panelsSide)})}</div>
+          </div>
+          ${perClassSentence(run)}
+          <h3>Misclassified test images</h3>
+          ${gallerySentence(run)}
+          ${Gallery(run.misclassified, {classNames: run.classNames, limit: galleryLimit})}`
+    }
+  </section>`;
+  return section;
+}
+
+/**
+ * Framework draws run sections after the page has loaded, too late for the browser's own jump to a
+ * `#run-…` fragment; this scrolls to the fragment's element once it exists (giving up after `timeout` ms).
+ */
+export function revealHash({timeout = 5000} = {}) {
+  const id = decodeURIComponent(location.hash.slice(1));
+  if (!id) return;
+  const start = performance.now();
+  (function attempt() {
+    const element = document.getElementById(id);
+    // Scroll again a moment later, once the charts above have taken their height.
+    if (element) element.scrollIntoView(), setTimeout(() => element.scrollIntoView(), 400);
+    else if (performance.now() - start < timeout) setTimeout(attempt, 50);
+  })();
+}

@@ -1,0 +1,382 @@
+// Tests for loaders/kernels.ts: the wasm training kernels match the cpu backend, leak nothing, and train a small CNN.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs";
+import { initTf } from "../loaders/backend.ts";
+import { registerWasmTrainingKernels, wasmKernelOptions, type FilterGradStrategy } from "../loaders/kernels.ts";
+
+await initTf("wasm");
+
+/** Small deterministic PRNG (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomArray(random: () => number, size: number, opts: { reluLike?: boolean; integers?: boolean } = {}): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    let v = opts.integers ? Math.floor(random() * 4) - 1 : random() * 2 - 1;
+    if (opts.reluLike && v < 0) v = 0;
+    out[i] = v;
+  }
+  return out;
+}
+
+const pick = <T>(random: () => number, options: readonly T[]): T => options[Math.floor(random() * options.length)];
+const between = (random: () => number, lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+
+/** Runs fn on the given backend and returns its outputs' values (fn's tensors are disposed). */
+async function valuesOn(backend: "wasm" | "cpu", fn: () => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const outs = tf.tidy(fn);
+  const values = outs.map((t) => Float32Array.from(t.dataSync() as Float32Array));
+  tf.dispose(outs);
+  return values;
+}
+
+/** Max |a - b| relative to max |b| (b is the cpu reference); exact zero reference -> absolute. */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length, "length mismatch");
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < b.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    const d = Math.abs(a[i] - b[i]);
+    if (Number.isNaN(d)) return Number.POSITIVE_INFINITY;
+    err = Math.max(err, d);
+  }
+  return err / (scale || 1);
+}
+
+async function assertSameOnBothBackends(label: string, fn: () => tf.Tensor[], tolerance = 1e-4): Promise<void> {
+  const wasm = await valuesOn("wasm", fn);
+  const cpu = await valuesOn("cpu", fn);
+  await tf.setBackend("wasm");
+  assert.equal(wasm.length, cpu.length);
+  for (let i = 0; i < cpu.length; i++) {
+    const e = relativeError(wasm[i], cpu[i]);
+    assert.ok(e < tolerance, `${label}: output ${i} relative error ${e}`);
+  }
+}
+
+/** Asserts that fn (run on wasm) leaves neither tensors nor backend buffers behind. */
+function assertNoLeak(label: string, fn: () => void): void {
+  const tensors = tf.memory().numTensors;
+  const buffers = tf.engine().backend.numDataIds();
+  fn();
+  assert.equal(tf.memory().numTensors, tensors, `${label}: tensors leaked`);
+  assert.equal(tf.engine().backend.numDataIds(), buffers, `${label}: backend buffers leaked`);
+}
+
+interface ConvCase {
+  xShape: [number, number, number, number];
+  filterShape: [number, number, number, number];
+  stride: number;
+  pad: "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]];
+}
+
+function randomConvCase(random: () => number): ConvCase {
+  const k = pick(random, [1, 3, 5]);
+  const h = between(random, 5, 14);
+  const w = between(random, 5, 14);
+  return {
+    xShape: [between(random, 1, 4), h, w, between(random, 1, 8)],
+    filterShape: [k, k, 0, between(random, 1, 8)],
+    stride: pick(random, [1, 2]),
+    pad: pick(random, ["same", "valid"] as const),
+  };
+}
+
+function convGradFn(c: ConvCase, seed: number): () => tf.Tensor[] {
+  const random = rng(seed);
+  const filterShape: [number, number, number, number] = [c.filterShape[0], c.filterShape[1], c.xShape[3], c.filterShape[3]];
+  const xv = randomArray(random, c.xShape.reduce((a, b) => a * b));
+  const fv = randomArray(random, filterShape.reduce((a, b) => a * b));
+  return () => {
+    const x = tf.tensor4d(xv, c.xShape);
+    const f = tf.tensor4d(fv, filterShape);
+    const y = tf.conv2d(x, f, c.stride, c.pad as "same");
+    // A non-uniform dy: weight the output by fixed values.
+    const weights = tf.tensor(randomArray(rng(seed + 1), y.size), y.shape);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad as "same").mul(weights).sum());
+    return grads([x, f]);
+  };
+}
+
+const strategies: FilterGradStrategy[] = ["auto", "im2col", "inputAsFilter", "gradAsFilter"];
+
+for (const strategy of strategies) {
+  test(`conv2d gradients (filter strategy ${strategy}) match cpu on random shapes`, async () => {
+    wasmKernelOptions.filterGrad = strategy;
+    try {
+      const random = rng(1000 + strategies.indexOf(strategy));
+      for (let i = 0; i < 14; i++) {
+        const c = randomConvCase(random);
+        await assertSameOnBothBackends(`${strategy} ${JSON.stringify(c)}`, convGradFn(c, 17 * i + 3));
+      }
+    } finally {
+      wasmKernelOptions.filterGrad = "auto";
+    }
+  });
+}
+
+test("conv2d gradients with numeric and explicit (asymmetric, larger than the kernel) padding match cpu", async () => {
+  const cases: ConvCase[] = [
+    { xShape: [2, 9, 8, 3], filterShape: [3, 3, 0, 4], stride: 1, pad: 1 },
+    { xShape: [2, 9, 8, 3], filterShape: [3, 3, 0, 4], stride: 2, pad: 2 },
+    { xShape: [1, 7, 9, 2], filterShape: [3, 3, 0, 5], stride: 1, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+    { xShape: [2, 6, 6, 3], filterShape: [3, 3, 0, 2], stride: 1, pad: [[0, 0], [4, 0], [0, 5], [0, 0]] },
+    { xShape: [2, 10, 7, 2], filterShape: [5, 3, 0, 3], stride: 2, pad: [[0, 0], [0, 3], [1, 1], [0, 0]] },
+    { xShape: [3, 8, 8, 4], filterShape: [1, 1, 0, 6], stride: 2, pad: "same" },
+  ];
+  for (const strategy of strategies) {
+    wasmKernelOptions.filterGrad = strategy;
+    try {
+      for (const [i, c] of cases.entries()) await assertSameOnBothBackends(`${strategy} ${JSON.stringify(c)}`, convGradFn(c, 500 + i));
+    } finally {
+      wasmKernelOptions.filterGrad = "auto";
+    }
+  }
+});
+
+test("conv2d gradients leave no tensors or wasm buffers behind", () => {
+  for (const strategy of strategies) {
+    wasmKernelOptions.filterGrad = strategy;
+    try {
+      for (const c of [
+        { xShape: [2, 9, 9, 3], filterShape: [3, 3, 0, 4], stride: 1, pad: "same" },
+        { xShape: [2, 9, 8, 3], filterShape: [3, 3, 0, 4], stride: 2, pad: "valid" },
+        { xShape: [1, 7, 9, 2], filterShape: [3, 3, 0, 5], stride: 1, pad: [[0, 0], [4, 0], [0, 5], [0, 0]] },
+      ] as ConvCase[]) {
+        const fn = convGradFn(c, 7);
+        tf.dispose(tf.tidy(fn)); // warm-up (first-use allocations)
+        assertNoLeak(`${strategy} ${JSON.stringify(c)}`, () => tf.dispose(tf.tidy(fn)));
+      }
+    } finally {
+      wasmKernelOptions.filterGrad = "auto";
+    }
+  }
+});
+
+function poolGradFn(shape: [number, number, number, number], k: number, stride: number, pad: "same" | "valid", xv: Float32Array, seed: number) {
+  return () => {
+    const x = tf.tensor4d(xv, shape);
+    const y = tf.maxPool(x, k, stride, pad);
+    const weights = tf.tensor(randomArray(rng(seed), y.size), y.shape);
+    return [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, k, stride, pad).mul(weights).sum())(x)];
+  };
+}
+
+for (const fast of [true, false]) {
+  test(`maxPool gradient (${fast ? "2x2 fast path enabled" : "general path only"}) matches cpu exactly, ties included`, async () => {
+    wasmKernelOptions.fastMaxPoolGrad = fast;
+    try {
+      const random = rng(fast ? 77 : 78);
+      const configs: [number, number, "same" | "valid"][] = [
+        [2, 2, "valid"],
+        [2, 2, "same"],
+        [3, 3, "valid"],
+        [3, 2, "same"],
+        [2, 1, "valid"],
+        [3, 1, "same"],
+      ];
+      for (let i = 0; i < 18; i++) {
+        const [k, stride, pad] = configs[i % configs.length];
+        const shape: [number, number, number, number] = [between(random, 1, 4), between(random, 5, 14), between(random, 5, 14), between(random, 1, 8)];
+        const size = shape.reduce((a, b) => a * b);
+        // ReLU-like data (about half zeros: ties everywhere) and small integers (ties between
+        // equal positive values too).
+        for (const opts of [{ reluLike: true }, { integers: true, reluLike: true }]) {
+          const xv = randomArray(random, size, opts);
+          await assertSameOnBothBackends(`maxPool k${k} s${stride} ${pad} ${shape} ${JSON.stringify(opts)}`, poolGradFn(shape, k, stride, pad, xv, i), 1e-6);
+        }
+      }
+    } finally {
+      wasmKernelOptions.fastMaxPoolGrad = true;
+    }
+  });
+}
+
+test("maxPool gradient handles all-zero, -Infinity and NaN windows like cpu", async () => {
+  const shape: [number, number, number, number] = [1, 4, 6, 2];
+  const xv = new Float32Array(48); // all zeros: every window is a 4-way tie
+  xv[0] = -Infinity;
+  xv[2] = -Infinity;
+  xv[12] = -Infinity;
+  xv[14] = -Infinity; // window (0,0) channel 0: all -Infinity -> no gradient on cpu
+  xv[5] = Number.NaN; // a NaN inside a window of zeros
+  xv[40] = 3;
+  const wasm = await valuesOn("wasm", poolGradFn(shape, 2, 2, "valid", xv, 5));
+  const cpu = await valuesOn("cpu", poolGradFn(shape, 2, 2, "valid", xv, 5));
+  await tf.setBackend("wasm");
+  assert.deepEqual(Array.from(wasm[0]), Array.from(cpu[0]));
+});
+
+test("maxPool gradient leaves no tensors or wasm buffers behind", () => {
+  for (const [shape, k, s] of [
+    [[2, 8, 8, 3], 2, 2],
+    [[2, 9, 9, 3], 3, 2],
+  ] as [[number, number, number, number], number, number][]) {
+    const fn = poolGradFn(shape, k, s, "same", randomArray(rng(3), shape.reduce((a, b) => a * b), { reluLike: true }), 9);
+    tf.dispose(tf.tidy(fn));
+    assertNoLeak(`maxPool ${shape} k${k}`, () => tf.dispose(tf.tidy(fn)));
+  }
+});
+
+test("matMul gradients (transposed BatchMatMul) match cpu, batched and rank-2", async () => {
+  const random = rng(4242);
+  for (let i = 0; i < 12; i++) {
+    const batch = i % 3 === 0 ? [between(random, 2, 3)] : i % 3 === 1 ? [1] : [];
+    const m = between(random, 1, 40);
+    const k = between(random, 1, 40);
+    const n = between(random, 1, 40);
+    const ta = random() < 0.5;
+    const tb = random() < 0.5;
+    const aShape = [...batch, ...(ta ? [k, m] : [m, k])];
+    const bShape = [...batch, ...(tb ? [n, k] : [k, n])];
+    const av = randomArray(random, aShape.reduce((p, v) => p * v, 1));
+    const bv = randomArray(random, bShape.reduce((p, v) => p * v, 1));
+    await assertSameOnBothBackends(`matMul ${aShape} ${bShape} ta=${ta} tb=${tb}`, () => {
+      const a = tf.tensor(av, aShape);
+      const b = tf.tensor(bv, bShape);
+      const prod = tf.matMul(a, b, ta, tb);
+      const weights = tf.tensor(randomArray(rng(i), prod.size), prod.shape);
+      const grads = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, ta, tb).mul(weights).sum())([a, b]);
+      return [prod, ...grads];
+    });
+  }
+  const a = tf.randomNormal([7, 5]);
+  const b = tf.randomNormal([6, 5]);
+  tf.dispose(tf.matMul(a, b, false, true));
+  assertNoLeak("matMul transposeB", () => tf.dispose(tf.matMul(a, b, false, true)));
+  assertNoLeak("matMul transposeA", () => tf.dispose(tf.matMul(a, a, true, false)));
+  tf.dispose([a, b]);
+});
+
+test("sum over leading axes (bias gradients) matches cpu; other reductions unchanged", async () => {
+  const random = rng(99);
+  const xv = randomArray(random, 3 * 5 * 4 * 6);
+  const shape = [3, 5, 4, 6];
+  for (const [axis, keepDims] of [
+    [[0, 1, 2], false],
+    [[0, 1, 2], true],
+    [0, false],
+    [[1, 0], true],
+    [[0, 2], false],
+    [-1, false],
+    [undefined, false],
+  ] as [number | number[] | undefined, boolean][]) {
+    await assertSameOnBothBackends(`sum axis=${JSON.stringify(axis)} keepDims=${keepDims}`, () => {
+      const s = tf.sum(tf.tensor(xv, shape), axis, keepDims);
+      return [s, tf.tensor(s.shape)];
+    }, 1e-6);
+  }
+  const x = tf.tensor(xv, shape);
+  assertNoLeak("sum", () => tf.dispose(tf.sum(x, [0, 1, 2])));
+  x.dispose();
+});
+
+test("registerWasmTrainingKernels is idempotent", async () => {
+  const before = tf.getKernel("Conv2DBackpropFilter", "wasm")?.kernelFunc;
+  registerWasmTrainingKernels();
+  registerWasmTrainingKernels();
+  assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm")?.kernelFunc, before);
+  await assertSameOnBothBackends("after re-registration", () => {
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    return [tf.grad((x: tf.Tensor) => tf.matMul(x as tf.Tensor2D, x as tf.Tensor2D, false, true).sum())(a)];
+  });
+});
+
+function tinyCnn(seed: number) {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: "valid", activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 3, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) }),
+    ],
+  });
+}
+
+/** 8x8 images whose label is the brightest of three horizontal bands. */
+function bandData(n: number, seed: number): { x: Float32Array; y: Float32Array } {
+  const random = rng(seed);
+  const x = new Float32Array(n * 64);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = Math.floor(random() * 3);
+    y[i] = label;
+    for (let r = 0; r < 8; r++) {
+      const band = Math.min(2, Math.floor(r / 3));
+      for (let c = 0; c < 8; c++) x[i * 64 + r * 8 + c] = random() * 0.3 + (band === label ? 0.7 : 0);
+    }
+  }
+  return { x, y };
+}
+
+test("a small CNN trains on wasm with trainOnBatch: loss falls, nothing leaks", async () => {
+  await tf.setBackend("wasm");
+  const { x: xv, y: yv } = bandData(32, 5);
+  const xs = tf.tensor4d(xv, [32, 8, 8, 1]);
+  const ys = tf.tensor2d(yv, [32, 1]);
+  const model = tinyCnn(1);
+  model.compile({ optimizer: tf.train.adam(0.02), loss: "sparseCategoricalCrossentropy" });
+  const losses: number[] = [];
+  losses.push((await model.trainOnBatch(xs, ys)) as number); // creates the optimizer's state
+  const tensors = tf.memory().numTensors;
+  const buffers = tf.engine().backend.numDataIds();
+  for (let i = 0; i < 24; i++) losses.push((await model.trainOnBatch(xs, ys)) as number);
+  assert.equal(tf.memory().numTensors, tensors, "tensors leaked during training");
+  assert.equal(tf.engine().backend.numDataIds(), buffers, "wasm buffers leaked during training");
+  assert.ok(losses.every(Number.isFinite), `non-finite loss: ${losses}`);
+  const head = (losses[0] + losses[1] + losses[2]) / 3;
+  const tail = (losses.at(-1)! + losses.at(-2)! + losses.at(-3)!) / 3;
+  assert.ok(tail < head * 0.7, `loss did not fall: ${losses.map((l) => l.toFixed(3)).join(" ")}`);
+  model.dispose();
+  tf.dispose([xs, ys]);
+});
+
+test("one SGD step of the small CNN gives the same weights on wasm and cpu", async () => {
+  const { x: xv, y: yv } = bandData(8, 11);
+  await assertSameOnBothBackends("trained weights", () => {
+    const model = tinyCnn(3);
+    const xs = tf.tensor4d(xv, [8, 8, 8, 1]);
+    const labels = tf.oneHot(tf.tensor1d(yv, "int32"), 3);
+    const f = () => {
+      const probs = model.apply(xs, { training: true }) as tf.Tensor;
+      return tf.neg(tf.mean(tf.sum(labels.mul(tf.log(probs.add(1e-7))), -1))) as tf.Scalar;
+    };
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { grads } = tf.variableGrads(f, vars);
+    const out = vars.map((v) => v.sub(grads[v.name].mul(0.5)));
+    tf.dispose(Object.values(grads));
+    model.dispose();
+    return out;
+  });
+});
+
+test("initTf writes nothing to stdout", () => {
+  const backendModule = fileURLToPath(new URL("../loaders/backend.ts", import.meta.url));
+  const script = `
+    const { initTf } = await import(${JSON.stringify(backendModule)});
+    for (const b of ["cpu", "wasm", "cpu", "wasm"]) {
+      const tf = await initTf(b);
+      tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 2]), 1, "same").sum().dataSync());
+    }
+    console.error("done");
+  `;
+  const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stderr, /done/);
+  assert.equal(child.stdout, "");
+});
