@@ -215,64 +215,7 @@ export function builtDataFile(dir: string, path: string): string | null {
   return listFiles(dir).find((f) => pattern.test(f.split(sep).join("/"))) ?? null;
 }
 
-const MIME: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".svg": "image/svg+xml",
-  ".ico": "image/x-icon",
-  ".txt": "text/plain; charset=utf-8",
-  ".csv": "text/csv; charset=utf-8",
-  ".bin": "application/octet-stream"
-};
-
-export interface StaticServer {
-  url: string;
-  server: Server;
-  close(): Promise<void>;
-}
-
-/** Serves `dir` on 127.0.0.1 at a random port, mapping /page to page.html and / to index.html. */
-export async function serveStatic(dir: string): Promise<StaticServer> {
-  const root = resolve(dir);
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://127.0.0.1");
-    let pathname: string;
-    try {
-      pathname = decodeURIComponent(url.pathname);
-    } catch {
-      response.writeHead(400).end();
-      return;
-    }
-    const path = normalize(join(root, pathname));
-    if (path !== root && !path.startsWith(root + sep)) {
-      response.writeHead(403).end();
-      return;
-    }
-    const candidates = pathname.endsWith("/") ? [join(path, "index.html")] : [path, `${path}.html`, join(path, "index.html")];
-    const file = candidates.find((c) => existsSync(c) && statSync(c).isFile());
-    if (!file) {
-      const notFound = join(root, "404.html");
-      response.writeHead(404, { "content-type": MIME[".html"] });
-      response.end(existsSync(notFound) ? readFileSync(notFound) : "not found");
-      return;
-    }
-    response.writeHead(200, { "content-type": MIME[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
-    response.end(readFileSync(file));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
-  };
-}
+export { serveStatic, type StaticServer } from "../../scripts/serve.ts";
 
 /**
  * References to other hosts that a browser would load: script/link/img/iframe sources, module imports

@@ -1,0 +1,11 @@
+// The README's findings table must match the stored full-profile runs it was generated from.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { it } from "node:test";
+import { README_FILE, renderReadme } from "../loaders/readme.ts";
+
+it("README.md's findings table matches data/runs/full (run `npm run readme` after retraining)", () => {
+  const text = readFileSync(README_FILE, "utf8");
+  assert.equal(renderReadme(text), text);
+  assert.match(text, /\| Baseline MLP[^\n]*\| \d+\.\d\d% \|/, "the baseline's stored result is in the table");
+});
