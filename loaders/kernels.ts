@@ -57,6 +57,7 @@ let stockConv2DBackpropInput: tf.KernelFunc | undefined;
 let stockMaxPoolGrad: tf.KernelFunc | undefined;
 let stockBatchMatMul: tf.KernelFunc | undefined;
 let stockSum: tf.KernelFunc | undefined;
+let stockTile: tf.KernelFunc | undefined;
 
 interface Marked {
   [MARK]?: true;
@@ -735,6 +736,45 @@ function batchMatMul(args: KernelArgs): Info {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tile
+
+/**
+ * The stock wasm Tile computes a source index for every output element; batch norm's gradient
+ * tiles [1, 1, 1, C] statistics to [N, H, W, C] every step, which made it the costliest kernel of
+ * a CNN step. Tiling is block copying: working from the last axis to the first, each contiguous
+ * block of the tensor so far is repeated `reps[axis]` times with TypedArray.set (a memcpy).
+ */
+function tile(args: KernelArgs): Info {
+  const stock = stockTile;
+  if (stock == null) throw new Error("Tile (wasm training kernels): stock kernel missing");
+  const backend = args.backend as unknown as WasmBackend;
+  const { x } = args.inputs as { x: Info };
+  const { reps } = args.attrs as unknown as { reps: number[] };
+  if (x.dtype !== "float32" || reps.length !== x.shape.length) return stock(args) as Info;
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const out = backend.makeOutput(outShape, "float32");
+  const total = outShape.reduce((p, v) => p * v, 1);
+  if (total === 0) return out;
+  let current: Float32Array = heapF32(backend, x).slice();
+  const shape = [...x.shape];
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    const r = reps[axis];
+    if (r === 1) continue;
+    const outer = shape.slice(0, axis).reduce((p, v) => p * v, 1);
+    const block = shape.slice(axis).reduce((p, v) => p * v, 1);
+    const next = new Float32Array(outer * block * r);
+    for (let o = 0; o < outer; o++) {
+      const src = current.subarray(o * block, (o + 1) * block);
+      for (let k = 0; k < r; k++) next.set(src, (o * r + k) * block);
+    }
+    current = next;
+    shape[axis] *= r;
+  }
+  heapF32(backend, out).set(current);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Registration
 
 function register(kernelName: string, kernelFunc: tf.KernelFunc, keepStock?: (stock: tf.KernelFunc) => void): void {
@@ -771,4 +811,5 @@ export function registerWasmTrainingKernels(): void {
   register("MaxPoolGrad", maxPoolGrad, (k) => (stockMaxPoolGrad = k));
   register("BatchMatMul", batchMatMul, (k) => (stockBatchMatMul = k));
   register("Sum", sum, (k) => (stockSum = k));
+  register("Tile", tile, (k) => (stockTile = k));
 }

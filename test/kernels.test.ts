@@ -285,6 +285,33 @@ test("sum over leading axes (bias gradients) matches cpu; other reductions uncha
   x.dispose();
 });
 
+test("tile (batch norm's broadcast) matches cpu for every axis pattern, and the batch-norm gradient too", async () => {
+  const random = rng(7);
+  for (const [shape, reps] of [
+    [[1, 1, 1, 6], [4, 5, 3, 1]],
+    [[2, 3], [3, 2]],
+    [[3, 1, 2], [1, 4, 1]],
+    [[2, 2, 2, 2], [1, 1, 1, 1]],
+    [[5], [7]],
+    [[1, 3, 1, 2], [2, 1, 3, 2]],
+  ] as [number[], number[]][]) {
+    const xv = randomArray(random, shape.reduce((p, v) => p * v, 1));
+    await assertSameOnBothBackends(`tile ${shape} x ${reps}`, () => [tf.tile(tf.tensor(xv, shape), reps)], 1e-9);
+  }
+  const xv = randomArray(random, 4 * 6 * 6 * 5);
+  await assertSameOnBothBackends("batchNorm gradient", () => {
+    const x = tf.tensor4d(xv, [4, 6, 6, 5]);
+    const f = (t: tf.Tensor) => {
+      const { mean, variance } = tf.moments(t, [0, 1, 2]);
+      return tf.batchNorm(t, mean, variance, tf.zeros([5]), tf.ones([5]), 1e-3).square().sum();
+    };
+    return [tf.grad(f)(x)];
+  });
+  const x = tf.ones([1, 1, 1, 8]);
+  assertNoLeak("tile", () => tf.dispose(tf.tile(x, [3, 4, 4, 1])));
+  x.dispose();
+});
+
 test("registerWasmTrainingKernels is idempotent", async () => {
   const before = tf.getKernel("Conv2DBackpropFilter", "wasm")?.kernelFunc;
   registerWasmTrainingKernels();
