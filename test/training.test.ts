@@ -1,0 +1,99 @@
+// A real training run on a small MNIST subset: an MLP and a CNN learn far above chance, runs are
+// stored and reused, a damaged run is set aside and retrained, and a diverging run is stored as such.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Progress } from "../loaders/progress.ts";
+import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
+import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
+import { ensureRun, planRuns, type PlannedRun } from "../loaders/suite.ts";
+
+/** Progress lines collected instead of printed, so the test can check them. */
+class Captured extends Progress {
+  lines: string[] = [];
+  constructor() {
+    const sink = { isTTY: false, write: (s: string) => (this.lines.push(s), true) } as unknown as NodeJS.WriteStream;
+    super(sink, 0);
+  }
+}
+
+describe("training on a small real subset", { timeout: 10 * 60_000 }, () => {
+  let root: string;
+  let plan: PlannedRun[];
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), "train-"));
+    process.env.RUNS_DIR = root;
+    plan = planRuns("quick");
+  });
+  after(() => {
+    delete process.env.RUNS_DIR;
+  });
+
+  for (const id of ["baseline-mlp", "cnn-basic"]) {
+    it(`${id}: trains, evaluates far above chance and stores a complete run`, async () => {
+      const planned = plan.find((p) => p.experiment.id === id)!;
+      const progress = new Captured();
+      const run = await ensureRun(planned, { progress });
+      assert.equal(run.status, "completed");
+      assert.equal(run.data.trainCount, planned.experiment.trainSize);
+      assert.equal(run.history.length, planned.experiment.epochs);
+      assert.ok(run.test!.accuracy > 0.6, `test accuracy ${run.test!.accuracy} should be far above chance (0.1)`);
+      const total = run.test!.confusion.flat().reduce((a, b) => a + b, 0);
+      assert.equal(total, planned.experiment.testSize);
+      assert.equal(run.test!.perClass.length, 10);
+      assert.ok(run.misclassified.length > 0 && run.misclassified.every((m) => m.label !== m.predicted));
+      assert.equal(Buffer.from(run.misclassified[0].pixels, "base64").length, 784);
+      assert.ok(progress.lines.some((l) => /epoch \d+\/\d+ batch \d+\/\d+ loss [\d.]+ acc [\d.]+ .* ETA/.test(l)), "progress lines");
+      assert.deepEqual(readRun(planned.dir), run);
+      if (planned.experiment.keepWeights) assert.ok(existsSync(join(planned.dir, "weights.bin")));
+    });
+  }
+
+  it("a stored run is reused, not retrained", async () => {
+    const planned = plan.find((p) => p.experiment.id === "baseline-mlp")!;
+    const stored = readRun(planned.dir)!;
+    const progress = new Captured();
+    const again = await ensureRun(planned, { progress });
+    assert.equal(again.createdAt, stored.createdAt);
+    assert.equal(progress.lines.length, 0, "nothing was trained");
+  });
+
+  it("a damaged run is moved aside, reported, and trained again", async () => {
+    const planned = plan.find((p) => p.experiment.id === "baseline-mlp")!;
+    const file = join(planned.dir, "run.json");
+    writeFileSync(file, readFileSync(file, "utf8").slice(0, 100));
+    const progress = new Captured();
+    const run = await ensureRun(planned, { progress });
+    assert.equal(run.status, "completed");
+    assert.ok(progress.lines.some((l) => l.includes(file) && l.includes("not valid JSON")));
+    const aside = readdirSync(join(root, "quick")).filter((n) => n.includes(".damaged-"));
+    assert.equal(aside.length, 1, "the damaged run is kept beside the new one");
+  });
+
+  it("a diverging run (loss overflows to Infinity/NaN) is stored as diverged with its history, not a crash", async () => {
+    const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+    const base = experiments.find((e) => e.id === "baseline-mlp")!;
+    const experiment: ResolvedExperiment = {
+      ...resolveExperiment(base, profiles.quick),
+      id: "diverging",
+      trainSize: 500,
+      batchSize: 16,
+      epochs: 2,
+      // An L2 penalty with a step this large multiplies the weights by -19 each step: they overflow.
+      optimizer: { name: "sgd", learningRate: 10 },
+      layers: [{ type: "dense", units: 64, activation: "relu", l2: 1 }]
+    };
+    const key = runKey(experiment);
+    const planned = { experiment, key, dir: runDir("quick", "diverging", key) };
+    const progress = new Captured();
+    const run = await ensureRun(planned, { progress });
+    assert.equal(run.status, "diverged");
+    assert.ok(run.divergence && run.divergence.epoch >= 1 && run.divergence.batch >= 1);
+    assert.equal(run.test, null);
+    assert.ok(run.history.length >= 1);
+    assert.ok(progress.lines.some((l) => l.includes("diverged")));
+    assert.equal(readRun(planned.dir)!.status, "diverged");
+  });
+});
