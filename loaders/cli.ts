@@ -14,14 +14,16 @@ const { values } = parseArgs({
     force: { type: "boolean", default: false },
     list: { type: "boolean", default: false },
     backend: { type: "string", default: "wasm" },
+    workers: { type: "string" },
     help: { type: "boolean", short: "h", default: false }
   }
 });
 
 if (values.help) {
   process.stderr.write(
-    "usage: npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--backend wasm|cpu]\n" +
-      "  trains the runs of a profile that are not stored yet; --force retrains the chosen ones\n"
+    "usage: npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--backend wasm|cpu] [--workers N]\n" +
+      "  trains the runs of a profile that are not stored yet; --force retrains the chosen ones;\n" +
+      "  --workers N trains up to N runs at once in child processes (default: SUITE_WORKERS or one per core)\n"
   );
   process.exit(0);
 }
@@ -33,6 +35,10 @@ if (!(PROFILES as readonly string[]).includes(profile)) {
 }
 if (values.backend !== "wasm" && values.backend !== "cpu") {
   process.stderr.write(`--backend "${values.backend}" is not supported; expected wasm or cpu\n`);
+  process.exit(2);
+}
+if (values.workers != null && !(Number.isInteger(Number(values.workers)) && Number(values.workers) >= 1)) {
+  process.stderr.write(`--workers "${values.workers}" is not a positive integer\n`);
   process.exit(2);
 }
 const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
@@ -57,6 +63,7 @@ try {
       only,
       force: values.force,
       backend: values.backend,
+      workers: values.workers == null ? undefined : Number(values.workers),
       progress: new Progress()
     });
     process.stderr.write(`${results.length} runs ready (profile ${profile}) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

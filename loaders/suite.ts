@@ -1,5 +1,9 @@
 // The suite: which runs a profile needs, which are already stored, and training the missing ones.
+import { spawn } from "node:child_process";
 import { existsSync, renameSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { Progress } from "./progress.ts";
 import {
   PROFILES,
@@ -11,6 +15,7 @@ import {
 } from "./schema.ts";
 import {
   DECLARATIONS_FILE,
+  ROOT,
   StoredRunError,
   readRun,
   runDir,
@@ -93,9 +98,10 @@ export async function ensureRun(planned: PlannedRun, options: EnsureOptions = {}
 /** Ensures every run of a profile (or those named in `only`), in declaration order. */
 export async function ensureRuns(
   profile: ProfileName,
-  options: EnsureOptions & { only?: string[] } = {}
+  options: EnsureOptions & { only?: string[]; workers?: number } = {}
 ): Promise<{ planned: PlannedRun; record: RunRecord }[]> {
   sweepTemporary(profile);
+  const workers = options.workers ?? defaultWorkers();
   let plan = planRuns(profile);
   if (options.only?.length) {
     const known = new Set(plan.map((p) => p.experiment.id));
@@ -103,7 +109,52 @@ export async function ensureRuns(
     if (unknown.length) throw new Error(`unknown experiment id(s): ${unknown.join(", ")}; known: ${[...known].join(", ")}`);
     plan = plan.filter((p) => options.only!.includes(p.experiment.id));
   }
+  if (workers > 1) {
+    const missing = plan.filter((p) => options.force || !isStored(p));
+    if (missing.length > 1) await trainInWorkers(profile, missing, workers, options);
+  }
   const results = [];
   for (const planned of plan) results.push({ planned, record: await ensureRun(planned, options) });
   return results;
+}
+
+/** Worker processes used to train missing runs: SUITE_WORKERS, or one per core. */
+export function defaultWorkers(): number {
+  const value = process.env.SUITE_WORKERS;
+  if (value == null || value === "") return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`SUITE_WORKERS="${value}" is not a positive integer`);
+  return n;
+}
+
+function isStored(planned: PlannedRun): boolean {
+  try {
+    return readRun(planned.dir) != null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Trains runs in parallel child processes, at most `workers` at a time, each with its own wasm
+ * backend on its own core. Their progress lines go to our stderr as they come (each line names its
+ * run). Each child stores its run atomically under the run's lock, so the caller then only reads.
+ */
+async function trainInWorkers(profile: ProfileName, runs: PlannedRun[], workers: number, options: EnsureOptions): Promise<void> {
+  const queue = [...runs];
+  const failures: string[] = [];
+  const worker = async () => {
+    for (let planned = queue.shift(); planned; planned = queue.shift()) {
+      const args = ["--import", "tsx", join(ROOT, "loaders", "cli.ts"), "--profile", profile, "--only", planned.experiment.id, "--workers", "1"];
+      if (options.force) args.push("--force");
+      if (options.backend) args.push("--backend", options.backend);
+      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: process.env });
+      const lines = createInterface({ input: child.stderr });
+      lines.on("line", (line) => process.stderr.write(`${line}\n`));
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      if (code !== 0) failures.push(`${planned.experiment.id} (exit code ${code})`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, runs.length) }, worker));
+  if (failures.length) throw new Error(`training failed in worker processes: ${failures.join(", ")}; see the messages above`);
 }

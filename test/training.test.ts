@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { Progress } from "../loaders/progress.ts";
 import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
 import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
-import { ensureRun, planRuns, type PlannedRun } from "../loaders/suite.ts";
+import { ensureRun, ensureRuns, planRuns, type PlannedRun } from "../loaders/suite.ts";
 
 /** Progress lines collected instead of printed, so the test can check them. */
 class Captured extends Progress {
@@ -70,6 +70,16 @@ describe("training on a small real subset", { timeout: 10 * 60_000 }, () => {
     assert.ok(progress.lines.some((l) => l.includes(file) && l.includes("not valid JSON")));
     const aside = readdirSync(join(root, "quick")).filter((n) => n.includes(".damaged-"));
     assert.equal(aside.length, 1, "the damaged run is kept beside the new one");
+  });
+
+  it("worker processes train missing runs in parallel and store them for the parent to read", async () => {
+    const ids = ["mlp-256-128", "mlp-512-512-dropout"];
+    const results = await ensureRuns("quick", { only: ids, workers: 2, progress: new Captured() });
+    assert.deepEqual(results.map((r) => r.planned.experiment.id), ids);
+    for (const { planned, record } of results) {
+      assert.equal(record.status, "completed");
+      assert.deepEqual(readRun(planned.dir), record);
+    }
   });
 
   it("a diverging run (loss overflows to Infinity/NaN) is stored as diverged with its history, not a crash", async () => {
