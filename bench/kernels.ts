@@ -8,7 +8,8 @@ import { initTf } from "../loaders/backend.ts";
  * Run with `npx tsx bench/kernels.ts` (options: --batches 10 --warmup 3 --batch-size 128
  * --backend wasm|cpu --model cnn|mlp|all, and --stock to run the wasm backend without
  * loaders/kernels.ts for comparison). Trains on random data shaped like MNIST with Adam and
- * prints samples per second to stderr (stdout stays empty).
+ * prints samples per second to stderr (stdout stays empty unless --json, which writes one JSON line
+ * per model for bench/run.ts).
  */
 
 const { values } = parseArgs({
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     backend: { type: "string", default: "wasm" },
     model: { type: "string", default: "all" },
     stock: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
   },
 });
 const batches = Number(values.batches);
@@ -84,6 +86,11 @@ async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"
   );
   tf.dispose([...xs, ...ys]);
   model.dispose();
+  if (values.json) {
+    process.stdout.write(
+      JSON.stringify({ model: name, backend: tf.getBackend(), stock: values.stock, batchSize, batches, samplesPerSecond: rate }) + "\n",
+    );
+  }
   return rate;
 }
 
@@ -92,6 +99,9 @@ async function benchOrReport(name: string, build: (tf: Tf) => ReturnType<Tf["seq
     await bench(name, build);
   } catch (error) {
     console.error(`${name} (${tf.getBackend()}${values.stock ? ", stock" : ""}): failed: ${(error as Error).message}`);
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ model: name, backend: tf.getBackend(), stock: values.stock, error: (error as Error).message }) + "\n");
+    }
   }
 }
 
