@@ -18,7 +18,8 @@ export default {
         { name: "Deeper MLPs", path: "/deeper-mlps" },
         { name: "CNNs", path: "/cnns" }
       ]
-    }
+    },
+    { name: "What it cost", path: "/cost" }
   ],
   // The default theme links web fonts; the report makes no request outside itself.
   globalStylesheets: [],
