@@ -1,5 +1,6 @@
 // Model builders: turn a declared layer list into a compiled tf.LayersModel.
 import type * as tfType from "@tensorflow/tfjs";
+import { nadam } from "./nadam.ts";
 import type { Experiment, Layer } from "./schema.ts";
 
 export const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
@@ -74,6 +75,8 @@ export function buildOptimizer(tf: Tf, spec: Experiment["optimizer"]): tfType.Op
       return tf.train.momentum(spec.learningRate, spec.momentum ?? 0.9);
     case "adam":
       return tf.train.adam(spec.learningRate);
+    case "nadam":
+      return nadam(tf, { learningRate: spec.learningRate });
     case "rmsprop":
       // Keras' defaults (rho 0.9, epsilon 1e-7) rather than tfjs' rmsprop(lr) defaults.
       return tf.train.rmsprop(spec.learningRate, 0.9, spec.momentum ?? 0, 1e-7);
@@ -82,12 +85,24 @@ export function buildOptimizer(tf: Tf, spec: Experiment["optimizer"]): tfType.Op
   }
 }
 
+/** How many classes an experiment's task has: its `classes` list, or all ten. */
+export function classCount(experiment: Pick<Experiment, "classes">): number {
+  return experiment.classes?.length ?? 10;
+}
+
 /**
  * Builds and compiles the model an experiment declares: input [28, 28, 1], the declared
- * hidden layers (an MLP starts with a flatten), then a softmax over `numClasses`.
+ * hidden layers (an MLP starts with a flatten), then the output: a softmax over the task's classes
+ * (sparse categorical cross-entropy), or for `output: "sigmoid"` one sigmoid unit giving the
+ * probability of the second class (binary cross-entropy).
  * Weights are seeded from `experiment.seed`, so the same declaration starts from the same point.
  */
-export function buildModel(tf: Tf, experiment: Pick<Experiment, "layers" | "optimizer" | "seed">, numClasses = 10) {
+export function buildModel(
+  tf: Tf,
+  experiment: Pick<Experiment, "layers" | "optimizer" | "seed"> & Partial<Pick<Experiment, "classes" | "output">>,
+  numClasses = classCount(experiment)
+) {
+  const sigmoid = experiment.output === "sigmoid";
   const model = tf.sequential();
   const layers = experiment.layers;
   const needsFlatten = layers[0].type === "dense";
@@ -99,14 +114,14 @@ export function buildModel(tf: Tf, experiment: Pick<Experiment, "layers" | "opti
   if (model.outputs[0].shape.length > 2) model.add(tf.layers.flatten());
   model.add(
     tf.layers.dense({
-      units: numClasses,
-      activation: "softmax",
+      units: sigmoid ? 1 : numClasses,
+      activation: sigmoid ? "sigmoid" : "softmax",
       kernelInitializer: tf.initializers.glorotUniform({ seed: experiment.seed * 1000 + 999 })
     })
   );
   model.compile({
     optimizer: buildOptimizer(tf, experiment.optimizer),
-    loss: "sparseCategoricalCrossentropy",
+    loss: sigmoid ? "binaryCrossentropy" : "sparseCategoricalCrossentropy",
     metrics: ["accuracy"]
   });
   return model;

@@ -5,7 +5,7 @@ import { z } from "zod";
 
 export const ACTIVATIONS = ["relu", "sigmoid", "tanh", "elu", "selu", "linear"] as const;
 export const INITIALIZERS = ["glorotUniform", "heNormal", "randomNormal", "glorotNormal", "heUniform"] as const;
-export const OPTIMIZERS = ["sgd", "momentum", "adam", "rmsprop"] as const;
+export const OPTIMIZERS = ["sgd", "momentum", "adam", "nadam", "rmsprop"] as const;
 export const FAMILIES = ["baseline-mlp", "deep-mlp", "cnn"] as const;
 export const DATASET_IDS = ["mnist", "fashion-mnist"] as const;
 export const PROFILES = ["full", "quick"] as const;
@@ -109,7 +109,18 @@ const ExperimentFields = {
   schedule: ScheduleSchema.nullable(),
   /** Keep the trained weights so pages can run the model in the browser. */
   keepWeights: z.boolean(),
-  reference: z.array(ReferenceSchema)
+  reference: z.array(ReferenceSchema),
+  /**
+   * The dataset classes the run uses, relabelled 0, 1, ... in this order (e.g. [5, 8] for the
+   * 5-vs-8 task); absent means all ten.
+   */
+  classes: z.array(z.number().int().min(0).max(9)).min(2).max(10).optional(),
+  /** The output layer: a softmax over the classes (default), or one sigmoid unit for two classes. */
+  output: z.enum(["softmax", "sigmoid"]).optional(),
+  /** The study page that presents the run; absent means the model-family pages. Not part of the run key. */
+  study: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes").optional(),
+  /** For runs expanded from a grid: the grid coordinates, by axis name. Not part of the run key. */
+  variant: z.record(z.string(), z.union([z.string(), z.number()])).optional()
 };
 
 export const ExperimentSchema = z.strictObject(ExperimentFields);
@@ -127,7 +138,9 @@ const DefaultsSchema = z.strictObject({
   seed: z.number().int().nonnegative().optional(),
   augmentation: AugmentationSchema.nullable().optional(),
   schedule: ScheduleSchema.nullable().optional(),
-  keepWeights: z.boolean().optional()
+  keepWeights: z.boolean().optional(),
+  classes: ExperimentFields.classes,
+  output: ExperimentFields.output
 });
 
 const ProfileSchema = z.strictObject({
@@ -141,10 +154,32 @@ const ProfileSchema = z.strictObject({
 export type Profile = z.infer<typeof ProfileSchema> & { name: ProfileName };
 export type ProfileName = (typeof PROFILES)[number];
 
+/** A study page: a question answered by a group of runs (experiments name it in their `study` field). */
+const StudySchema = z.strictObject({
+  id: ExperimentFields.study.unwrap(),
+  title: z.string().min(1),
+  question: z.string().min(1)
+});
+export type Study = z.infer<typeof StudySchema>;
+
+/**
+ * One axis of a grid: `path` is a dotted field path into the experiment ("batchSize",
+ * "optimizer.learningRate"); "layers.*.activation" sets the field on every dense and conv2d layer.
+ */
+const GridAxisSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, "letters and digits, starting with a letter"),
+  path: z.string().min(1),
+  values: z.array(z.unknown()).min(1),
+  /** Short labels for the values, used in ids and titles; default: the values themselves. */
+  labels: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes")).optional()
+});
+type GridAxis = z.infer<typeof GridAxisSchema>;
+
 const FileSchema = z.strictObject({
   $comment: z.string().optional(),
   defaults: DefaultsSchema,
   profiles: z.strictObject({ full: ProfileSchema, quick: ProfileSchema }),
+  studies: z.array(StudySchema).default([]),
   experiments: z.array(z.record(z.string(), z.unknown())).min(1)
 });
 
@@ -170,6 +205,7 @@ function describeIssues(error: z.ZodError): string {
 export interface Declarations {
   file: string;
   experiments: Experiment[];
+  studies: Study[];
   profiles: Record<ProfileName, Profile>;
 }
 
@@ -177,9 +213,14 @@ export interface Declarations {
 export function parseDeclarations(raw: unknown, file: string): Declarations {
   const top = FileSchema.safeParse(raw);
   if (!top.success) throw new DeclarationError(`${file}: ${describeIssues(top.error)}`);
-  const { defaults, profiles, experiments } = top.data;
+  const { defaults, profiles, experiments, studies } = top.data;
+  const studyIds = new Set(studies.map((s) => s.id));
   const seen = new Set<string>();
-  const parsed = experiments.map((entry, index) => {
+  const entries = experiments.flatMap((entry, index) => {
+    const label = typeof entry.id === "string" ? `experiment "${entry.id}"` : `experiment #${index + 1}`;
+    return expandGrid({ ...defaults, ...entry }, `${file}: ${label}`).map((expanded) => ({ entry: expanded, index }));
+  });
+  const parsed = entries.map(({ entry, index }) => {
     const label = typeof entry.id === "string" ? `experiment "${entry.id}"` : `experiment #${index + 1}`;
     const merged = {
       earlyStopping: null,
@@ -197,16 +238,108 @@ export function parseDeclarations(raw: unknown, file: string): Declarations {
     if (seen.has(experiment.id)) throw new DeclarationError(`${file}: ${label}: field "id": duplicate id`);
     seen.add(experiment.id);
     checkLayerOrder(experiment, `${file}: ${label}`);
+    checkTask(experiment, `${file}: ${label}`);
+    if (experiment.study !== undefined && !studyIds.has(experiment.study)) {
+      throw new DeclarationError(
+        `${file}: ${label}: field "study": "${experiment.study}" is not a declared study (declared: ${[...studyIds].join(", ") || "none"})`
+      );
+    }
     return experiment;
   });
   return {
     file,
     experiments: parsed,
+    studies,
     profiles: {
       full: { ...profiles.full, name: "full" },
       quick: { ...profiles.quick, name: "quick" }
     }
   };
+}
+
+/** The output and class list must agree: a sigmoid output needs exactly two classes, listed once each. */
+function checkTask(experiment: Experiment, label: string): void {
+  const classes = experiment.classes;
+  if (classes && new Set(classes).size !== classes.length) {
+    throw new DeclarationError(`${label}: field "classes": each class may be listed once, got [${classes.join(", ")}]`);
+  }
+  if (experiment.output === "sigmoid" && classes?.length !== 2) {
+    throw new DeclarationError(
+      `${label}: field "output": a sigmoid output needs exactly two "classes" (e.g. [5, 8]), got ${classes ? `[${classes.join(", ")}]` : "all ten"}`
+    );
+  }
+}
+
+function valueLabel(value: unknown): string {
+  if (typeof value === "number") return String(value).toLowerCase().replace("+", "").replace(".", "p");
+  if (typeof value === "string") return value.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
+  throw new Error("needs labels");
+}
+
+/** Sets `value` at a dotted path, copying objects on the way; "*" walks every dense and conv2d layer. */
+function setPath(target: unknown, path: string[], value: unknown, where: string): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path;
+  if (head === "*") {
+    if (!Array.isArray(target)) throw new DeclarationError(`${where}: "*" must point at an array`);
+    return target.map((item) =>
+      item && typeof item === "object" && ["dense", "conv2d"].includes((item as { type?: string }).type ?? "")
+        ? setPath(item, rest, value, where)
+        : item
+    );
+  }
+  if (Array.isArray(target)) {
+    const i = Number(head);
+    if (!Number.isInteger(i) || i < 0 || i >= target.length) throw new DeclarationError(`${where}: no element ${head}`);
+    return target.map((item, j) => (j === i ? setPath(item, rest, value, where) : item));
+  }
+  const object = target && typeof target === "object" ? (target as Record<string, unknown>) : {};
+  return { ...object, [head]: setPath(object[head], rest, value, where) };
+}
+
+/**
+ * An entry with a `grid` becomes one experiment per combination of the axes' values: the id gets
+ * "-<label>" per axis, the title "(name label, ...)", and `variant` records the coordinates.
+ */
+export function expandGrid(entry: Record<string, unknown>, where: string): Record<string, unknown>[] {
+  if (entry.grid === undefined) return [entry];
+  const parsed = z.array(GridAxisSchema).min(1).safeParse(entry.grid);
+  if (!parsed.success) throw new DeclarationError(`${where}: field "grid": ${describeIssues(parsed.error).replace(/field "/g, 'field "grid.')}`);
+  const axes: (GridAxis & { labels: string[] })[] = parsed.data.map((axis, a) => {
+    if (axis.labels && axis.labels.length !== axis.values.length) {
+      throw new DeclarationError(`${where}: field "grid.${a}.labels": ${axis.labels.length} labels for ${axis.values.length} values`);
+    }
+    let labels: string[];
+    try {
+      labels = axis.labels ?? axis.values.map(valueLabel);
+    } catch {
+      throw new DeclarationError(`${where}: field "grid.${a}.labels": values of axis "${axis.name}" are not numbers or strings, so labels are required`);
+    }
+    if (new Set(labels).size !== labels.length) throw new DeclarationError(`${where}: field "grid.${a}": axis "${axis.name}" has repeated values or labels`);
+    return { ...axis, labels };
+  });
+  let combos: { entry: Record<string, unknown>; labels: string[]; variant: Record<string, string | number> }[] = [
+    { entry: { ...entry, grid: undefined }, labels: [], variant: {} }
+  ];
+  axes.forEach((axis, a) => {
+    const path = axis.path.split(".");
+    combos = combos.flatMap((combo) =>
+      axis.values.map((value, v) => ({
+        entry: setPath(combo.entry, path, value, `${where}: field "grid.${a}.path"`) as Record<string, unknown>,
+        labels: [...combo.labels, axis.labels[v]],
+        variant: { ...combo.variant, [axis.name]: typeof value === "number" || typeof value === "string" ? value : axis.labels[v] }
+      }))
+    );
+  });
+  return combos.map(({ entry: e, labels, variant }) => {
+    const { grid: _g, ...rest } = e;
+    return {
+      ...rest,
+      id: `${String(entry.id)}-${labels.join("-")}`,
+      title: `${String(entry.title)} (${axes.map((axis, a) => `${axis.name} ${labels[a]}`).join(", ")})`,
+      variant
+    };
+  });
 }
 
 /** Conv and pooling layers need an image-shaped input: they cannot follow a flatten or dense layer. */

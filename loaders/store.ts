@@ -32,10 +32,11 @@ export function canonicalJson(value: unknown): string {
 /**
  * The run key: a hash of everything that decides what a run computes — the resolved
  * declaration (which names the dataset and profile) and the trainer version. Title,
- * question and reference figures are prose and do not change the key.
+ * question, reference figures, the study a run is shown in and its grid coordinates are
+ * presentation and do not change the key.
  */
 export function runKey(experiment: ResolvedExperiment): string {
-  const { title: _t, question: _q, reference: _r, ...computed } = experiment;
+  const { title: _t, question: _q, reference: _r, study: _s, variant: _v, ...computed } = experiment;
   const payload = canonicalJson({ trainer: TRAINER_VERSION, experiment: computed });
   return createHash("sha256").update(payload).digest("hex").slice(0, 12);
 }

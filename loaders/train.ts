@@ -6,7 +6,7 @@ import { augmentBatch } from "./augment.ts";
 import { initTf } from "./backend.ts";
 import { loadDataset, splitTrainValidation, stratifiedSubset, toFloatImages, type Dataset } from "./dataset.ts";
 import { argmaxRows, confusionMatrix, crossEntropy, macroAverage, perClassMetrics, accuracy } from "./metrics.ts";
-import { buildModel } from "./models.ts";
+import { buildModel, classCount } from "./models.ts";
 import { Progress } from "./progress.ts";
 import { createRng, shuffleInPlace } from "./random.ts";
 import type { ResolvedExperiment } from "./schema.ts";
@@ -14,7 +14,6 @@ import { RUN_SCHEMA_VERSION, TRAINER_VERSION, type HistoryEntry, type RunFiles, 
 
 type Tf = typeof tfType;
 const PIXELS = 784;
-const NUM_CLASSES = 10;
 /** How many of the most confidently misclassified test images a run keeps. */
 export const MISCLASSIFIED_KEPT = 24;
 const EVAL_BATCH = 500;
@@ -39,15 +38,37 @@ interface Split {
   count: number;
 }
 
-function gather(images: Uint8Array, labels: Uint8Array, index: Int32Array): Split {
+/** Gathers samples; labels go through `relabel` (dataset class → task class). */
+function gather(images: Uint8Array, labels: Uint8Array, index: Int32Array, relabel: Int32Array): Split {
   const y = new Int32Array(index.length);
-  for (let i = 0; i < index.length; i++) y[i] = labels[index[i]];
+  for (let i = 0; i < index.length; i++) y[i] = relabel[labels[index[i]]];
   return { x: toFloatImages(images, index), y, index, count: index.length };
 }
 
-/** The training, validation and test samples an experiment uses, all chosen by its seed. */
+/** Indices of the samples whose label is one of the task's classes (all when it uses every class). */
+function samplesOfClasses(labels: Uint8Array, count: number, relabel: Int32Array): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) if (relabel[labels[i]] >= 0) out.push(i);
+  return Int32Array.from(out);
+}
+
+/**
+ * The training, validation and test samples an experiment uses, all chosen by its seed. With a
+ * `classes` list only those classes are used, relabelled 0, 1, ... in the listed order.
+ */
 export function prepareData(dataset: Dataset, experiment: ResolvedExperiment) {
-  const { train, validation } = splitTrainValidation(dataset.train.count, experiment.validationSize, experiment.seed);
+  const relabel = new Int32Array(10).fill(-1);
+  (experiment.classes ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).forEach((c, i) => (relabel[c] = i));
+  const trainPool = samplesOfClasses(dataset.train.labels, dataset.train.count, relabel);
+  const testPool = samplesOfClasses(dataset.test.labels, dataset.test.count, relabel);
+  if (experiment.validationSize >= trainPool.length) {
+    throw new Error(
+      `${experiment.id}: validationSize ${experiment.validationSize} leaves no training data (${trainPool.length} samples of the chosen classes)`
+    );
+  }
+  const split = splitTrainValidation(trainPool.length, experiment.validationSize, experiment.seed);
+  const train = Int32Array.from(split.train, (i) => trainPool[i]);
+  const validation = Int32Array.from(split.validation, (i) => trainPool[i]);
   let trainIndex = train;
   if (experiment.trainSize != null && experiment.trainSize < train.length) {
     const labels = new Uint8Array(train.length);
@@ -55,36 +76,41 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment) {
     const picked = stratifiedSubset(labels, experiment.trainSize, experiment.seed);
     trainIndex = Int32Array.from(picked, (i) => train[i]);
   }
-  const testIndex =
-    experiment.testSize < dataset.test.count
-      ? Int32Array.from(stratifiedSubset(dataset.test.labels, experiment.testSize, experiment.seed))
-      : Int32Array.from({ length: dataset.test.count }, (_, i) => i);
+  let testIndex = testPool;
+  if (experiment.testSize < testPool.length) {
+    const labels = Uint8Array.from(testPool, (i) => dataset.test.labels[i]);
+    testIndex = Int32Array.from(stratifiedSubset(labels, experiment.testSize, experiment.seed), (i) => testPool[i]);
+  }
   return {
-    train: gather(dataset.train.images, dataset.train.labels, trainIndex),
-    validation: gather(dataset.train.images, dataset.train.labels, validation),
-    test: gather(dataset.test.images, dataset.test.labels, testIndex)
+    train: gather(dataset.train.images, dataset.train.labels, trainIndex, relabel),
+    validation: gather(dataset.train.images, dataset.train.labels, validation, relabel),
+    test: gather(dataset.test.images, dataset.test.labels, testIndex, relabel)
   };
 }
 
-/** Class probabilities for every sample of a split, computed in batches. */
-export function predictProbabilities(tf: Tf, model: tfType.LayersModel, split: Split): Float32Array {
-  const out = new Float32Array(split.count * NUM_CLASSES);
+/**
+ * Class probabilities for every sample of a split, computed in batches, as rows of `classes` values.
+ * A one-unit sigmoid output p becomes the row [1 - p, p].
+ */
+export function predictProbabilities(tf: Tf, model: tfType.LayersModel, split: Split, classes = 10): Float32Array {
+  const out = new Float32Array(split.count * classes);
   for (let start = 0; start < split.count; start += EVAL_BATCH) {
     const n = Math.min(EVAL_BATCH, split.count - start);
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(split.x.subarray(start * PIXELS, (start + n) * PIXELS), [n, 28, 28, 1]);
-      return model.predict(x) as tfType.Tensor;
+      const y = model.predict(x) as tfType.Tensor;
+      return y.shape[1] === 1 && classes === 2 ? tf.concat([tf.sub(1, y), y], 1) : y;
     });
-    out.set(probs.dataSync() as Float32Array, start * NUM_CLASSES);
+    out.set(probs.dataSync() as Float32Array, start * classes);
     probs.dispose();
   }
   return out;
 }
 
-function evaluate(probs: Float32Array, labels: Int32Array) {
-  const predicted = argmaxRows(probs, NUM_CLASSES);
-  const matrix = confusionMatrix(labels, predicted, NUM_CLASSES);
-  return { loss: crossEntropy(probs, labels, NUM_CLASSES), accuracy: accuracy(matrix), matrix, predicted };
+function evaluate(probs: Float32Array, labels: Int32Array, classes: number) {
+  const predicted = argmaxRows(probs, classes);
+  const matrix = confusionMatrix(labels, predicted, classes);
+  return { loss: crossEntropy(probs, labels, classes), accuracy: accuracy(matrix), matrix, predicted };
 }
 
 function environment(tf: Tf) {
@@ -130,7 +156,8 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
   const data = prepareData(dataset, experiment);
   const tensorsBefore = tf.memory().numTensors;
 
-  const model = buildModel(tf, experiment, NUM_CLASSES);
+  const numClasses = classCount(experiment);
+  const model = buildModel(tf, experiment, numClasses);
   const params = model.countParams();
   const optimizer = model.optimizer as tfType.Optimizer & { learningRate: number; setLearningRate?: (lr: number) => void };
   const rng = createRng(experiment.seed);
@@ -215,7 +242,7 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
     const seconds = (performance.now() - started) / 1000;
     trainSeconds += seconds;
 
-    const val = evaluate(predictProbabilities(tf, model, data.validation), data.validation.y);
+    const val = evaluate(predictProbabilities(tf, model, data.validation, numClasses), data.validation.y, numClasses);
     history.push({
       epoch,
       loss: lossSum / seen,
@@ -258,8 +285,8 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
   let misclassified: RunRecord["misclassified"] = [];
   const evalStarted = performance.now();
   if (!divergence) {
-    const probs = predictProbabilities(tf, model, data.test);
-    const result = evaluate(probs, data.test.y);
+    const probs = predictProbabilities(tf, model, data.test, numClasses);
+    const result = evaluate(probs, data.test.y, numClasses);
     const perClass = perClassMetrics(result.matrix);
     test = {
       loss: result.loss,
@@ -268,7 +295,7 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
       perClass,
       macroF1: macroAverage(perClass).f1
     };
-    misclassified = mostConfidentMistakes(probs, result.predicted, data.test, dataset);
+    misclassified = mostConfidentMistakes(probs, result.predicted, data.test, dataset, numClasses);
   }
   const evalSeconds = (performance.now() - evalStarted) / 1000;
   const files = experiment.keepWeights && !divergence ? await saveWeights(tf, model) : {};
@@ -315,11 +342,12 @@ function mostConfidentMistakes(
   probs: Float32Array,
   predicted: Int32Array,
   test: Split,
-  dataset: Dataset
+  dataset: Dataset,
+  classes: number
 ): RunRecord["misclassified"] {
   const wrong: number[] = [];
   for (let i = 0; i < test.count; i++) if (predicted[i] !== test.y[i]) wrong.push(i);
-  const confidence = (i: number) => probs[i * NUM_CLASSES + predicted[i]];
+  const confidence = (i: number) => probs[i * classes + predicted[i]];
   wrong.sort((a, b) => confidence(b) - confidence(a));
   return wrong.slice(0, MISCLASSIFIED_KEPT).map((i) => {
     const source = test.index[i];
@@ -328,7 +356,7 @@ function mostConfidentMistakes(
       index: source,
       label: test.y[i],
       predicted: predicted[i],
-      probabilities: Array.from(probs.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES), (p) => Math.round(p * 1e5) / 1e5),
+      probabilities: Array.from(probs.subarray(i * classes, (i + 1) * classes), (p) => Math.round(p * 1e5) / 1e5),
       pixels: Buffer.from(pixels).toString("base64")
     };
   });

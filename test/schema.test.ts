@@ -94,3 +94,93 @@ describe("profiles and run keys", () => {
     assert.equal(ids.size, experiments.length);
   });
 });
+
+describe("grids, studies and tasks", () => {
+  const withEntry = (entry: Record<string, unknown>, studies: unknown[] = [{ id: "s", title: "S", question: "Q?" }]) => {
+    const file = raw();
+    file.studies = studies;
+    file.experiments = [...file.experiments, entry];
+    return file;
+  };
+  const base = {
+    id: "grid",
+    title: "Grid",
+    question: "Which?",
+    family: "deep-mlp",
+    study: "s",
+    layers: [
+      { type: "dense", units: 32, activation: "relu" },
+      { type: "dropout", rate: 0.1 },
+      { type: "dense", units: 16, activation: "relu" }
+    ]
+  };
+
+  it("a grid expands into one experiment per combination, with ids, titles and coordinates", () => {
+    const file = withEntry({
+      ...base,
+      grid: [
+        { name: "batch", path: "batchSize", values: [4, 16] },
+        { name: "lr", path: "optimizer.learningRate", values: [0.01, 1e-5] },
+        { name: "act", path: "layers.*.activation", values: ["tanh", "sigmoid"] }
+      ]
+    });
+    const { experiments } = parseDeclarations(file, "experiments.json");
+    const grid = experiments.filter((e) => e.study === "s");
+    assert.equal(grid.length, 8);
+    const one = grid.find((e) => e.id === "grid-16-0p01-sigmoid")!;
+    assert.ok(one, `ids: ${grid.map((e) => e.id).join(", ")}`);
+    assert.equal(one.batchSize, 16);
+    assert.equal(one.optimizer.learningRate, 0.01);
+    assert.equal(one.optimizer.name, "adam", "the rest of the default optimizer is kept");
+    assert.deepEqual(one.layers.map((l) => ("activation" in l ? l.activation : l.type)), ["sigmoid", "dropout", "sigmoid"]);
+    assert.deepEqual(one.variant, { batch: 16, lr: 0.01, act: "sigmoid" });
+    assert.equal(one.title, "Grid (batch 16, lr 0p01, act sigmoid)");
+    assert.ok(grid.some((e) => e.id === "grid-4-0p00001-tanh"));
+    // Coordinates and study are presentation: they do not enter the run key, the settings do.
+    const { profiles } = parseDeclarations(file, "experiments.json");
+    const resolved = resolveExperiment(one, profiles.full);
+    assert.equal(runKey({ ...resolved, variant: { other: 1 }, study: undefined }), runKey(resolved));
+    const keys = new Set(grid.map((e) => runKey(resolveExperiment(e, profiles.full))));
+    assert.equal(keys.size, 8);
+  });
+
+  it("explicit labels name non-numeric values; missing labels are an error naming the axis", () => {
+    const layers = [[{ type: "dense", units: 8 }], [{ type: "dense", units: 64 }, { type: "dense", units: 32 }]];
+    const ok = parseDeclarations(withEntry({ ...base, grid: [{ name: "net", path: "layers", values: layers, labels: ["small", "deep"] }] }), "x.json");
+    assert.deepEqual(ok.experiments.filter((e) => e.study === "s").map((e) => e.id), ["grid-small", "grid-deep"]);
+    expectErrorIn(withEntry({ ...base, grid: [{ name: "net", path: "layers", values: layers }] }), 'experiment "grid"', "grid.0.labels", '"net"');
+    expectErrorIn(
+      withEntry({ ...base, grid: [{ name: "net", path: "layers", values: layers, labels: ["one"] }] }),
+      "grid.0.labels",
+      "1 labels for 2 values"
+    );
+  });
+
+  it("an expanded experiment that is invalid is reported with its generated id and field", () => {
+    expectErrorIn(withEntry({ ...base, grid: [{ name: "lr", path: "optimizer.learningRate", values: [0.1, -1] }] }), 'experiment "grid--1"', "optimizer.learningRate");
+  });
+
+  it("a run must name a declared study", () => {
+    expectErrorIn(withEntry({ ...base, study: "nope" }), 'experiment "grid"', 'field "study"', '"nope" is not a declared study');
+  });
+
+  it("a sigmoid output needs exactly two classes", () => {
+    const ok = parseDeclarations(withEntry({ ...base, classes: [5, 8], output: "sigmoid" }), "x.json");
+    assert.deepEqual(ok.experiments.at(-1)!.classes, [5, 8]);
+    expectErrorIn(withEntry({ ...base, output: "sigmoid" }), 'field "output"', "exactly two");
+    expectErrorIn(withEntry({ ...base, classes: [1, 2, 3], output: "sigmoid" }), 'field "output"', "[1, 2, 3]");
+    expectErrorIn(withEntry({ ...base, classes: [5, 5] }), 'field "classes"', "once");
+    expectErrorIn(withEntry({ ...base, classes: [5, 12] }), 'field "classes.1"');
+  });
+});
+
+function expectErrorIn(file: unknown, ...fragments: string[]) {
+  assert.throws(
+    () => parseDeclarations(file, "experiments.json"),
+    (error: Error) => {
+      assert.ok(error instanceof DeclarationError, `expected a DeclarationError, got ${error}`);
+      for (const f of fragments) assert.ok(error.message.includes(f), `message "${error.message}" lacks "${f}"`);
+      return true;
+    }
+  );
+}
