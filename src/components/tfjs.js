@@ -1,0 +1,87 @@
+// TensorFlow.js in the page, loaded on demand: WebGL where it works, otherwise WebAssembly (its .wasm
+// binaries served by this site), otherwise plain JavaScript. Only pages that call loadTf() download tfjs.
+import {FileAttachment} from "observablehq:stdlib";
+
+/**
+ * The wasm backend's binaries, built by src/data/tfjs/[file].wasm.ts from node_modules. setWasmPaths takes
+ * a map from each file name the backend may ask for to its URL, so nothing is fetched from a CDN.
+ */
+const WASM_FILES = {
+  "tfjs-backend-wasm.wasm": FileAttachment("../data/tfjs/tfjs-backend-wasm.wasm"),
+  "tfjs-backend-wasm-simd.wasm": FileAttachment("../data/tfjs/tfjs-backend-wasm-simd.wasm"),
+  "tfjs-backend-wasm-threaded-simd.wasm": FileAttachment("../data/tfjs/tfjs-backend-wasm-threaded-simd.wasm")
+};
+
+/** The backends tried, in order of preference. */
+export const BACKENDS = ["webgl", "wasm", "cpu"];
+
+const loaded = new Map();
+
+/**
+ * Loads TensorFlow.js and selects the first backend of `backends` that initialises and computes a small
+ * matrix product correctly (WebGL is refused by tfjs on software-only GPUs; wasm needs WebAssembly).
+ * The first call downloads tfjs; later calls with the same list share the same promise.
+ *
+ *   const {tf, backend, attempts} = await loadTf();
+ *   // backend: "webgl" | "wasm" | "cpu"; attempts: [{backend: "webgl", ok: false, error: "..."}, ...]
+ *
+ * @param {{backends?: string[]}} [options] backends to try, in order (default ["webgl", "wasm", "cpu"])
+ * @returns {Promise<{tf: typeof import("@tensorflow/tfjs"), backend: string, attempts: {backend: string, ok: boolean, error?: string}[]}>}
+ *   the tfjs namespace, the backend now active (tf.getBackend()), and what was tried on the way
+ */
+export function loadTf({backends = BACKENDS} = {}) {
+  const key = backends.join(",");
+  let promise = loaded.get(key);
+  if (!promise) loaded.set(key, (promise = selectBackend(backends)));
+  return promise;
+}
+
+async function selectBackend(backends) {
+  const tf = await import("@tensorflow/tfjs");
+  const attempts = [];
+  for (const backend of backends) {
+    try {
+      if (backend === "wasm") await registerWasm();
+      if (!(await tf.setBackend(backend))) throw new Error("did not initialise");
+      await tf.ready();
+      await checkBackend(tf);
+      attempts.push({backend, ok: true});
+      return {tf, backend: tf.getBackend(), attempts};
+    } catch (error) {
+      attempts.push({backend, ok: false, error: String(error?.message ?? error)});
+    }
+  }
+  throw new Error(`no TensorFlow.js backend worked: ${attempts.map((a) => `${a.backend} (${a.error})`).join("; ")}`);
+}
+
+let wasmRegistered;
+
+/**
+ * Imports the wasm backend (which registers it with tfjs) and points it at this site's .wasm files.
+ * The package's default entry bundles Emscripten glue that imports Node's "fs" and "path"; Framework's
+ * bundler keeps those as bare imports, which a browser cannot resolve. Its flat ES module build
+ * (dist/tf-backend-wasm.fesm.js) has the same code with the package's browser mapping applied.
+ */
+function registerWasm() {
+  return (wasmRegistered ??= (async () => {
+    const wasm = await import("@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.fesm.js");
+    const paths = Object.fromEntries(await Promise.all(Object.entries(WASM_FILES).map(async ([name, file]) => [name, await file.url()])));
+    wasm.setWasmPaths(paths);
+  })());
+}
+
+/** A 2×2 matrix product with a known answer: a backend that initialises but computes wrongly is refused. */
+async function checkBackend(tf) {
+  const product = tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6, 7, 8], [2, 2])));
+  const values = await product.data();
+  product.dispose();
+  const expected = [19, 22, 43, 50];
+  if (!expected.every((v, i) => Math.abs(values[i] - v) < 1e-3)) throw new Error(`computed [${values}] for a known product`);
+}
+
+/** A short sentence for the page: which backend runs the models, and why not the better ones. */
+export function backendSentence({backend, attempts}) {
+  const names = {webgl: "WebGL (the GPU)", wasm: "WebAssembly", cpu: "plain JavaScript"};
+  const failed = attempts.filter((a) => !a.ok).map((a) => names[a.backend] ?? a.backend);
+  return `TensorFlow.js runs here on ${names[backend] ?? backend}${failed.length ? `; ${failed.join(" and ")} ${failed.length === 1 ? "was" : "were"} not available` : ""}.`;
+}
