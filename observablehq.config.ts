@@ -19,7 +19,8 @@ export default {
         { name: "CNNs", path: "/cnns" }
       ]
     },
-    { name: "What it cost", path: "/cost" }
+    { name: "What it cost", path: "/cost" },
+    { name: "Run explorer", path: "/explorer" }
   ],
   // The default theme links web fonts; the report makes no request outside itself.
   globalStylesheets: [],

@@ -1,0 +1,11 @@
+// Arquero for the pages and the node tests alike. `import * as aq from "arquero"` builds, but Framework
+// bundles the package's source entry without applying its "browser" field, so the page would import
+// Node's fs and stream modules and fail. The package's self-contained UMD build has no such imports: run
+// as an ES module (Node, since the package is "type": "module") it sets globalThis.aq; bundled as CommonJS
+// (Framework) it fills its exports.
+import * as umd from "arquero/dist/arquero.js";
+
+const aq = globalThis.aq ?? umd.default ?? umd;
+if (typeof aq?.from !== "function") throw new Error("Arquero did not load");
+
+export const {from, table, escape, desc, not, op} = aq;
