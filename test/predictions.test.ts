@@ -1,0 +1,98 @@
+// The drill-down's predictions files: loaders/predictions.ts encodes, src/components/predictions.js decodes.
+// Round trip on synthetic data, the per-cell image limit, and a stored full-profile model re-run on its test
+// set reproducing the confusion matrix its run recorded.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CELL_LIMIT, encodePredictions, gallerySelection } from "../loaders/predictions.ts";
+import { cellSamples, classScores, confusionFromPredictions, decodePredictions } from "../src/components/predictions.js";
+
+/** n samples over 3 classes with 2×2 images; sample i has label i % 3, and its probabilities favour `guess(i)`. */
+function synthetic(n: number, guess: (i: number) => number) {
+  const classes = 3;
+  const side = 2;
+  const label = Array.from({ length: n }, (_, i) => i % 3);
+  const probabilities = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) {
+    const top = 0.4 + (0.5 * ((i * 7919) % 97)) / 97; // confidences spread over 0.4..0.9
+    for (let c = 0; c < classes; c++) probabilities[i * classes + c] = c === guess(i) ? top : (1 - top) / 2;
+  }
+  const index = Array.from({ length: n }, (_, i) => n - 1 - i); // test indices in reverse, to tell them from positions
+  const images = Uint8Array.from({ length: n * side * side }, (_, k) => (k * 13) % 256);
+  return { classes, side, index, label, probabilities, images };
+}
+
+describe("predictions files", () => {
+  it("decode to what was encoded", () => {
+    const p = synthetic(30, (i) => (i % 5 === 0 ? (i + 1) % 3 : i % 3));
+    const d = decodePredictions(encodePredictions(p));
+    assert.equal(d.count, 30);
+    assert.equal(d.classes, 3);
+    assert.equal(d.side, 2);
+    assert.deepEqual(Array.from(d.index), p.index);
+    assert.deepEqual(Array.from(d.label), p.label);
+    for (let i = 0; i < 30; i++) {
+      const expected = i % 5 === 0 ? (i + 1) % 3 : i % 3;
+      assert.equal(d.predicted[i], expected, `prediction of sample ${i}`);
+      assert.ok(Math.abs(d.confidence[i] - p.probabilities[i * 3 + expected]) < 1e-4, `confidence of sample ${i}`);
+    }
+    // Every cell has at most CELL_LIMIT samples here, so every image is kept, with its own pixels.
+    assert.equal(d.gallery.length, 30);
+    for (const g of d.gallery) {
+      const source = p.index[g.position] * 4;
+      assert.deepEqual(Array.from(g.pixels), Array.from(p.images.subarray(source, source + 4)));
+      assert.equal(g.index, p.index[g.position]);
+      assert.ok(Math.abs(g.probabilities[g.predicted] - g.confidence) < 1 / 255);
+    }
+  });
+
+  it("keep every image of a small cell and the most and least confident of a large one", () => {
+    const n = 3 * 100;
+    const p = synthetic(n, (i) => i % 3); // all correct: three diagonal cells of 100
+    const d = decodePredictions(encodePredictions(p));
+    assert.equal(d.gallery.length, 3 * CELL_LIMIT);
+    const { total, items } = cellSamples(d, 1, 1);
+    assert.equal(total, 100);
+    assert.equal(items.length, CELL_LIMIT);
+    const all = Array.from(d.confidence)
+      .filter((_, i) => d.label[i] === 1)
+      .sort((a, b) => b - a);
+    const shown = items.map((x) => x.confidence);
+    assert.deepEqual(shown, [...shown].sort((a, b) => b - a), "most confident first");
+    assert.deepEqual(shown.slice(0, CELL_LIMIT / 2), all.slice(0, CELL_LIMIT / 2), "the most confident half");
+    assert.deepEqual(shown.slice(CELL_LIMIT / 2), all.slice(-CELL_LIMIT / 2), "the least confident half");
+    assert.deepEqual(gallerySelection([0, 0, 1], [0, 1, 1], [0.5, 0.6, 0.7], 2, 1), [0, 1, 2]);
+  });
+
+  it("give the confusion matrix and per-class precision and recall", () => {
+    const p = synthetic(30, (i) => (i % 5 === 0 ? (i + 1) % 3 : i % 3));
+    const matrix = confusionFromPredictions(decodePredictions(encodePredictions(p)));
+    assert.equal(matrix.flat().reduce((a, b) => a + b, 0), 30);
+    // Samples 0, 15 (label 0) are read as 1; 5, 20 (label 2) as 0; 10, 25 (label 1) as 2.
+    assert.deepEqual(matrix, [
+      [8, 2, 0],
+      [0, 8, 2],
+      [2, 0, 8]
+    ]);
+    assert.deepEqual(classScores(matrix, 0), { precision: 0.8, recall: 0.8, support: 10, predictedAs: 10, correct: 8 });
+    assert.deepEqual(classScores([[0, 0], [0, 0]], 1), { precision: null, recall: null, support: 0, predictedAs: 0, correct: 0 });
+  });
+
+  it("reject a damaged file", () => {
+    const bytes = encodePredictions(synthetic(6, (i) => i % 3));
+    assert.throws(() => decodePredictions(bytes.subarray(0, bytes.length - 1)), /header implies/);
+    const bad = bytes.slice();
+    bad[0] = 0;
+    assert.throws(() => decodePredictions(bad), /bad magic/);
+  });
+
+  it("of a stored full-profile model reproduce its recorded confusion matrix", { timeout: 120_000 }, async () => {
+    const { predictionsFile, storedRunWithWeights } = await import("../loaders/predictions.ts");
+    const { record } = await storedRunWithWeights("full", "baseline-mlp");
+    const d = decodePredictions(await predictionsFile("full", "baseline-mlp"));
+    assert.equal(d.count, record.data.testCount);
+    assert.deepEqual(confusionFromPredictions(d), record.test!.confusion);
+    // Every mistake of a good model has its image.
+    const mistakes = Array.from(d.label).filter((l, i) => l !== d.predicted[i]).length;
+    assert.equal(d.gallery.filter((g) => g.label !== g.predicted).length, mistakes);
+  });
+});
