@@ -1,0 +1,11 @@
+// `npm run classical [-- --profile quick] [--force]`: computes and stores study 9's result
+// (PCA, clustering, classical classifiers) ahead of a build. Progress goes to stderr.
+import { parseArgs } from "node:util";
+import { ensureClassical } from "./classical.ts";
+import { currentProfile } from "./suite.ts";
+
+const { values } = parseArgs({ options: { profile: { type: "string" }, force: { type: "boolean", default: false } } });
+const profile = values.profile ?? currentProfile();
+const start = performance.now();
+const { dir, computed } = await ensureClassical(profile, { force: values.force });
+process.stderr.write(`${computed ? "computed" : "already stored"}: ${dir} (${((performance.now() - start) / 1000).toFixed(1)} s)\n`);
