@@ -4,6 +4,7 @@ import { DATASETS } from "./dataset.ts";
 import { describeLayers } from "./models.ts";
 import { readDeclarations, type ProfileName, FAMILIES } from "./schema.ts";
 import { DECLARATIONS_FILE, type RunRecord } from "./store.ts";
+import { ensureStudy, objectiveOf } from "./studies.ts";
 import { ensureRuns, type PlannedRun } from "./suite.ts";
 
 export type Family = (typeof FAMILIES)[number];
@@ -49,8 +50,21 @@ export function summarize(planned: PlannedRun, record: RunRecord) {
     cpu: record.environment.cpu,
     createdAt: record.createdAt,
     hasWeights: record.hasWeights,
-    reference: e.reference
+    reference: e.reference,
+    study: e.study ?? null,
+    variant: e.variant ?? null,
+    seed: e.seed,
+    classes: e.classes ?? null,
+    output: e.output ?? "softmax",
+    l2: Math.max(0, ...e.layers.map((l) => ("l2" in l && l.l2) || 0)),
+    dropout: Math.max(0, ...e.layers.map((l) => (l.type === "dropout" ? l.rate : 0)))
   };
+}
+
+/** Class names of a run's task: the dataset's names, restricted to the run's classes. */
+export function classNamesOf(experiment: { dataset: keyof typeof DATASETS; classes?: number[] }): string[] {
+  const names = DATASETS[experiment.dataset].classNames;
+  return experiment.classes ? experiment.classes.map((c) => names[c]) : [...names];
 }
 export type RunSummary = ReturnType<typeof summarize>;
 
@@ -84,20 +98,59 @@ export async function familyReport(profile: ProfileName, family: string) {
     throw new Error(`unknown family "${family}"; expected one of ${FAMILIES.join(", ")}`);
   }
   const declarations = readDeclarations(DECLARATIONS_FILE);
-  const ids = declarations.experiments.filter((e) => e.family === family).map((e) => e.id);
+  // Runs that belong to a study are shown on the study's page, not among the family's models.
+  const ids = declarations.experiments.filter((e) => e.family === family && e.study === undefined).map((e) => e.id);
   const results = await ensureRuns(profile, { only: ids });
   return {
     profile: profileInfo(profile),
     family,
     runs: results.map(({ planned, record }) => ({
       ...summarize(planned, record),
-      classNames: DATASETS[planned.experiment.dataset].classNames,
+      classNames: classNamesOf(planned.experiment),
       history: tidyHistory(record),
       epochs: record.history,
       divergence: record.divergence,
       confusion: record.test ? tidyConfusion(record.test.confusion) : [],
       perClass: record.test?.perClass ?? [],
       misclassified: record.misclassified
+    }))
+  };
+}
+
+/** A run as a study page shows it: the summary, curves, per-epoch rows and test breakdown (no images). */
+function studyRun(planned: PlannedRun, record: RunRecord) {
+  return {
+    ...summarize(planned, record),
+    classNames: classNamesOf(planned.experiment),
+    epochs: record.history,
+    divergence: record.divergence,
+    confusion: record.test ? tidyConfusion(record.test.confusion) : [],
+    perClass: record.test?.perClass ?? [],
+    bestValAccuracy: objectiveOf(record)
+  };
+}
+
+/** Everything one study page needs: its declared runs and its tuners' trials, winners and retrained runs. */
+export async function studyReport(profile: ProfileName, studyId: string) {
+  const { study, experiments, tuners } = await ensureStudy(profile, studyId);
+  return {
+    profile: profileInfo(profile),
+    study,
+    runs: experiments.map(({ planned, record }) => studyRun(planned, record)),
+    tuners: tuners.map((t) => ({
+      id: t.tuner.id,
+      title: t.tuner.title,
+      question: t.tuner.question,
+      method: t.tuner.method,
+      space: t.tuner.space,
+      points: t.tuner.points,
+      executions: t.tuner.executions,
+      reference: t.tuner.reference,
+      trialRuns: t.runs,
+      trials: t.trials,
+      rungs: t.rungs.map((r) => ({ rung: r.rung, budget: r.budget, trials: r.trials })),
+      winner: t.winner,
+      final: studyRun(t.final.planned, t.final.record)
     }))
   };
 }

@@ -2,6 +2,7 @@
 // is resolved (defaults, then the chosen profile) into the exact settings a run trains with.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { ParamSchema } from "./tuners.ts";
 
 export const ACTIVATIONS = ["relu", "sigmoid", "tanh", "elu", "selu", "linear"] as const;
 export const INITIALIZERS = ["glorotUniform", "heNormal", "randomNormal", "glorotNormal", "heUniform"] as const;
@@ -164,7 +165,8 @@ export type Study = z.infer<typeof StudySchema>;
 
 /**
  * One axis of a grid: `path` is a dotted field path into the experiment ("batchSize",
- * "optimizer.learningRate"); "layers.*.activation" sets the field on every dense and conv2d layer.
+ * "optimizer.learningRate"); "layers.*.activation" sets the field on every dense and conv2d layer;
+ * "." merges each value (an object of fields, e.g. {"trainSize": 10, "epochs": 100}) into the experiment.
  */
 const GridAxisSchema = z.strictObject({
   name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, "letters and digits, starting with a letter"),
@@ -175,11 +177,44 @@ const GridAxisSchema = z.strictObject({
 });
 type GridAxis = z.infer<typeof GridAxisSchema>;
 
+/** The hyperparameters an MLP tuner may search; `units<i>` sets the width of hidden layer i alone. */
+export const MLP_PARAMS = ["depth", "units", "units0", "units1", "units2", "units3", "activation", "dropout", "l2", "learningRate", "optimizer", "batchSize"] as const;
+
+/**
+ * A hyperparameter search whose trials are runs of a study: each point of `space` becomes an MLP
+ * (`base` plus the point), scored by its best validation accuracy; the winner is retrained with
+ * `final` on top and tested.
+ */
+const TunerSchema = z.strictObject({
+  id: ExperimentFields.id,
+  title: z.string().min(1),
+  question: z.string().min(1),
+  study: ExperimentFields.study.unwrap(),
+  method: z.enum(["randomSearch", "successiveHalving"]),
+  /** Experiment fields shared by every trial (family, epochs, sizes, optimizer, ...); layers come from the point. */
+  base: z.record(z.string(), z.unknown()),
+  space: z.partialRecord(z.enum(MLP_PARAMS), ParamSchema),
+  /** Random search: points drawn; successive halving: points in the first rung. */
+  points: positiveInt.max(200),
+  /** Random search: runs per point with seeds seed, seed + 1, ...; their mean validation accuracy ranks the point. */
+  executions: positiveInt.max(10).default(1),
+  seed: z.number().int().nonnegative(),
+  /** Successive halving: epochs of the first rung, the growth factor, and the most epochs of any rung. */
+  minEpochs: positiveInt.optional(),
+  eta: z.number().int().min(2).optional(),
+  maxEpochs: positiveInt.optional(),
+  /** Overrides for retraining the winner (e.g. all training data, more epochs, early stopping). */
+  final: z.record(z.string(), z.unknown()).default({}),
+  reference: z.array(ReferenceSchema).default([])
+});
+export type Tuner = z.infer<typeof TunerSchema>;
+
 const FileSchema = z.strictObject({
   $comment: z.string().optional(),
   defaults: DefaultsSchema,
   profiles: z.strictObject({ full: ProfileSchema, quick: ProfileSchema }),
   studies: z.array(StudySchema).default([]),
+  tuners: z.array(z.record(z.string(), z.unknown())).default([]),
   experiments: z.array(z.record(z.string(), z.unknown())).min(1)
 });
 
@@ -206,14 +241,45 @@ export interface Declarations {
   file: string;
   experiments: Experiment[];
   studies: Study[];
+  tuners: Tuner[];
+  /** The file's defaults, merged under every experiment (tuner trials included). */
+  defaults: Record<string, unknown>;
   profiles: Record<ProfileName, Profile>;
+}
+
+/**
+ * Validates one experiment entry (defaults already merged or not): fills the optional fields,
+ * checks the schema, the layer order, the task and the study. Errors start with `label`.
+ */
+export function parseExperiment(entry: Record<string, unknown>, defaults: Record<string, unknown>, label: string, studyIds: Set<string>): Experiment {
+  const merged = {
+    earlyStopping: null,
+    trainSize: null,
+    augmentation: null,
+    schedule: null,
+    keepWeights: false,
+    reference: [],
+    ...defaults,
+    ...entry
+  };
+  const result = ExperimentSchema.safeParse(merged);
+  if (!result.success) throw new DeclarationError(`${label}: ${describeIssues(result.error)}`);
+  const experiment = result.data;
+  checkLayerOrder(experiment, label);
+  checkTask(experiment, label);
+  if (experiment.study !== undefined && !studyIds.has(experiment.study)) {
+    throw new DeclarationError(
+      `${label}: field "study": "${experiment.study}" is not a declared study (declared: ${[...studyIds].join(", ") || "none"})`
+    );
+  }
+  return experiment;
 }
 
 /** Validates a parsed declarations file; errors name the file, the experiment and the field. */
 export function parseDeclarations(raw: unknown, file: string): Declarations {
   const top = FileSchema.safeParse(raw);
   if (!top.success) throw new DeclarationError(`${file}: ${describeIssues(top.error)}`);
-  const { defaults, profiles, experiments, studies } = top.data;
+  const { defaults, profiles, experiments, studies, tuners: rawTuners } = top.data;
   const studyIds = new Set(studies.map((s) => s.id));
   const seen = new Set<string>();
   const entries = experiments.flatMap((entry, index) => {
@@ -222,34 +288,30 @@ export function parseDeclarations(raw: unknown, file: string): Declarations {
   });
   const parsed = entries.map(({ entry, index }) => {
     const label = typeof entry.id === "string" ? `experiment "${entry.id}"` : `experiment #${index + 1}`;
-    const merged = {
-      earlyStopping: null,
-      trainSize: null,
-      augmentation: null,
-      schedule: null,
-      keepWeights: false,
-      reference: [],
-      ...defaults,
-      ...entry
-    };
-    const result = ExperimentSchema.safeParse(merged);
-    if (!result.success) throw new DeclarationError(`${file}: ${label}: ${describeIssues(result.error)}`);
-    const experiment = result.data;
+    const experiment = parseExperiment(entry, defaults, `${file}: ${label}`, studyIds);
     if (seen.has(experiment.id)) throw new DeclarationError(`${file}: ${label}: field "id": duplicate id`);
     seen.add(experiment.id);
-    checkLayerOrder(experiment, `${file}: ${label}`);
-    checkTask(experiment, `${file}: ${label}`);
-    if (experiment.study !== undefined && !studyIds.has(experiment.study)) {
-      throw new DeclarationError(
-        `${file}: ${label}: field "study": "${experiment.study}" is not a declared study (declared: ${[...studyIds].join(", ") || "none"})`
-      );
-    }
     return experiment;
+  });
+  const tuners = rawTuners.map((entry, index) => {
+    const label = `${file}: tuner ${typeof entry.id === "string" ? `"${entry.id}"` : `#${index + 1}`}`;
+    const result = TunerSchema.safeParse(entry);
+    if (!result.success) throw new DeclarationError(`${label}: ${describeIssues(result.error)}`);
+    const tuner = result.data;
+    if (!studyIds.has(tuner.study)) throw new DeclarationError(`${label}: field "study": "${tuner.study}" is not a declared study`);
+    if (seen.has(tuner.id)) throw new DeclarationError(`${label}: field "id": duplicate id`);
+    seen.add(tuner.id);
+    if (tuner.method === "successiveHalving" && (tuner.minEpochs == null || tuner.eta == null || tuner.maxEpochs == null)) {
+      throw new DeclarationError(`${label}: successive halving needs "minEpochs", "eta" and "maxEpochs"`);
+    }
+    return tuner;
   });
   return {
     file,
     experiments: parsed,
     studies,
+    tuners,
+    defaults,
     profiles: {
       full: { ...profiles.full, name: "full" },
       quick: { ...profiles.quick, name: "quick" }
@@ -274,6 +336,11 @@ function valueLabel(value: unknown): string {
   if (typeof value === "number") return String(value).toLowerCase().replace("+", "").replace(".", "p");
   if (typeof value === "string") return value.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
   throw new Error("needs labels");
+}
+
+function mergeObject(entry: Record<string, unknown>, value: unknown, where: string): Record<string, unknown> {
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw new DeclarationError(`${where}: with path "." each value must be an object of fields`);
+  return { ...entry, ...(value as Record<string, unknown>) };
 }
 
 /** Sets `value` at a dotted path, copying objects on the way; "*" walks every dense and conv2d layer. */
@@ -325,7 +392,10 @@ export function expandGrid(entry: Record<string, unknown>, where: string): Recor
     const path = axis.path.split(".");
     combos = combos.flatMap((combo) =>
       axis.values.map((value, v) => ({
-        entry: setPath(combo.entry, path, value, `${where}: field "grid.${a}.path"`) as Record<string, unknown>,
+        entry:
+          axis.path === "."
+            ? mergeObject(combo.entry, value, `${where}: field "grid.${a}.values.${v}"`)
+            : (setPath(combo.entry, path, value, `${where}: field "grid.${a}.path"`) as Record<string, unknown>),
         labels: [...combo.labels, axis.labels[v]],
         variant: { ...combo.variant, [axis.name]: typeof value === "number" || typeof value === "string" ? value : axis.labels[v] }
       }))

@@ -36,13 +36,17 @@ export function sampleSpace(space: Space, rng: Rng): Params {
   return out;
 }
 
-/** Distinct points (up to `count`; fewer when the space is smaller), by rejection on a canonical form. */
-export function sampleDistinct(space: Space, count: number, seed: number): Params[] {
+/**
+ * Distinct points (up to `count`; fewer when the space is smaller), by rejection on a canonical form.
+ * `normalize` may drop dimensions a point does not use (e.g. the width of a layer beyond its depth),
+ * so that two draws of the same model count as one.
+ */
+export function sampleDistinct(space: Space, count: number, seed: number, normalize: (p: Params) => Params = (p) => p): Params[] {
   const rng = createRng(seed);
   const seen = new Set<string>();
   const out: Params[] = [];
   for (let tries = 0; out.length < count && tries < count * 200; tries++) {
-    const point = sampleSpace(space, rng);
+    const point = normalize(sampleSpace(space, rng));
     const key = JSON.stringify(Object.entries(point).sort());
     if (seen.has(key)) continue;
     seen.add(key);
@@ -84,8 +88,8 @@ const rankValue = (x: number) => (Number.isFinite(x) ? x : -Infinity);
  * Random search: `trials` distinct points, each scored `executions` times at `budget`; returns the
  * trials best first (ties keep sampling order).
  */
-export async function randomSearch(options: RandomSearchOptions, objective: Objective, budget = 1): Promise<Trial[]> {
-  const points = sampleDistinct(options.space, options.trials, options.seed);
+export async function randomSearch(options: RandomSearchOptions, objective: Objective, budget = 1, normalize?: (p: Params) => Params): Promise<Trial[]> {
+  const points = sampleDistinct(options.space, options.trials, options.seed, normalize);
   const candidates = points.flatMap((params) => Array.from({ length: options.executions }, (_, execution) => ({ params, execution, budget })));
   const scores = await objective(candidates);
   if (scores.length !== candidates.length) throw new Error(`objective returned ${scores.length} scores for ${candidates.length} candidates`);

@@ -1,0 +1,224 @@
+// Studies: the runs a study page presents — its declared experiments (grids included) and its tuners,
+// whose trials are ordinary stored runs built from points of a search space. Trials are trained in
+// parallel child processes (one per core) and reused like every other run.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Progress } from "./progress.ts";
+import { ACTIVATIONS, parseExperiment, readDeclarations, resolveExperiment, DeclarationError, type Declarations, type Experiment, type Layer, type ProfileName, type Tuner } from "./schema.ts";
+import { DECLARATIONS_FILE, ROOT, readRun, runDir, runKey, type RunRecord } from "./store.ts";
+import { defaultWorkers, ensureRun, ensureRuns, type EnsureOptions, type PlannedRun } from "./suite.ts";
+import { randomSearch, sampleDistinct, successiveHalving, type Candidate, type Params, type Space, type Trial } from "./tuners.ts";
+
+/** The hidden layers of an MLP point: `depth` dense layers of `units` (or `units<i>`), each followed by dropout when > 0. */
+export function mlpLayers(params: Params, where: string): Layer[] {
+  const depth = Number(params.depth ?? 1);
+  if (!Number.isInteger(depth) || depth < 1 || depth > 4) throw new DeclarationError(`${where}: "depth" must be 1-4, got ${params.depth}`);
+  const layers: Layer[] = [];
+  for (let i = 0; i < depth; i++) {
+    const units = Number(params[`units${i}`] ?? params.units ?? 128);
+    layers.push({
+      type: "dense",
+      units,
+      activation: String(params.activation ?? "relu") as (typeof ACTIVATIONS)[number],
+      ...(params.l2 != null && Number(params.l2) > 0 ? { l2: Number(params.l2) } : {})
+    } as Layer);
+    if (params.dropout != null && Number(params.dropout) > 0) layers.push({ type: "dropout", rate: Number(params.dropout) });
+  }
+  return layers;
+}
+
+/** Drops the widths of layers beyond a point's depth: they do not change the model. */
+export function normalizeMlpPoint(params: Params): Params {
+  const depth = Number(params.depth ?? 1);
+  return Object.fromEntries(Object.entries(params).filter(([k]) => !/^units\d$/.test(k) || Number(k.slice(5)) < depth));
+}
+
+/** A compact, stable label of a point, e.g. "depth 2, units 128, learningRate 0.001". */
+export function describePoint(params: Params): string {
+  return Object.keys(params)
+    .sort()
+    .map((k) => `${k} ${typeof params[k] === "number" ? Number((params[k] as number).toPrecision(3)) : params[k]}`)
+    .join(", ");
+}
+
+/** The experiment one tuner candidate trains. */
+export function trialExperiment(
+  declarations: Declarations,
+  tuner: Tuner,
+  params: Params,
+  { id, epochs, seedOffset = 0, overrides = {} }: { id: string; epochs?: number; seedOffset?: number; overrides?: Record<string, unknown> }
+): Experiment {
+  const where = `${declarations.file}: tuner "${tuner.id}"`;
+  const base = { ...declarations.defaults, ...tuner.base } as Record<string, unknown> & { optimizer?: { name: string; learningRate: number } };
+  const optimizer = {
+    ...(base.optimizer ?? { name: "adam", learningRate: 0.001 }),
+    ...(params.optimizer != null ? { name: params.optimizer } : {}),
+    ...(params.learningRate != null ? { learningRate: params.learningRate } : {})
+  };
+  const seed = Number(base.seed ?? 1) + seedOffset;
+  const entry: Record<string, unknown> = {
+    ...base,
+    id,
+    title: `${tuner.title}: ${describePoint(params)}`,
+    question: tuner.question,
+    study: tuner.study,
+    layers: mlpLayers(params, where),
+    optimizer,
+    ...(params.batchSize != null ? { batchSize: params.batchSize } : {}),
+    ...(epochs != null ? { epochs } : {}),
+    seed,
+    variant: { ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === "boolean" ? String(v) : v])), seed },
+    ...overrides
+  };
+  return parseExperiment(entry, {}, `${where}, trial "${id}"`, new Set(declarations.studies.map((s) => s.id)));
+}
+
+export function planExperiment(experiment: Experiment, declarations: Declarations, profile: ProfileName): PlannedRun {
+  const resolved = resolveExperiment(experiment, declarations.profiles[profile]);
+  const key = runKey(resolved);
+  return { experiment: resolved, key, dir: runDir(profile, resolved.id, key) };
+}
+
+function isStored(planned: PlannedRun): boolean {
+  try {
+    return readRun(planned.dir) != null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stored runs for planned experiments that need not be declared in the file: missing ones are
+ * trained in child processes (loaders/train-one.ts), `workers` at a time, then all are read.
+ */
+export async function ensurePlanned(planned: PlannedRun[], options: EnsureOptions & { workers?: number } = {}): Promise<RunRecord[]> {
+  const workers = options.workers ?? defaultWorkers();
+  const missing = planned.filter((p) => options.force || !isStored(p));
+  if (workers > 1 && missing.length > 1) {
+    const dir = mkdtempSync(join(tmpdir(), "mnist-trials-"));
+    try {
+      const queue = missing.map((p, i) => {
+        const file = join(dir, `${i}.json`);
+        writeFileSync(file, JSON.stringify(p));
+        return { file, id: p.experiment.id };
+      });
+      const failures: string[] = [];
+      const worker = async () => {
+        for (let job = queue.shift(); job; job = queue.shift()) {
+          const args = ["--import", "tsx", join(ROOT, "loaders", "train-one.ts"), job.file];
+          if (options.backend) args.push("--backend", options.backend);
+          if (options.force) args.push("--force");
+          const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: process.env });
+          createInterface({ input: child.stderr }).on("line", (line) => process.stderr.write(`${line}\n`));
+          const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+          if (code !== 0) failures.push(`${job.id} (exit code ${code})`);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(workers, missing.length) }, worker));
+      if (failures.length) throw new Error(`training failed in worker processes: ${failures.join(", ")}; see the messages above`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  // Runs the child processes stored are read back; without workers, missing runs train here.
+  const trainedByWorkers = workers > 1 && missing.length > 1;
+  const out: RunRecord[] = [];
+  for (const p of planned) out.push(await ensureRun(p, { ...options, force: trainedByWorkers ? false : options.force }));
+  return out;
+}
+
+/** A tuner's objective: the best validation accuracy of the run (NaN when it diverged). */
+export function objectiveOf(record: RunRecord): number {
+  if (record.status !== "completed") return NaN;
+  const values = record.history.map((h) => h.valAccuracy).filter((v): v is number => v != null);
+  return values.length ? Math.max(...values) : NaN;
+}
+
+export interface TrialRun {
+  id: string;
+  key: string;
+  params: Params;
+  execution: number;
+  epochs: number;
+  score: number;
+}
+
+export interface TunerResult {
+  tuner: Tuner;
+  /** Every run the search trained, in the order it asked for them. */
+  runs: TrialRun[];
+  /** Random search: trials best first. Successive halving: one entry per rung. */
+  trials: Trial[];
+  rungs: { rung: number; budget: number; trials: Trial[] }[];
+  winner: Trial;
+  final: { planned: PlannedRun; record: RunRecord };
+}
+
+function pointId(params: Params, points: Params[]): number {
+  const key = JSON.stringify(Object.entries(params).sort());
+  return points.findIndex((p) => JSON.stringify(Object.entries(p).sort()) === key);
+}
+
+/** Runs a tuner: trains (or reuses) every trial, then retrains the winner with `final` and tests it. */
+export async function runTuner(
+  profile: ProfileName,
+  tuner: Tuner,
+  declarations: Declarations = readDeclarations(DECLARATIONS_FILE),
+  options: EnsureOptions & { workers?: number } = {}
+): Promise<TunerResult> {
+  const progress = options.progress ?? new Progress();
+  const space = tuner.space as Space;
+  const points = sampleDistinct(space, tuner.points, tuner.seed, normalizeMlpPoint);
+  const runs: TrialRun[] = [];
+  const objective = async (candidates: Candidate[]) => {
+    const planned = candidates.map((c) => {
+      const index = pointId(c.params, points);
+      const id = tuner.method === "randomSearch" ? `${tuner.id}-p${index}-s${c.execution}` : `${tuner.id}-p${index}-e${c.budget}`;
+      const epochs = tuner.method === "randomSearch" ? undefined : c.budget;
+      return planExperiment(trialExperiment(declarations, tuner, c.params, { id, epochs, seedOffset: c.execution }), declarations, profile);
+    });
+    progress.log(`[${tuner.id}] ${planned.length} trial runs (${planned.filter((p) => !isStored(p)).length} to train)`);
+    const records = await ensurePlanned(planned, { ...options, progress });
+    const scores = records.map(objectiveOf);
+    candidates.forEach((c, i) =>
+      runs.push({ id: planned[i].experiment.id, key: planned[i].key, params: c.params, execution: c.execution, epochs: planned[i].experiment.epochs, score: scores[i] })
+    );
+    return scores;
+  };
+  let trials: Trial[];
+  let rungs: TunerResult["rungs"] = [];
+  let winner: Trial;
+  if (tuner.method === "randomSearch") {
+    trials = await randomSearch({ space, trials: tuner.points, executions: tuner.executions, seed: tuner.seed }, objective, 1, normalizeMlpPoint);
+    winner = trials[0];
+  } else {
+    const result = await successiveHalving({ points, minBudget: tuner.minEpochs!, eta: tuner.eta!, maxBudget: tuner.maxEpochs! }, objective);
+    rungs = result.rungs;
+    trials = result.rungs[0].trials;
+    winner = result.winner;
+  }
+  const finalPlanned = planExperiment(
+    trialExperiment(declarations, tuner, winner.params, { id: `${tuner.id}-final`, overrides: tuner.final }),
+    declarations,
+    profile
+  );
+  const [finalRecord] = await ensurePlanned([finalPlanned], { ...options, progress });
+  progress.log(`[${tuner.id}] winner ${describePoint(winner.params)}: validation ${(winner.score * 100).toFixed(2)}%` +
+    (finalRecord.test ? `, retrained test accuracy ${(finalRecord.test.accuracy * 100).toFixed(2)}%` : ""));
+  return { tuner, runs, trials, rungs, winner, final: { planned: finalPlanned, record: finalRecord } };
+}
+
+/** Every run of a study: its declared experiments (trained by the suite) and its tuners. */
+export async function ensureStudy(profile: ProfileName, studyId: string, options: EnsureOptions & { workers?: number } = {}) {
+  const declarations = readDeclarations(DECLARATIONS_FILE);
+  const study = declarations.studies.find((s) => s.id === studyId);
+  if (!study) throw new Error(`unknown study "${studyId}"; declared: ${declarations.studies.map((s) => s.id).join(", ")}`);
+  const ids = declarations.experiments.filter((e) => e.study === studyId).map((e) => e.id);
+  const experiments = ids.length ? await ensureRuns(profile, { ...options, only: ids }) : [];
+  const tuners = [];
+  for (const tuner of declarations.tuners.filter((t) => t.study === studyId)) tuners.push(await runTuner(profile, tuner, declarations, options));
+  return { study, experiments, tuners };
+}

@@ -1,0 +1,30 @@
+// Trains (or reuses) the runs of every study, or of those named: declared grids and tuner trials.
+//   npm run train:studies -- [--profile full|quick] [--study <id> ...] [--workers N]
+// Progress goes to stderr; a one-line summary per study to stdout.
+import { parseArgs } from "node:util";
+import { readDeclarations, PROFILES, type ProfileName } from "./schema.ts";
+import { DECLARATIONS_FILE } from "./store.ts";
+import { ensureStudy } from "./studies.ts";
+import { currentProfile } from "./suite.ts";
+
+const { values } = parseArgs({
+  options: {
+    profile: { type: "string" },
+    study: { type: "string", multiple: true },
+    workers: { type: "string" }
+  }
+});
+const profile = (values.profile ?? currentProfile()) as ProfileName;
+if (!(PROFILES as readonly string[]).includes(profile)) throw new Error(`--profile must be one of ${PROFILES.join(", ")}, got "${profile}"`);
+const workers = values.workers == null ? undefined : Number(values.workers);
+if (workers != null && !(Number.isInteger(workers) && workers >= 1)) throw new Error(`--workers must be a positive integer, got "${values.workers}"`);
+const declared = readDeclarations(DECLARATIONS_FILE).studies.map((s) => s.id);
+const chosen = values.study?.length ? values.study : declared;
+const started = performance.now();
+for (const id of chosen) {
+  const t0 = performance.now();
+  const { experiments, tuners } = await ensureStudy(profile, id, { workers });
+  const trials = tuners.reduce((n, t) => n + t.runs.length + 1, 0);
+  console.log(`${id}: ${experiments.length} declared runs, ${trials} tuner runs (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+}
+console.log(`all ${chosen.length} studies in ${((performance.now() - started) / 1000).toFixed(0)} s (profile ${profile})`);
