@@ -1,15 +1,16 @@
 // The suite: which runs a profile needs, which are already stored, and training the missing ones.
-import { spawn } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { existsSync, renameSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { Progress } from "./progress.ts";
+import { Progress, type ProgressState } from "./progress.ts";
 import {
   PROFILES,
   readDeclarations,
   resolveExperiment,
   type Declarations,
+  type Layer,
   type ProfileName,
   type ResolvedExperiment
 } from "./schema.ts";
@@ -25,7 +26,6 @@ import {
   writeRunAtomic,
   type RunRecord
 } from "./store.ts";
-import { trainRun } from "./train.ts";
 
 /** The profile a build uses: REPORT_PROFILE, or the full published report. */
 export function currentProfile(): ProfileName {
@@ -82,6 +82,8 @@ export async function ensureRun(planned: PlannedRun, options: EnsureOptions = {}
       const stored = existsSync(planned.dir) ? readOrSetAside(planned, progress) : null;
       if (stored) return stored;
     }
+    // Imported here, so that reading stored runs never loads tfjs (about a second).
+    const { trainRun } = await import("./train.ts");
     const { record, files } = await trainRun(planned.experiment, planned.key, {
       progress,
       backend: options.backend
@@ -111,10 +113,13 @@ export async function ensureRuns(
   }
   if (workers > 1) {
     const missing = plan.filter((p) => options.force || !isStored(p));
-    if (missing.length > 1) await trainInWorkers(profile, missing, workers, options);
+    if (missing.length > 1) await trainInWorkers(missing, workers, options);
   }
   const results = [];
-  for (const planned of plan) results.push({ planned, record: await ensureRun(planned, options) });
+  for (const planned of plan) {
+    // Runs the workers just trained are read here, not retrained (unless a worker failed).
+    results.push({ planned, record: await ensureRun(planned, { ...options, force: options.force && !isStored(planned, true) }) });
+  }
   return results;
 }
 
@@ -127,34 +132,184 @@ export function defaultWorkers(): number {
   return n;
 }
 
-function isStored(planned: PlannedRun): boolean {
+/** Whether a complete run is stored; `fresh` only counts one written by this process's workers since it started. */
+function isStored(planned: PlannedRun, fresh = false): boolean {
   try {
-    return readRun(planned.dir) != null;
+    const run = readRun(planned.dir);
+    return run != null && (!fresh || Date.parse(run.createdAt) >= STARTED);
   } catch {
     return false;
   }
 }
+const STARTED = Date.now() - performance.now();
+
+// ---------------------------------------------------------------------------------------------
+// Cost estimates: which runs take longest, from the resolved declaration alone.
+
+/** Multiply-add equivalents per output element of a memory-bound layer (activation, pooling, dropout), forward + backward. */
+const ELEMENTWISE_COST = 10;
+/** The same for batch normalisation, whose tfjs backward pass is a chain of small ops (calibrated on the stored full runs). */
+const BATCHNORM_COST = 300;
+/** Per-sample cost of the affine augmentation (JS, per pixel). */
+const AUGMENTATION_COST = 784 * 50;
+/** Multiply-add equivalents per second one wasm core sustains on these models (cnn-basic, full profile, 2-core EPYC). */
+const UNITS_PER_SECOND = 9e9;
+/** Seconds a run costs beyond its samples: building the model, evaluation set-up, writing the run. */
+const RUN_OVERHEAD_SECONDS = 0.3;
+/** Seconds of fixed cost per training step (tfjs op dispatch, batch tensors, the optimizer): what makes batch 4 slow. */
+const STEP_OVERHEAD_SECONDS = 0.0015;
 
 /**
- * Trains runs in parallel child processes, at most `workers` at a time, each with its own wasm
- * backend on its own core. Their progress lines go to our stderr as they come (each line names its
- * run). Each child stores its run atomically under the run's lock, so the caller then only reads.
+ * Cost of one training sample (forward and backward, so three times the forward multiply-adds of
+ * the convolutions and dense layers, plus per-element costs of the memory-bound layers), in
+ * multiply-add equivalents. Shapes follow the layers from the 28x28x1 input to the classifier.
  */
-async function trainInWorkers(profile: ProfileName, runs: PlannedRun[], workers: number, options: EnsureOptions): Promise<void> {
-  const queue = [...runs];
-  const failures: string[] = [];
-  const worker = async () => {
-    for (let planned = queue.shift(); planned; planned = queue.shift()) {
-      const args = ["--import", "tsx", join(ROOT, "loaders", "cli.ts"), "--profile", profile, "--only", planned.experiment.id, "--workers", "1"];
-      if (options.force) args.push("--force");
-      if (options.backend) args.push("--backend", options.backend);
-      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: process.env });
-      const lines = createInterface({ input: child.stderr });
-      lines.on("line", (line) => process.stderr.write(`${line}\n`));
-      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-      if (code !== 0) failures.push(`${planned.experiment.id} (exit code ${code})`);
+export function trainingCostPerSample(layers: readonly Layer[], classes = 10): number {
+  let [h, w, c] = [28, 28, 1];
+  let cost = 0;
+  for (const layer of layers) {
+    switch (layer.type) {
+      case "dense":
+        cost += 3 * h * w * c * layer.units + ELEMENTWISE_COST * layer.units;
+        [h, w, c] = [1, 1, layer.units];
+        break;
+      case "conv2d": {
+        const { kernelSize: k, filters } = layer;
+        const s = layer.strides ?? 1;
+        const out = (n: number) => (layer.padding === "valid" ? Math.floor((n - k) / s) + 1 : Math.ceil(n / s));
+        const [oh, ow] = [Math.max(1, out(h)), Math.max(1, out(w))];
+        cost += 3 * oh * ow * filters * k * k * c + ELEMENTWISE_COST * oh * ow * filters;
+        [h, w, c] = [oh, ow, filters];
+        break;
+      }
+      case "maxPool": {
+        const p = layer.poolSize ?? 2;
+        const s = layer.strides ?? p;
+        cost += ELEMENTWISE_COST * h * w * c;
+        [h, w] = [Math.max(1, Math.floor((h - p) / s) + 1), Math.max(1, Math.floor((w - p) / s) + 1)];
+        break;
+      }
+      case "batchNorm":
+        cost += BATCHNORM_COST * h * w * c;
+        break;
+      case "flatten":
+        break;
+      default:
+        cost += ELEMENTWISE_COST * h * w * c;
     }
+  }
+  return cost + 3 * h * w * c * classes;
+}
+
+/** Training samples a resolved experiment uses (its cap, or its classes' share of the 60,000 training images less validation). */
+function trainCount(e: ResolvedExperiment): number {
+  const pool = Math.round((60_000 * (e.classes?.length ?? 10)) / 10) - e.validationSize;
+  return Math.max(1, e.trainSize == null ? pool : Math.min(e.trainSize, pool));
+}
+
+/**
+ * Estimated seconds to train and evaluate a run on one core: samples x epochs x per-sample cost,
+ * plus validation after every epoch and the test set (forward only, a third of a training step),
+ * plus a fixed cost per training step and per run.
+ * Only the ratios between runs matter; they decide the order runs are handed to workers.
+ */
+export function estimateCost(e: ResolvedExperiment): number {
+  const perSample = trainingCostPerSample(e.layers, e.classes?.length ?? 10);
+  const samples = trainCount(e);
+  const train = samples * e.epochs * (perSample + (e.augmentation ? AUGMENTATION_COST : 0));
+  const evaluate = ((e.validationSize * e.epochs + e.testSize) * perSample) / 3;
+  const steps = Math.ceil(samples / Math.min(e.batchSize, samples)) * e.epochs;
+  return (train + evaluate) / UNITS_PER_SECOND + steps * STEP_OVERHEAD_SECONDS + RUN_OVERHEAD_SECONDS;
+}
+
+/** Longest first (ties in declaration order): list scheduling that keeps one long run from starting last. */
+export function longestFirst(runs: readonly PlannedRun[]): PlannedRun[] {
+  return runs
+    .map((planned, index) => ({ planned, index, cost: estimateCost(planned.experiment) }))
+    .sort((a, b) => b.cost - a.cost || a.index - b.index)
+    .map((r) => r.planned);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker processes.
+
+/** What the parent sends a worker (loaders/suiteWorker.ts), and what it answers. */
+export type WorkerRequest = { type: "train"; planned: PlannedRun; force: boolean; backend?: "wasm" | "cpu" };
+export type WorkerReply = { type: "done"; id: string } | { type: "failed"; id: string; message: string };
+
+/**
+ * One long-lived worker process: it starts Node, tsx, tfjs and the wasm backend once and decodes
+ * the dataset once, then trains every run it is handed. Its progress lines (each names its run)
+ * are passed on line by line, so lines of two workers never interleave mid-line.
+ */
+class SuiteWorker {
+  private readonly child: ChildProcess;
+  private exited: Promise<number | null>;
+  private pending: { resolve: () => void; reject: (error: Error) => void; id: string } | null = null;
+
+  constructor(progress: Progress) {
+    this.child = fork(join(ROOT, "loaders", "suiteWorker.ts"), [], {
+      cwd: ROOT,
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      env: process.env
+    });
+    createInterface({ input: this.child.stderr! }).on("line", (line) => progress.log(line));
+    this.child.on("message", (reply: WorkerReply) => {
+      const pending = this.pending;
+      this.pending = null;
+      if (!pending) return;
+      if (reply.type === "done") pending.resolve();
+      else pending.reject(new Error(reply.message));
+    });
+    this.exited = new Promise((resolve) =>
+      this.child.once("exit", (code, signal) => {
+        this.pending?.reject(new Error(`worker process exited (${signal ?? `code ${code}`}) while training ${this.pending.id}`));
+        this.pending = null;
+        resolve(code);
+      })
+    );
+  }
+
+  train(request: WorkerRequest): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject, id: request.planned.experiment.id };
+      this.child.send(request);
+    });
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode == null && this.child.signalCode == null;
+  }
+
+  async close(): Promise<void> {
+    if (this.alive) this.child.disconnect();
+    await this.exited;
+  }
+}
+
+/**
+ * Trains runs in at most `workers` long-lived child processes, each with its own wasm backend on
+ * its own core, handing out the longest runs first. Each child stores its runs atomically under
+ * the run's lock, so the caller then only reads them. A failed run is reported after the others
+ * have finished; a worker that died is replaced.
+ */
+export async function trainInWorkers(runs: PlannedRun[], workers: number, options: EnsureOptions): Promise<void> {
+  const progress = options.progress ?? new Progress();
+  const queue = longestFirst(runs);
+  const failures: string[] = [];
+  const lane = async () => {
+    let worker: SuiteWorker | null = null;
+    for (let planned = queue.shift(); planned; planned = queue.shift()) {
+      if (!worker?.alive) worker = new SuiteWorker(progress);
+      try {
+        await worker.train({ type: "train", planned, force: Boolean(options.force), backend: options.backend });
+      } catch (error) {
+        failures.push(`${planned.experiment.id}: ${(error as Error).message}`);
+      }
+    }
+    await worker?.close();
   };
-  await Promise.all(Array.from({ length: Math.min(workers, runs.length) }, worker));
-  if (failures.length) throw new Error(`training failed in worker processes: ${failures.join(", ")}; see the messages above`);
+  await Promise.all(Array.from({ length: Math.min(workers, runs.length) }, lane));
+  if (failures.length) throw new Error(`training failed in worker processes: ${failures.join("; ")}`);
 }

@@ -1,0 +1,22 @@
+// A suite worker process, forked by loaders/suite.ts: trains the runs its parent sends, one at a
+// time, in this one process (tfjs, the wasm backend and the decoded dataset are set up once), and
+// answers each with "done" or "failed". Progress goes to stderr; stdout is never written.
+import { Progress } from "./progress.ts";
+import { ensureRun, type WorkerReply, type WorkerRequest } from "./suite.ts";
+
+if (!process.send) throw new Error("loaders/suiteWorker.ts is started by loaders/suite.ts, not by hand");
+const progress = new Progress(process.stderr);
+const reply = (message: WorkerReply) => process.send!(message);
+
+process.on("message", async (request: WorkerRequest) => {
+  const id = request.planned.experiment.id;
+  try {
+    await ensureRun(request.planned, { force: request.force, backend: request.backend, progress });
+    reply({ type: "done", id });
+  } catch (error) {
+    progress.log(`[${id}] failed: ${(error as Error).stack ?? error}`);
+    reply({ type: "failed", id, message: (error as Error).message });
+  }
+});
+// The parent disconnects when it has no more runs for us.
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,103 @@
+// The suite scheduler: cost estimates from declarations, longest-first order, and long-lived
+// worker processes that train several runs each and report a failing run without losing the others.
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Progress } from "../loaders/progress.ts";
+import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
+import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
+import { estimateCost, longestFirst, planRuns, trainInWorkers, trainingCostPerSample, type PlannedRun } from "../loaders/suite.ts";
+
+class Captured extends Progress {
+  lines: string[] = [];
+  constructor() {
+    const sink = { isTTY: false, write: (s: string) => (this.lines.push(s), true) } as unknown as NodeJS.WriteStream;
+    super(sink, 0);
+  }
+}
+
+describe("cost estimates", () => {
+  it("count the multiply-adds of convolutions and dense layers along the layer shapes", () => {
+    // conv 3x3 'same', 8 filters on 28x28x1: 28*28*8 outputs of 9 multiply-adds, forward + backward (x3),
+    // plus 10 per output element; then the 10-way classifier on 28*28*8 inputs.
+    const conv = trainingCostPerSample([{ type: "conv2d", filters: 8, kernelSize: 3, strides: 1, padding: "same", activation: "relu" }]);
+    assert.equal(conv, 3 * 28 * 28 * 8 * 9 + 10 * 28 * 28 * 8 + 3 * 28 * 28 * 8 * 10);
+    // 'valid' padding shrinks the output to 26x26; pooling halves it before the classifier.
+    const valid = trainingCostPerSample([
+      { type: "conv2d", filters: 8, kernelSize: 3, strides: 1, padding: "valid", activation: "relu" },
+      { type: "maxPool", poolSize: 2 }
+    ]);
+    assert.equal(valid, 3 * 26 * 26 * 8 * 9 + 10 * 26 * 26 * 8 + 10 * 26 * 26 * 8 + 3 * 13 * 13 * 8 * 10);
+    const dense = trainingCostPerSample([{ type: "dense", units: 128, activation: "relu" }]);
+    assert.equal(dense, 3 * 784 * 128 + 10 * 128 + 3 * 128 * 10);
+  });
+
+  it("rank the declared runs as their measured full-profile times do, and charge small batches for their steps", () => {
+    const byId = new Map(planRuns("full").map((p) => [p.experiment.id, estimateCost(p.experiment)]));
+    // Stored full runs took 2773 s, 560 s, 91 s and 20 s.
+    const order = ["cnn-strong", "cnn-basic", "mlp-512-512-dropout", "baseline-mlp"].map((id) => byId.get(id)!);
+    for (let i = 1; i < order.length; i++) assert.ok(order[i - 1] > order[i], `${order[i - 1]} > ${order[i]}`);
+    assert.ok(order[0] / order[1] > 2.5 && order[0] / order[1] < 6, `cnn-strong / cnn-basic ${order[0] / order[1]} (measured 5.0)`);
+    const baseline = planRuns("quick").find((p) => p.experiment.id === "baseline-mlp")!.experiment;
+    assert.ok(estimateCost({ ...baseline, batchSize: 4 }) > 2 * estimateCost(baseline));
+  });
+
+  it("hand out the longest runs first, ties in declaration order", () => {
+    const plan = planRuns("quick");
+    const ordered = longestFirst(plan);
+    assert.equal(ordered.length, plan.length);
+    assert.equal(new Set(ordered).size, plan.length);
+    const costs = ordered.map((p) => estimateCost(p.experiment));
+    for (let i = 1; i < costs.length; i++) assert.ok(costs[i - 1] >= costs[i]);
+    const a = plan.find((p) => p.experiment.id === "baseline-mlp")!;
+    const twins = longestFirst([{ ...a, key: "second" }, a]);
+    assert.equal(twins[0].key, "second");
+  });
+});
+
+describe("worker processes", { timeout: 5 * 60_000 }, () => {
+  before(() => {
+    process.env.RUNS_DIR = mkdtempSync(join(tmpdir(), "suite-"));
+  });
+  after(() => {
+    delete process.env.RUNS_DIR;
+  });
+
+  function tiny(id: string, change: Partial<ResolvedExperiment> = {}): PlannedRun {
+    const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+    const base = experiments.find((e) => e.id === "baseline-mlp")!;
+    const experiment: ResolvedExperiment = {
+      ...resolveExperiment(base, profiles.quick),
+      id,
+      trainSize: 200,
+      validationSize: 100,
+      testSize: 100,
+      epochs: 1,
+      keepWeights: false,
+      layers: [{ type: "dense", units: 16, activation: "relu" }],
+      ...change
+    };
+    const key = runKey(experiment);
+    return { experiment, key, dir: runDir("quick", id, key) };
+  }
+
+  it("train more runs than workers, store each, and report a failing run after the others are stored", async () => {
+    const good = ["w-one", "w-two", "w-three"].map((id, i) => tiny(id, { seed: i + 1 }));
+    // Holding out more images for validation than there are leaves nothing to train on: trainRun throws.
+    const bad = tiny("w-broken", { validationSize: 60_000 });
+    const progress = new Captured();
+    await assert.rejects(trainInWorkers([...good, bad], 2, { progress }), /w-broken: .*validationSize/);
+    for (const planned of good) {
+      const run = readRun(planned.dir);
+      assert.equal(run?.status, "completed", planned.experiment.id);
+      assert.equal(run?.data.trainCount, 200);
+    }
+    assert.equal(readRun(bad.dir), null);
+    // The workers' lines reach the parent's progress whole, each naming its run.
+    for (const id of ["w-one", "w-two", "w-three"]) {
+      assert.ok(progress.lines.some((l) => l.startsWith(`[${id}] stored completed run`)), id);
+    }
+  });
+});
