@@ -19,7 +19,8 @@ const loaded = new Map();
 
 /**
  * Loads TensorFlow.js and selects the first backend of `backends` that initialises and computes a small
- * matrix product correctly (WebGL is refused by tfjs on software-only GPUs; wasm needs WebAssembly).
+ * matrix product correctly. WebGL on a software rasteriser (no GPU) is passed over unless it is the only
+ * backend asked for; wasm needs WebAssembly and fetches its .wasm binary from this site.
  * The first call downloads tfjs; later calls with the same list share the same promise.
  *
  *   const {tf, backend, attempts} = await loadTf();
@@ -41,6 +42,7 @@ async function selectBackend(backends) {
   const attempts = [];
   for (const backend of backends) {
     try {
+      if (backend === "webgl" && backends.length > 1) refuseSoftwareWebgl();
       if (backend === "wasm") await registerWasm();
       if (!(await tf.setBackend(backend))) throw new Error("did not initialise");
       await tf.ready();
@@ -52,6 +54,22 @@ async function selectBackend(backends) {
     }
   }
   throw new Error(`no TensorFlow.js backend worked: ${attempts.map((a) => `${a.backend} (${a.error})`).join("; ")}`);
+}
+
+/**
+ * WebGL drawn by a software rasteriser (SwiftShader, llvmpipe: what headless or GPU-less browsers give)
+ * is slower than wasm, and compiling the CNN's shaders there takes seconds; when something else may be
+ * tried, such WebGL counts as not working. tfjs asks for failIfMajorPerformanceCaveat, but not every
+ * browser flags a software renderer that way.
+ */
+function refuseSoftwareWebgl() {
+  const gl = document.createElement("canvas").getContext("webgl2") ?? document.createElement("canvas").getContext("webgl");
+  if (!gl) throw new Error("no WebGL context");
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  const renderer = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  gl.getExtension("WEBGL_lose_context")?.loseContext();
+  const software = /swiftshader|llvmpipe|softpipe|software|basic render/i.exec(renderer);
+  if (software) throw new Error(`software rendering only, by ${software[0]}`);
 }
 
 let wasmRegistered;
@@ -82,6 +100,6 @@ async function checkBackend(tf) {
 /** A short sentence for the page: which backend runs the models, and why not the better ones. */
 export function backendSentence({backend, attempts}) {
   const names = {webgl: "WebGL (the GPU)", wasm: "WebAssembly", cpu: "plain JavaScript"};
-  const failed = attempts.filter((a) => !a.ok).map((a) => names[a.backend] ?? a.backend);
-  return `TensorFlow.js runs here on ${names[backend] ?? backend}${failed.length ? `; ${failed.join(" and ")} ${failed.length === 1 ? "was" : "were"} not available` : ""}.`;
+  const failed = attempts.filter((a) => !a.ok).map((a) => `${names[a.backend] ?? a.backend} (${a.error})`);
+  return `TensorFlow.js runs here on ${names[backend] ?? backend}${failed.length ? `; passed over: ${failed.join(", ")}` : ""}.`;
 }
