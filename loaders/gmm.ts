@@ -75,17 +75,18 @@ function maximise(x: Float64Array, n: number, d: number, resp: Float64Array, k: 
 
   let covariances: Float64Array;
   if (type === "tied") {
+    // Σ_c Σ_i r_ic (x_i − μ_c)(x_i − μ_c)ᵀ = Σ_i x_i x_iᵀ − Σ_c N_c μ_c μ_cᵀ, because Σ_c r_ic = 1 and N_c μ_c = Σ_i r_ic x_i.
     covariances = new Float64Array(d * d);
-    const diff = new Float64Array(d);
     for (let i = 0; i < n; i++) {
-      for (let c = 0; c < k; c++) {
-        const r = resp[i * k + c];
-        if (r === 0) continue;
-        for (let j = 0; j < d; j++) diff[j] = x[i * d + j] - means[c * d + j];
-        for (let a = 0; a < d; a++) {
-          const ra = r * diff[a];
-          for (let b = 0; b <= a; b++) covariances[a * d + b] += ra * diff[b];
-        }
+      for (let a = 0; a < d; a++) {
+        const xa = x[i * d + a];
+        for (let b = 0; b <= a; b++) covariances[a * d + b] += xa * x[i * d + b];
+      }
+    }
+    for (let c = 0; c < k; c++) {
+      for (let a = 0; a < d; a++) {
+        const ma = nk[c] * means[c * d + a];
+        for (let b = 0; b <= a; b++) covariances[a * d + b] -= ma * means[c * d + b];
       }
     }
     for (let a = 0; a < d; a++) {
@@ -133,17 +134,22 @@ export function weightedLogDensities(
     const l = cholesky(covariances, d);
     let logDet = 0;
     for (let j = 0; j < d; j++) logDet += 2 * Math.log(l[j * d + j]);
+    // With L Lᵀ the covariance, the Mahalanobis distance is |L⁻¹x − L⁻¹mean|²: solve once per sample and once per mean.
+    const solve = (v: Float64Array, offset: number, z: Float64Array, zOffset: number) => {
+      for (let a = 0; a < d; a++) {
+        let s = v[offset + a];
+        for (let b = 0; b < a; b++) s -= l[a * d + b] * z[zOffset + b];
+        z[zOffset + a] = s / l[a * d + a];
+      }
+    };
+    const zMeans = new Float64Array(k * d);
+    for (let c = 0; c < k; c++) solve(means, c * d, zMeans, c * d);
     const z = new Float64Array(d);
     for (let i = 0; i < n; i++) {
+      solve(x, i * d, z, 0);
       for (let c = 0; c < k; c++) {
-        // Solve L z = x − mean; the Mahalanobis distance is |z|².
         let m = 0;
-        for (let a = 0; a < d; a++) {
-          let s = x[i * d + a] - means[c * d + a];
-          for (let b = 0; b < a; b++) s -= l[a * d + b] * z[b];
-          z[a] = s / l[a * d + a];
-          m += z[a] * z[a];
-        }
+        for (let a = 0; a < d; a++) m += (z[a] - zMeans[c * d + a]) ** 2;
         out[i * k + c] = Math.log(weights[c]) - 0.5 * (d * LOG_2PI + logDet + m);
       }
     }
