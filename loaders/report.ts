@@ -43,6 +43,7 @@ export function summarize(planned: PlannedRun, record: RunRecord) {
     finalValAccuracy: last?.valAccuracy ?? null,
     trainSeconds: record.timing.trainSeconds,
     samplesPerSecond: record.timing.samplesPerSecond,
+    peakRssMB: record.timing.peakRssMB ?? null,
     trainCount: record.data.trainCount,
     validationCount: record.data.validationCount,
     testCount: record.data.testCount,

@@ -101,7 +101,9 @@ export const RunRecordSchema = z.object({
     trainSeconds: z.number().nonnegative(),
     evalSeconds: z.number().nonnegative(),
     samplesPerSecond: z.number().nonnegative(),
-    samplesSeen: z.number().int().nonnegative()
+    samplesSeen: z.number().int().nonnegative(),
+    /** Peak resident memory of the training process during the run, in MiB (absent in runs stored before it was recorded). */
+    peakRssMB: z.number().nonnegative().optional()
   }),
   test: z
     .object({

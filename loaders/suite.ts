@@ -84,10 +84,12 @@ export async function ensureRun(planned: PlannedRun, options: EnsureOptions = {}
     }
     // Imported here, so that reading stored runs never loads tfjs (about a second).
     const { trainRun } = await import("./train.ts");
+    const memory = new MemoryWatch(progress);
     const { record, files } = await trainRun(planned.experiment, planned.key, {
-      progress,
+      progress: memory,
       backend: options.backend
     });
+    record.timing.peakRssMB = Math.round(memory.peakMB() * 10) / 10;
     writeRunAtomic(planned.dir, record, files);
     progress.log(
       `[${planned.experiment.id}] stored ${record.status} run ${planned.key}` +
@@ -95,6 +97,39 @@ export async function ensureRun(planned: PlannedRun, options: EnsureOptions = {}
     );
     return record;
   });
+}
+
+/**
+ * Passes a run's progress on, and samples the process's resident memory at every progress call
+ * (the trainer makes one per batch), for the run's peak. When the process's own high-water mark
+ * (getrusage maxrss) rose during the run, that is the run's exact peak, spikes between samples
+ * included; otherwise the process peaked in an earlier run and the sampled maximum is used.
+ */
+export class MemoryWatch extends Progress {
+  private peakBytes = process.memoryUsage.rss();
+  private readonly maxRssBefore = process.resourceUsage().maxRSS;
+  constructor(private readonly inner: Progress) {
+    super();
+  }
+  override update(state: ProgressState, force = false): void {
+    this.sample();
+    this.inner.update(state, force);
+  }
+  override log(message: string): void {
+    this.sample();
+    this.inner.log(message);
+  }
+  private sample(): void {
+    const rss = process.memoryUsage.rss();
+    if (rss > this.peakBytes) this.peakBytes = rss;
+  }
+  /** The peak so far, in MiB. */
+  peakMB(): number {
+    this.sample();
+    const maxRss = process.resourceUsage().maxRSS; // kibibytes
+    const peak = maxRss > this.maxRssBefore ? Math.max(maxRss * 1024, this.peakBytes) : this.peakBytes;
+    return peak / 2 ** 20;
+  }
 }
 
 /** Ensures every run of a profile (or those named in `only`), in declaration order. */

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { Progress } from "../loaders/progress.ts";
 import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
 import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
-import { estimateCost, longestFirst, planRuns, trainInWorkers, trainingCostPerSample, type PlannedRun } from "../loaders/suite.ts";
+import { estimateCost, longestFirst, MemoryWatch, planRuns, trainInWorkers, trainingCostPerSample, type PlannedRun } from "../loaders/suite.ts";
 
 class Captured extends Progress {
   lines: string[] = [];
@@ -57,6 +57,17 @@ describe("cost estimates", () => {
   });
 });
 
+describe("per-run peak memory", () => {
+  it("includes memory allocated and released during the run", () => {
+    const watch = new MemoryWatch(new Captured());
+    const before = process.memoryUsage.rss() / 2 ** 20;
+    let big: Buffer | null = Buffer.alloc(256 << 20, 1); // every page touched
+    watch.log(`allocated ${big.length} bytes`);
+    big = null;
+    assert.ok(watch.peakMB() >= before + 200, `peak ${watch.peakMB()} MiB, before ${before} MiB`);
+  });
+});
+
 describe("worker processes", { timeout: 5 * 60_000 }, () => {
   before(() => {
     process.env.RUNS_DIR = mkdtempSync(join(tmpdir(), "suite-"));
@@ -93,6 +104,8 @@ describe("worker processes", { timeout: 5 * 60_000 }, () => {
       const run = readRun(planned.dir);
       assert.equal(run?.status, "completed", planned.experiment.id);
       assert.equal(run?.data.trainCount, 200);
+      // A worker process with tfjs and the dataset resident holds well over 50 MiB.
+      assert.ok(run!.timing.peakRssMB! > 50 && run!.timing.peakRssMB! < 4096, `peak ${run!.timing.peakRssMB} MiB`);
     }
     assert.equal(readRun(bad.dir), null);
     // The workers' lines reach the parent's progress whole, each naming its run.
