@@ -12,6 +12,12 @@ import { DECLARATIONS_FILE, ROOT, readRun, runDir, runKey, type RunRecord } from
 import { defaultWorkers, ensureRun, ensureRuns, type EnsureOptions, type PlannedRun } from "./suite.ts";
 import { randomSearch, sampleDistinct, successiveHalving, type Candidate, type Params, type Space, type Trial } from "./tuners.ts";
 
+export interface StudyOptions extends EnsureOptions {
+  workers?: number;
+  /** Fail instead of training when a run is not stored (to check that committed runs are complete). */
+  readOnly?: boolean;
+}
+
 /** The hidden layers of an MLP point: `depth` dense layers of `units` (or `units<i>`), each followed by dropout when > 0. */
 export function mlpLayers(params: Params, where: string): Layer[] {
   const depth = Number(params.depth ?? 1);
@@ -94,9 +100,12 @@ function isStored(planned: PlannedRun): boolean {
  * Stored runs for planned experiments that need not be declared in the file: missing ones are
  * trained in child processes (loaders/train-one.ts), `workers` at a time, then all are read.
  */
-export async function ensurePlanned(planned: PlannedRun[], options: EnsureOptions & { workers?: number } = {}): Promise<RunRecord[]> {
+export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions = {}): Promise<RunRecord[]> {
   const workers = options.workers ?? defaultWorkers();
   const missing = planned.filter((p) => options.force || !isStored(p));
+  if (options.readOnly && missing.length) {
+    throw new Error(`not stored: ${missing.map((p) => `${p.experiment.id} (${p.dir})`).join(", ")}`);
+  }
   if (workers > 1 && missing.length > 1) {
     const dir = mkdtempSync(join(tmpdir(), "mnist-trials-"));
     try {
@@ -144,6 +153,9 @@ export interface TrialRun {
   execution: number;
   epochs: number;
   score: number;
+  trainCount: number;
+  validationCount: number;
+  trainSeconds: number;
 }
 
 export interface TunerResult {
@@ -167,7 +179,7 @@ export async function runTuner(
   profile: ProfileName,
   tuner: Tuner,
   declarations: Declarations = readDeclarations(DECLARATIONS_FILE),
-  options: EnsureOptions & { workers?: number } = {}
+  options: StudyOptions = {}
 ): Promise<TunerResult> {
   const progress = options.progress ?? new Progress();
   const space = tuner.space as Space;
@@ -184,7 +196,17 @@ export async function runTuner(
     const records = await ensurePlanned(planned, { ...options, progress });
     const scores = records.map(objectiveOf);
     candidates.forEach((c, i) =>
-      runs.push({ id: planned[i].experiment.id, key: planned[i].key, params: c.params, execution: c.execution, epochs: planned[i].experiment.epochs, score: scores[i] })
+      runs.push({
+        id: planned[i].experiment.id,
+        key: planned[i].key,
+        params: c.params,
+        execution: c.execution,
+        epochs: planned[i].experiment.epochs,
+        score: scores[i],
+        trainCount: records[i].data.trainCount,
+        validationCount: records[i].data.validationCount,
+        trainSeconds: records[i].timing.trainSeconds
+      })
     );
     return scores;
   };
@@ -212,7 +234,7 @@ export async function runTuner(
 }
 
 /** Every run of a study: its declared experiments (trained by the suite) and its tuners. */
-export async function ensureStudy(profile: ProfileName, studyId: string, options: EnsureOptions & { workers?: number } = {}) {
+export async function ensureStudy(profile: ProfileName, studyId: string, options: StudyOptions = {}) {
   const declarations = readDeclarations(DECLARATIONS_FILE);
   const study = declarations.studies.find((s) => s.id === studyId);
   if (!study) throw new Error(`unknown study "${studyId}"; declared: ${declarations.studies.map((s) => s.id).join(", ")}`);

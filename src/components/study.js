@@ -1,0 +1,198 @@
+// Charts and measures shared by the study pages: grid heatmaps, overlaid curves, seed spreads,
+// trial tables, a parallel-coordinates view of tuner trials, and the overfitting/instability
+// measures the prose quotes.
+import * as Plot from "@observablehq/plot";
+import * as Inputs from "@observablehq/inputs";
+import * as d3 from "d3";
+import {html} from "htl";
+import {percent} from "./format.js";
+
+/** The value of a grid axis for a run: its recorded grid coordinate. */
+export const coord = (run, name) => run.variant?.[name];
+
+/** Runs of a grid whose id starts with `prefix` (ids are "<grid id>-<label>-...", see data/experiments.json). */
+export const gridRuns = (runs, prefix) => runs.filter((r) => r.id.startsWith(`${prefix}-`));
+
+/**
+ * A heatmap of a two-axis grid: one cell per run, coloured and labelled by `value` (test accuracy by
+ * default). Diverged runs are shown as grey cells marked "diverged".
+ */
+export function GridHeatmap(runs, {x, y, xLabel = x, yLabel = y, value = (r) => r.testAccuracy, xDomain, yDomain, width = 520, ...options} = {}) {
+  const cells = runs.map((r) => ({run: r, x: String(coord(r, x)), y: String(coord(r, y)), v: r.status === "completed" ? value(r) : null}));
+  const values = cells.map((c) => c.v).filter((v) => v != null);
+  const xs = xDomain ?? [...new Set(cells.map((c) => c.x))];
+  const ys = yDomain ?? [...new Set(cells.map((c) => c.y))];
+  const cell = Math.min(90, Math.max(48, (Math.min(width, 640) - 120) / xs.length));
+  return Plot.plot({
+    width: cell * xs.length + 130,
+    height: cell * ys.length + 70,
+    marginLeft: 110,
+    marginBottom: 50,
+    padding: 0.04,
+    x: {domain: xs, label: xLabel},
+    y: {domain: ys, label: yLabel},
+    color: {type: "linear", scheme: "viridis", domain: d3.extent(values), legend: true, label: "test accuracy", tickFormat: (d) => percent(d, 0)},
+    marks: [
+      Plot.cell(cells, {x: "x", y: "y", fill: (d) => d.v ?? undefined, title: (d) => `${d.run.title}\n${d.v == null ? d.run.status : percent(d.v)}`}),
+      Plot.cell(cells.filter((c) => c.v == null), {x: "x", y: "y", fill: "#ccc"}),
+      Plot.text(cells, {x: "x", y: "y", text: (d) => (d.v == null ? d.run.status : percent(d.v, 1)), fill: (d) => (d.v != null && d.v > d3.mean(values) ? "black" : "white"), fontSize: 11})
+    ],
+    ...options
+  });
+}
+
+/** One row per (run, epoch) from the runs' per-epoch records, for overlaid curves. */
+export function curveRows(runs, {label = (r) => r.title} = {}) {
+  return runs.flatMap((r) =>
+    (r.epochs ?? []).flatMap((e) => [
+      {run: label(r), id: r.id, epoch: e.epoch, split: "train", metric: "loss", value: e.loss},
+      {run: label(r), id: r.id, epoch: e.epoch, split: "train", metric: "accuracy", value: e.accuracy},
+      {run: label(r), id: r.id, epoch: e.epoch, split: "validation", metric: "loss", value: e.valLoss},
+      {run: label(r), id: r.id, epoch: e.epoch, split: "validation", metric: "accuracy", value: e.valAccuracy}
+    ]).filter((d) => d.value != null && Number.isFinite(d.value))
+  );
+}
+
+/** Overlaid curves of one metric, one line per run (solid validation, dashed training when `withTrain`). */
+export function Curves(runs, {metric = "accuracy", split = "validation", withTrain = false, label, width = 640, height = 300, logY = false, ...options} = {}) {
+  const rows = curveRows(runs, {label}).filter((d) => d.metric === metric && (d.split === split || (withTrain && d.split === "train")));
+  return Plot.plot({
+    width,
+    height,
+    x: {label: "epoch", tickFormat: "d"},
+    y: {label: `${split === "train" && !withTrain ? "training " : withTrain ? "" : "validation "}${metric}`, grid: true, type: logY ? "log" : "linear", ...(metric === "accuracy" ? {tickFormat: (d) => percent(d, 0)} : {})},
+    color: {legend: true, label: "run"},
+    marks: [
+      Plot.line(rows.filter((d) => d.split === "validation" || !withTrain), {x: "epoch", y: "value", stroke: "run", z: "id", tip: true}),
+      withTrain ? Plot.line(rows.filter((d) => d.split === "train"), {x: "epoch", y: "value", stroke: "run", z: "id", strokeDasharray: "4,3", strokeOpacity: 0.7}) : null,
+      Plot.dot(rows.filter((d) => d.split === "validation" || !withTrain), {x: "epoch", y: "value", stroke: "run", r: 1.5})
+    ],
+    ...options
+  });
+}
+
+export function meanSd(values) {
+  const xs = values.filter((v) => v != null && Number.isFinite(v));
+  const mean = d3.mean(xs);
+  const sd = xs.length > 1 ? d3.deviation(xs) : 0;
+  return {n: xs.length, mean, sd, min: d3.min(xs), max: d3.max(xs)};
+}
+
+/** Seeds of each group as dots, with the mean and ± one standard deviation. */
+export function SeedSpread(runs, {group, value = (r) => r.testAccuracy, width = 640, ...options} = {}) {
+  const rows = runs.filter((r) => value(r) != null).map((r) => ({group: group(r), value: value(r), seed: r.seed, run: r}));
+  const stats = d3.rollups(rows, (v) => meanSd(v.map((d) => d.value)), (d) => d.group).map(([group, s]) => ({group, ...s}));
+  return Plot.plot({
+    width,
+    height: 70 + 50 * stats.length,
+    marginLeft: 210,
+    x: {label: "test accuracy", grid: true, tickFormat: (d) => percent(d, 1)},
+    y: {label: null},
+    marks: [
+      Plot.ruleY(stats, {y: "group", x1: (d) => d.mean - d.sd, x2: (d) => d.mean + d.sd, strokeWidth: 3, stroke: "#bbb"}),
+      Plot.tickX(stats, {y: "group", x: "mean", strokeWidth: 2}),
+      Plot.dot(rows, {y: "group", x: "value", fill: "currentColor", r: 4, title: (d) => `seed ${d.seed}: ${percent(d.value)}`})
+    ],
+    ...options
+  });
+}
+
+/** Tuner trials as a sortable table: the point's parameters, the scores per execution and their mean. */
+export function TrialTable(trials, {dims, budgetOf} = {}) {
+  const rows = trials.map((t, rank) => ({
+    rank: rank + 1,
+    ...Object.fromEntries(dims.map((k) => [k, t.params[k] ?? "—"])),
+    ...(budgetOf ? {epochs: budgetOf(t)} : {}),
+    scores: t.scores.map((s) => (Number.isFinite(s) ? percent(s) : "diverged")).join(", "),
+    score: Number.isFinite(t.score) ? t.score : null
+  }));
+  return Inputs.table(rows, {
+    select: false,
+    rows: 30,
+    format: {score: (d) => (d == null ? "diverged" : percent(d)), learningRate: (d) => (typeof d === "number" ? d.toExponential(1) : d), l2: (d) => (typeof d === "number" ? d.toExponential(0) : d)},
+    header: {score: "mean best val. accuracy", scores: "per execution"}
+  });
+}
+
+/**
+ * Parallel coordinates: one line per trial across the search dimensions (each scaled to its own
+ * range; categorical dimensions spaced evenly), coloured by score.
+ */
+export function ParallelCoordinates(trials, {dims, width = 680, height = 320, ...options} = {}) {
+  const scales = new Map(
+    dims.map((k) => {
+      const values = trials.map((t) => t.params[k]).filter((v) => v != null);
+      if (values.every((v) => typeof v === "number")) {
+        const log = k === "learningRate" || k === "l2";
+        const scale = (log ? d3.scaleLog() : d3.scaleLinear()).domain(d3.extent(values)).range([0, 1]);
+        return [k, (v) => (v == null ? null : scale.domain()[0] === scale.domain()[1] ? 0.5 : scale(v))];
+      }
+      const domain = [...new Set(values.map(String))].sort();
+      return [k, (v) => (v == null ? null : domain.length === 1 ? 0.5 : domain.indexOf(String(v)) / (domain.length - 1))];
+    })
+  );
+  const rows = trials.flatMap((t, i) =>
+    dims.map((k) => ({trial: i, dim: k, y: scales.get(k)(t.params[k]), raw: t.params[k], score: Number.isFinite(t.score) ? t.score : null})).filter((d) => d.y != null)
+  );
+  const labels = dims.flatMap((k) => {
+    const values = [...new Set(trials.map((t) => t.params[k]).filter((v) => v != null))];
+    const shown = values.length <= 6 ? values : d3.extent(values);
+    return shown.map((v) => ({dim: k, y: scales.get(k)(v), text: typeof v === "number" ? (v < 0.01 ? v.toExponential(0) : String(+v.toPrecision(3))) : String(v)}));
+  });
+  return Plot.plot({
+    width,
+    height,
+    marginLeft: 20,
+    marginRight: 40,
+    x: {domain: dims, label: null, axis: "top"},
+    y: {axis: null, domain: [-0.05, 1.05]},
+    color: {type: "linear", scheme: "turbo", legend: true, label: "validation accuracy", tickFormat: (d) => percent(d, 1)},
+    marks: [
+      Plot.ruleX(dims, {stroke: "#ccc"}),
+      Plot.line(rows, {x: "dim", y: "y", z: "trial", stroke: "score", strokeWidth: 1.5, strokeOpacity: 0.8}),
+      Plot.text(labels, {x: "dim", y: "y", text: "text", dx: 6, textAnchor: "start", fontSize: 10, fill: "#555"})
+    ],
+    ...options
+  });
+}
+
+/** Training accuracy minus validation accuracy at the last epoch: how far the run overfits. */
+export function finalGap(run) {
+  const last = run.epochs?.at(-1);
+  return last?.accuracy != null && last?.valAccuracy != null ? last.accuracy - last.valAccuracy : null;
+}
+
+/** The epoch of the lowest validation loss and how much higher the last epoch's is (a sign of overfitting). */
+export function valLossTurn(run) {
+  const rows = (run.epochs ?? []).filter((e) => e.valLoss != null && Number.isFinite(e.valLoss));
+  if (!rows.length) return null;
+  const best = d3.least(rows, (e) => e.valLoss);
+  const last = rows.at(-1);
+  return {bestEpoch: best.epoch, best: best.valLoss, last: last.valLoss, lastEpoch: last.epoch, rise: last.valLoss / best.valLoss - 1};
+}
+
+/** Epochs after the first in which the training loss went up: a measure of instability. */
+export function lossSpikes(run) {
+  const losses = (run.epochs ?? []).map((e) => e.loss);
+  let n = 0;
+  for (let i = 1; i < losses.length; i++) if (losses[i] != null && losses[i - 1] != null && losses[i] > losses[i - 1] * 1.02) n++;
+  return n;
+}
+
+/** A small table of runs: title (linked), test accuracy and whichever extra columns are given. */
+export function RunList(runs, columns = {}) {
+  return html`<table class="reference-table">
+    <thead><tr><th>Run</th><th class="num">Test accuracy</th>${Object.keys(columns).map((c) => html`<th class="num">${c}</th>`)}</tr></thead>
+    <tbody>${runs.map(
+      (r) => html`<tr><td id=${`run-${r.id}`}>${r.title}</td><td class="num">${r.status === "completed" ? percent(r.testAccuracy) : r.status}</td>${Object.values(columns).map((f) => html`<td class="num">${f(r)}</td>`)}</tr>`
+    )}</tbody>
+  </table>`;
+}
+
+/** A tuner point in words: "depth 2, units0 192, learningRate 0.01" (widths of unused layers are already dropped). */
+export function describeParams(params) {
+  return Object.keys(params)
+    .sort()
+    .map((k) => `${k} ${typeof params[k] === "number" ? +params[k].toPrecision(3) : params[k]}`)
+    .join(", ");
+}
