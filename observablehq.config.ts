@@ -19,6 +19,7 @@ export default {
         { name: "CNNs", path: "/cnns" }
       ]
     },
+    { name: "Draw a digit", path: "/draw" },
     { name: "Beyond the network", path: "/beyond" },
     { name: "What it cost", path: "/cost" },
     { name: "Run explorer", path: "/explorer" }

@@ -18,7 +18,7 @@ function cellText(normalize) {
  * drawn in blue, shaded by their row share; mistakes off the diagonal in orange, shaded by count (or by
  * row share when `normalize`), so that a handful of errors still shows beside hundreds of correct answers.
  */
-export function ConfusionMatrix(rows, {classNames, normalize = false, width = 480, ...options} = {}) {
+export function ConfusionMatrix(rows, {classNames, normalize = false, width = 480, selected = null, selectable = false, ...options} = {}) {
   const n = classNames?.length ?? d3.max(rows, (d) => Math.max(d.actual, d.predicted)) + 1;
   const names = classNames ?? d3.range(n).map(String);
   const value = normalize ? "rate" : "count";
@@ -31,7 +31,7 @@ export function ConfusionMatrix(rows, {classNames, normalize = false, width = 48
   const text = cellText(normalize);
   const fontSize = cellSize < 30 ? 8 : cellSize < 40 ? 10 : 11;
   const blue = (d) => d3.interpolateBlues(0.3 + 0.7 * d.rate);
-  return Plot.plot({
+  const chart = Plot.plot({
     width: size,
     height: cellSize * n + 60 + 40,
     marginLeft,
@@ -71,13 +71,63 @@ export function ConfusionMatrix(rows, {classNames, normalize = false, width = 48
     ],
     ...options
   });
+  if (selectable || selected) markCells(chart, [errors, diagonal], {names, selected, selectable});
+  return chart;
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/**
+ * Ties each cell's rect to its row (data-actual, data-predicted), makes it a button when `selectable`
+ * (click, or Enter/Space when focused), and outlines the `selected` cell. Plot draws a mark's rects in
+ * the order of its data, one <g> per mark, so rects and rows pair up by position.
+ */
+function markCells(chart, groupsData, {names, selected, selectable}) {
+  const groups = chart.querySelectorAll(`g.${CELL_CLASS}`);
+  groupsData.forEach((data, k) => {
+    const rects = groups[k]?.querySelectorAll("rect") ?? [];
+    if (rects.length !== data.length) return;
+    rects.forEach((rect, i) => {
+      const d = data[i];
+      rect.dataset.actual = d.actual;
+      rect.dataset.predicted = d.predicted;
+      if (selectable) {
+        rect.classList.add("selectable");
+        rect.setAttribute("tabindex", "0");
+        rect.setAttribute("role", "button");
+        rect.setAttribute("aria-label", `actual ${names[d.actual]}, predicted ${names[d.predicted]}: ${d.count} test images; show them`);
+      }
+      if (selected && d.actual === selected.actual && d.predicted === selected.predicted) {
+        rect.classList.add("selected");
+        rect.setAttribute("aria-pressed", "true");
+        const outline = rect.cloneNode();
+        for (const name of ["class", "tabindex", "role", "aria-label", "aria-pressed", "data-actual", "data-predicted"]) outline.removeAttribute(name);
+        Object.assign(outline.style, {fill: "none", stroke: "currentColor", strokeWidth: "3px", pointerEvents: "none"});
+        const layer = document.createElementNS(SVG, "g");
+        layer.setAttribute("class", "confusion-selection");
+        if (groups[k].getAttribute("transform")) layer.setAttribute("transform", groups[k].getAttribute("transform"));
+        layer.append(outline);
+        groups[k].ownerSVGElement?.append(layer);
+      }
+    });
+  });
+}
+
+/** The cell {actual, predicted} of a click or key event on a selectable cell, else null. */
+function eventCell(event) {
+  const rect = event.target?.closest?.("rect.selectable");
+  return rect ? {actual: Number(rect.dataset.actual), predicted: Number(rect.dataset.predicted)} : null;
 }
 
 /**
  * A confusion matrix with a radio toggle between counts and row shares; the matrix redraws in place.
  * The returned element's value is the current mode, so a page may also use it with view().
+ *
+ * With `onSelect`, cells are buttons: a click (or Enter/Space) calls onSelect({actual, predicted}), and the
+ * owner outlines a cell with `panel.select(cell)` (null for none). `selected` is the cell outlined at first;
+ * `onToggle(normalize)` is called when the reader switches between counts and shares.
  */
-export function ConfusionPanel(rows, {classNames, normalize = false, width, ...options} = {}) {
+export function ConfusionPanel(rows, {classNames, normalize = false, width, selected = null, onSelect, onToggle, ...options} = {}) {
   const toggle = Inputs.radio(new Map([["counts", false], ["share of each actual class", true]]), {
     label: "Show",
     value: normalize
@@ -85,15 +135,37 @@ export function ConfusionPanel(rows, {classNames, normalize = false, width, ...o
   toggle.classList.add("confusion-toggle");
   const root = document.createElement("div");
   root.className = "confusion-panel";
-  const draw = () => ConfusionMatrix(rows, {classNames, normalize: toggle.value, width, ...options});
+  const draw = () => ConfusionMatrix(rows, {classNames, normalize: toggle.value, width, selected, selectable: !!onSelect, ...options});
   let chart = draw();
   root.append(toggle, chart);
-  toggle.addEventListener("input", () => {
+  const redraw = () => {
     const next = draw();
     chart.replaceWith(next);
     chart = next;
+  };
+  toggle.addEventListener("input", () => {
+    redraw();
     root.value = toggle.value;
+    onToggle?.(toggle.value);
   });
+  if (onSelect) {
+    root.addEventListener("click", (event) => {
+      const cell = eventCell(event);
+      if (cell) onSelect(cell);
+    });
+    root.addEventListener("keydown", (event) => {
+      const cell = (event.key === "Enter" || event.key === " ") && eventCell(event);
+      if (!cell) return;
+      event.preventDefault();
+      onSelect(cell);
+      // Keep the keyboard where it was: the matrix is redrawn, so focus its new copy of the cell.
+      root.querySelector(`rect.selectable[data-actual="${cell.actual}"][data-predicted="${cell.predicted}"]`)?.focus();
+    });
+  }
+  root.select = (cell) => {
+    selected = cell;
+    redraw();
+  };
   root.value = toggle.value;
   return root;
 }

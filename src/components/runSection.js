@@ -4,6 +4,7 @@ import {html} from "htl";
 import * as d3 from "d3";
 import {ConfusionPanel, confusedPairs, mostConfused} from "./confusionMatrix.js";
 import {capitalize, count, duration, gap, integer, list, loss, percent, writeup} from "./format.js";
+import {DrillDown, hasDrillDown} from "./drillDown.js";
 import {Gallery} from "./gallery.js";
 import {LearningCurves} from "./learningCurves.js";
 import {PerClassChart} from "./perClass.js";
@@ -126,6 +127,10 @@ export function RunSection(run, {width = 640, galleryLimit = 24} = {}) {
   const divergedAt = run.divergence?.epoch;
   // Mark the epoch whose weights were kept when it is not the last one (early stopping, best-weight restore).
   const keptEpoch = run.bestEpoch != null && run.bestEpoch !== run.epochsRun ? run.bestEpoch : null;
+  // Runs with stored test predictions get a clickable matrix and a gallery for the chosen cell.
+  const drill = !diverged && run.confusion.length && hasDrillDown(run) ? DrillDown(run, {classNames: run.classNames}) : null;
+  const panel = diverged || !run.confusion.length ? null : ConfusionPanel(run.confusion, {classNames: run.classNames, width: Math.min(half(panelsSide), 520), ...drill?.panelOptions});
+  if (drill) drill.attach(panel);
   const section = html`<section class="run-section" id=${`section-${run.id}`}>
     <h2 id=${`run-${run.id}`}><a href=${`#run-${run.id}`} class="observablehq-header-anchor">${run.title}</a></h2>
     <p class="question"><em>${run.question}</em></p>
@@ -144,9 +149,10 @@ export function RunSection(run, {width = 640, galleryLimit = 24} = {}) {
         : html`<h3>Where it goes wrong</h3>
           ${confusionSentence(run)}
           <div class="panels ${panelsSide ? "side-by-side" : ""}">
-            <div class="card">${ConfusionPanel(run.confusion, {classNames: run.classNames, width: Math.min(half(panelsSide), 520)})}</div>
+            <div class="card">${panel}</div>
             <div class="card">${PerClassChart(run.perClass, {classNames: run.classNames, width: half(panelsSide)})}</div>
           </div>
+          ${drill ? html`<p class="caption">Click a cell of the matrix to see its test images.</p>${drill.details}` : ""}
           ${perClassSentence(run)}
           <h3>Misclassified test images</h3>
           ${gallerySentence(run)}

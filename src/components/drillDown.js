@@ -1,0 +1,160 @@
+// The confusion-matrix drill-down on the model pages: a click on a cell shows the test images with that
+// true and predicted class, most confident first, with the recall of the true class and the precision of
+// the predicted one. The state (model, cell, counts or shares) lives in the page's address, so a finding
+// can be shared as a link: ?model=cnn-strong&cell=4-9&show=shares.
+import {FileAttachment} from "observablehq:stdlib";
+import {html} from "htl";
+import {integer, percent} from "./format.js";
+import {Gallery} from "./gallery.js";
+import {cellSamples, classScores, confusionFromPredictions, decodePredictions} from "./predictions.js";
+
+/**
+ * Per-sample test predictions of the runs that keep their weights (keepWeights in data/experiments.json),
+ * built by src/data/predictions/[run].bin.ts. FileAttachment needs literal names, hence the list; a file
+ * is fetched only when a reader first opens one of its cells.
+ */
+export const PREDICTION_FILES = {
+  "baseline-mlp": FileAttachment("../data/predictions/baseline-mlp.bin"),
+  "mlp-512-512-dropout": FileAttachment("../data/predictions/mlp-512-512-dropout.bin"),
+  "cnn-strong": FileAttachment("../data/predictions/cnn-strong.bin")
+};
+
+export const hasDrillDown = (run) => Object.hasOwn(PREDICTION_FILES, run.id);
+
+const loaded = new Map();
+
+/** The decoded predictions of a run (fetched once per page). */
+export function loadPredictions(id) {
+  let promise = loaded.get(id);
+  if (!promise) loaded.set(id, (promise = PREDICTION_FILES[id].arrayBuffer().then(decodePredictions)));
+  return promise;
+}
+
+/** The drill-down state in an address's query: {model, cell: {actual, predicted} | null, show: "counts" | "shares"}. */
+export function readDrillState(search = location.search) {
+  const params = new URLSearchParams(search);
+  const match = /^(\d+)-(\d+)$/.exec(params.get("cell") ?? "");
+  return {
+    model: params.get("model"),
+    cell: match ? {actual: Number(match[1]), predicted: Number(match[2])} : null,
+    show: params.get("show") === "shares" ? "shares" : "counts"
+  };
+}
+
+/** The query for a state, leaving other parameters of `search` as they are. */
+export function encodeDrillState({model, cell, show}, search = "") {
+  const params = new URLSearchParams(search);
+  for (const key of ["model", "cell", "show"]) params.delete(key);
+  if (model) params.set("model", model);
+  if (model && cell) params.set("cell", `${cell.actual}-${cell.predicted}`);
+  if (model && show === "shares") params.set("show", "shares");
+  return params.toString();
+}
+
+/** Writes the state into the address without a new history entry, keeping the fragment; tells the other sections. */
+function writeDrillState(state) {
+  const query = encodeDrillState(state, location.search);
+  history.replaceState(history.state, "", `${location.pathname}${query ? `?${query}` : ""}${location.hash}`);
+  window.dispatchEvent(new CustomEvent("drill-state"));
+}
+
+const sameCell = (a, b) => !!a && !!b && a.actual === b.actual && a.predicted === b.predicted;
+
+let scrolled = false;
+
+/**
+ * Wires a run's confusion panel to a drill-down: returns {panelOptions, details}. Pass panelOptions to
+ * ConfusionPanel and call `attach(panel)` with the panel it made; `details` is the element that shows the
+ * chosen cell's images. The first section to find its state in the address on page load scrolls to it.
+ */
+export function DrillDown(run, {classNames}) {
+  const names = classNames ?? run.classNames;
+  const details = html`<div class="drill-down" id=${`drill-${run.id}`} aria-live="polite"></div>`;
+  const initial = readDrillState();
+  const mine = initial.model === run.id;
+  let panel = null;
+  let shown = null;
+
+  const show = async (cell) => {
+    shown = cell;
+    if (!cell) return details.replaceChildren();
+    details.replaceChildren(html`<p class="caption">Loading the test predictions of ${run.title}…</p>`);
+    let decoded;
+    try {
+      decoded = await loadPredictions(run.id);
+    } catch (error) {
+      details.replaceChildren(html`<p class="diverged">Could not load the test predictions: ${error.message}</p>`);
+      return;
+    }
+    if (!sameCell(shown, cell)) return; // another cell was chosen meanwhile
+    details.replaceChildren(CellDetails(run, decoded, cell, names));
+  };
+
+  const onSelect = (cell) => {
+    const state = readDrillState();
+    const next = state.model === run.id && sameCell(state.cell, cell) ? null : cell; // a second click closes it
+    writeDrillState({model: run.id, cell: next, show: panel?.value ? "shares" : "counts"});
+    panel?.select(next);
+    show(next);
+  };
+  const onToggle = (normalize) => {
+    const state = readDrillState();
+    writeDrillState({model: run.id, cell: state.model === run.id ? state.cell : null, show: normalize ? "shares" : "counts"});
+  };
+  // Another section took the state: drop this one's selection.
+  const sync = () => {
+    if (!details.isConnected && panel && !panel.isConnected) return window.removeEventListener("drill-state", sync);
+    const state = readDrillState();
+    if (state.model !== run.id && shown) {
+      panel?.select(null);
+      show(null);
+    }
+  };
+  window.addEventListener("drill-state", sync);
+
+  return {
+    panelOptions: {normalize: mine && initial.show === "shares", selected: mine ? initial.cell : null, onSelect, onToggle},
+    details,
+    attach(p) {
+      panel = p;
+      if (mine && initial.cell) {
+        show(initial.cell);
+        if (!scrolled && !location.hash) {
+          scrolled = true;
+          whenConnected(panel, () => panel.scrollIntoView({block: "start"}));
+        }
+      }
+    }
+  };
+}
+
+function whenConnected(element, fn, tries = 100) {
+  if (element.isConnected) setTimeout(fn, 300); // once the charts above have their height
+  else if (tries > 0) setTimeout(() => whenConnected(element, fn, tries - 1), 50);
+}
+
+/** The heading, scores and gallery of one cell. */
+function CellDetails(run, decoded, {actual, predicted}, names) {
+  const {total, items} = cellSamples(decoded, actual, predicted);
+  const matrix = confusionFromPredictions(decoded);
+  const truth = classScores(matrix, actual);
+  const guess = classScores(matrix, predicted);
+  const correct = actual === predicted;
+  const a = names[actual];
+  const p = names[predicted];
+  const heading = correct
+    ? `${integer(total)} ${a}s read correctly`
+    : `${integer(total)} ${a}${total === 1 ? "" : "s"} read as ${p}`;
+  const share = truth.support ? ` (${percent(total / truth.support, 1)} of the ${integer(truth.support)} ${a}s)` : "";
+  const which =
+    total === 0
+      ? "No test image falls in this cell."
+      : items.length === total
+        ? `${total === 1 ? "The image is" : `All ${integer(total)} are`} shown, most confident first.`
+        : `Shown: the ${integer(Math.ceil(items.length / 2))} most and the ${integer(Math.floor(items.length / 2))} least confident of the ${integer(total)}, most confident first.`;
+  return html`<h4 class="drill-heading" data-actual=${actual} data-predicted=${predicted}>${run.title}: ${heading}${share}</h4>
+    <p class="scores">Recall of ${a}: <strong>${percent(truth.recall)}</strong> (${integer(truth.correct)} of ${integer(truth.support)} ${a}s found) ·
+      precision of ${p}: <strong>${percent(guess.precision)}</strong> (${integer(guess.correct)} of ${integer(guess.predictedAs)} images read as ${p} really were)</p>
+    <p class="caption">${which} ${correct ? "Confidence is the probability the model gave its answer." : "The bars give the probability of each class: the true class in blue, the wrong prediction in red."} Click the cell again to close.</p>
+    ${Gallery(items, {classNames: names, size: 56})}`;
+}
