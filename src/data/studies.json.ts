@@ -1,0 +1,14 @@
+// The declared studies, for the overview's list: id, title, question and how many runs and searches each has.
+import { readDeclarations } from "../../loaders/schema.ts";
+import { DECLARATIONS_FILE } from "../../loaders/store.ts";
+
+const { studies, experiments, tuners } = readDeclarations(DECLARATIONS_FILE);
+process.stdout.write(
+  JSON.stringify(
+    studies.map((s) => ({
+      ...s,
+      runs: experiments.filter((e) => e.study === s.id).length,
+      tuners: tuners.filter((t) => t.study === s.id).length
+    }))
+  )
+);
