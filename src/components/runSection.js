@@ -149,10 +149,9 @@ export function RunSection(run, {width = 640, galleryLimit = 24} = {}) {
         : html`<h3>Where it goes wrong</h3>
           ${confusionSentence(run)}
           <div class="panels ${panelsSide ? "side-by-side" : ""}">
-            <div class="card">${panel}</div>
+            <div class="card">${panel}${drill ? html`<p class="caption">Click a cell to see its test images.</p>${drill.details}` : ""}</div>
             <div class="card">${PerClassChart(run.perClass, {classNames: run.classNames, width: half(panelsSide)})}</div>
           </div>
-          ${drill ? html`<p class="caption">Click a cell of the matrix to see its test images.</p>${drill.details}` : ""}
           ${perClassSentence(run)}
           <h3>Misclassified test images</h3>
           ${gallerySentence(run)}
