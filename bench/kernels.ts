@@ -3,11 +3,14 @@ import { parseArgs } from "node:util";
 import * as tfjs from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { initTf } from "../loaders/backend.ts";
+import { buildModel } from "../loaders/models.ts";
+import { DataParallel, type ReplicaModelSpec } from "../loaders/parallel.ts";
 
 /*
  * Run with `npx tsx bench/kernels.ts` (options: --batches 10 --warmup 3 --batch-size 128
- * --backend wasm|cpu --model cnn|mlp|all, and --stock to run the wasm backend without
- * loaders/kernels.ts for comparison). Trains on random data shaped like MNIST with Adam and
+ * --backend wasm|cpu --model cnn|mlp|all, --stock to run the wasm backend without
+ * loaders/kernels.ts for comparison, and --replicas N to train each model data-parallel over N
+ * replicas with loaders/parallel.ts: this thread and N - 1 worker threads). Trains on random data shaped like MNIST with Adam and
  * prints samples per second to stderr (stdout stays empty unless --json, which writes one JSON line
  * per model for bench/run.ts).
  */
@@ -21,12 +24,14 @@ const { values } = parseArgs({
     model: { type: "string", default: "all" },
     stock: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
+    replicas: { type: "string", default: "1" },
   },
 });
 const batches = Number(values.batches);
 const warmup = Number(values.warmup);
 const batchSize = Number(values["batch-size"]);
 const backend = values.backend === "cpu" ? "cpu" : "wasm";
+const replicas = Number(values.replicas);
 
 let tf: typeof tfjs;
 if (values.stock) {
@@ -63,14 +68,35 @@ function mlp(tf: Tf) {
   });
 }
 
-async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"]>): Promise<number> {
-  const model = build(tf);
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy" });
+/** The same two models as declarations for loaders/models.ts, which data-parallel replicas build from. */
+const SPECS: Record<string, ReplicaModelSpec> = {
+  cnn: {
+    layers: [
+      { type: "conv2d", filters: 32, kernelSize: 3, strides: 1, padding: "same", activation: "relu" },
+      { type: "maxPool", poolSize: 2 },
+      { type: "conv2d", filters: 64, kernelSize: 3, strides: 1, padding: "same", activation: "relu" },
+      { type: "maxPool", poolSize: 2 },
+      { type: "flatten" },
+      { type: "dense", units: 128, activation: "relu" },
+    ],
+    optimizer: { name: "adam", learningRate: 1e-3 },
+    seed: 1,
+  },
+  mlp: { layers: [{ type: "dense", units: 128, activation: "relu" }], optimizer: { name: "adam", learningRate: 1e-3 }, seed: 1 },
+};
+
+async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"]>, spec: ReplicaModelSpec): Promise<number> {
+  const parallel = replicas > 1;
+  const model = parallel ? buildModel(tf, spec as never, 10) : build(tf);
+  if (!parallel) model.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy" });
   const pool = 4;
   const xs = Array.from({ length: pool }, () => tf.randomUniform([batchSize, 28, 28, 1]));
   const ys = Array.from({ length: pool }, () => tf.randomUniform([batchSize, 1], 0, 10, "int32").toFloat());
+  const dp = parallel ? await DataParallel.start(tf, model, spec, { replicas, batchSize, numClasses: 10, backend }) : null;
+  const xArrays = dp ? xs.map((x) => x.dataSync() as Float32Array) : [];
+  const yArrays = dp ? ys.map((y) => y.dataSync() as Float32Array) : [];
   const step = async (i: number) => {
-    const loss = await model.trainOnBatch(xs[i % pool], ys[i % pool]);
+    const loss = dp ? (await dp.trainOnBatch(xArrays[i % pool], yArrays[i % pool], batchSize))[0] : await model.trainOnBatch(xs[i % pool], ys[i % pool]);
     if (!Number.isFinite(loss as number)) throw new Error(`${name}: loss is not finite`);
   };
   for (let i = 0; i < warmup; i++) await step(i);
@@ -80,23 +106,24 @@ async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"
   const seconds = (performance.now() - t0) / 1000;
   const leaked = tf.memory().numTensors - before;
   const rate = (batches * batchSize) / seconds;
+  await dp?.close();
   console.error(
-    `${name} (${tf.getBackend()}${values.stock ? ", stock" : ""}, batch ${batchSize}, ${batches} batches): ${rate.toFixed(0)} samples/s, ` +
+    `${name} (${tf.getBackend()}${values.stock ? ", stock" : ""}${parallel ? `, ${replicas} replicas` : ""}, batch ${batchSize}, ${batches} batches): ${rate.toFixed(0)} samples/s, ` +
       `${((seconds * 1000) / batches).toFixed(1)} ms/batch${leaked !== 0 ? `, ${leaked} tensors leaked` : ""}`,
   );
   tf.dispose([...xs, ...ys]);
   model.dispose();
   if (values.json) {
     process.stdout.write(
-      JSON.stringify({ model: name, backend: tf.getBackend(), stock: values.stock, batchSize, batches, samplesPerSecond: rate }) + "\n",
+      JSON.stringify({ model: name, backend: tf.getBackend(), stock: values.stock, replicas, batchSize, batches, samplesPerSecond: rate }) + "\n",
     );
   }
   return rate;
 }
 
-async function benchOrReport(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"]>): Promise<void> {
+async function benchOrReport(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"]>, spec: ReplicaModelSpec): Promise<void> {
   try {
-    await bench(name, build);
+    await bench(name, build, spec);
   } catch (error) {
     console.error(`${name} (${tf.getBackend()}${values.stock ? ", stock" : ""}): failed: ${(error as Error).message}`);
     if (values.json) {
@@ -105,5 +132,5 @@ async function benchOrReport(name: string, build: (tf: Tf) => ReturnType<Tf["seq
   }
 }
 
-if (values.model === "all" || values.model === "cnn") await benchOrReport("CNN conv32-pool-conv64-pool-dense128", cnn);
-if (values.model === "all" || values.model === "mlp") await benchOrReport("MLP 784-128-10", mlp);
+if (values.model === "all" || values.model === "cnn") await benchOrReport("CNN conv32-pool-conv64-pool-dense128", cnn, SPECS.cnn);
+if (values.model === "all" || values.model === "mlp") await benchOrReport("MLP 784-128-10", mlp, SPECS.mlp);

@@ -205,6 +205,7 @@ export class DataParallel {
         const worker = new Worker(REPLICA_BOOTSTRAP, { eval: true, workerData: setup, stdout: false, stderr: false });
         const handle = messages(worker, setup);
         const ready = await handle.next();
+        worker.unref();
         if (ready.type !== "ready") throw new Error(`a replica failed to start: ${ready.type === "error" ? ready.message : ready.type}`);
         if (ready.gradientSize !== replica.gradientSize) throw new Error(`replica has ${ready.gradientSize} trainable values, expected ${replica.gradientSize}`);
         return handle;
@@ -216,6 +217,16 @@ export class DataParallel {
   /** One training step on the first n samples of x (n x 784) and y; returns [loss, accuracy] like model.trainOnBatch. */
   async trainOnBatch(x: Float32Array, y: Float32Array, n: number): Promise<[number, number]> {
     const R = this.replicas;
+    // Between steps the threads do not keep the process alive (so an error that skips close() cannot hang it).
+    for (const w of this.workers) w.worker.ref();
+    try {
+      return await this.step(x, y, n, R);
+    } finally {
+      for (const w of this.workers) w.worker.unref();
+    }
+  }
+
+  private async step(x: Float32Array, y: Float32Array, n: number, R: number): Promise<[number, number]> {
     const bounds = Array.from({ length: R + 1 }, (_, r) => Math.round((r * n) / R));
     const replies = this.workers.map((w, i) => {
       const [from, to] = [bounds[i + 1], bounds[i + 2]];
@@ -260,7 +271,8 @@ export class DataParallel {
     if (r === 0) return this.replica.model.getWeights().map((w) => w.dataSync().slice() as Float32Array);
     const w = this.workers[r - 1];
     w.worker.postMessage({ type: "weights" } satisfies ToWorker);
-    const reply = await w.next();
+    w.worker.ref();
+    const reply = await w.next().finally(() => w.worker.unref());
     if (reply.type !== "weights") throw new Error(`replica ${r} did not send its weights`);
     return reply.weights;
   }

@@ -90,7 +90,9 @@ export const RunRecordSchema = z.object({
     tfjsVersion: z.string(),
     node: z.string(),
     cpu: z.string(),
-    platform: z.string()
+    platform: z.string(),
+    /** Data-parallel replicas the run was trained with (loaders/parallel.ts); absent means one. */
+    replicas: z.number().int().positive().optional()
   }),
   params: z.number().int().positive(),
   history: z.array(HistoryRow),

@@ -67,6 +67,8 @@ export interface EnsureOptions {
   force?: boolean;
   progress?: Progress;
   backend?: "wasm" | "cpu";
+  /** Train data-parallel over this many replicas (loaders/parallel.ts); default 1. */
+  replicas?: number;
 }
 
 /** Returns the stored run of `planned`, training and storing it first when there is none. */
@@ -87,9 +89,11 @@ export async function ensureRun(planned: PlannedRun, options: EnsureOptions = {}
     const memory = new MemoryWatch(progress);
     const { record, files } = await trainRun(planned.experiment, planned.key, {
       progress: memory,
-      backend: options.backend
+      backend: options.backend,
+      replicas: options.replicas
     });
     record.timing.peakRssMB = Math.round(memory.peakMB() * 10) / 10;
+    if ((options.replicas ?? 1) > 1) record.environment.replicas = options.replicas;
     writeRunAtomic(planned.dir, record, files);
     progress.log(
       `[${planned.experiment.id}] stored ${record.status} run ${planned.key}` +

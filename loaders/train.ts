@@ -7,6 +7,7 @@ import { initTf } from "./backend.ts";
 import { loadDataset, splitTrainValidation, stratifiedSubset, toFloatImages, type Dataset } from "./dataset.ts";
 import { argmaxRows, confusionMatrix, crossEntropy, macroAverage, perClassMetrics, accuracy } from "./metrics.ts";
 import { buildModel, classCount } from "./models.ts";
+import { DataParallel } from "./parallel.ts";
 import { Progress } from "./progress.ts";
 import { createRng, shuffleInPlace } from "./random.ts";
 import type { ResolvedExperiment } from "./schema.ts";
@@ -23,6 +24,8 @@ export interface TrainOptions {
   progress?: Progress;
   /** Label used in progress lines; defaults to the experiment id. */
   label?: string;
+  /** Data-parallel replicas (loaders/parallel.ts: this thread and replicas - 1 worker threads); default 1. */
+  replicas?: number;
 }
 
 export interface TrainResult {
@@ -166,6 +169,8 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
   const batches = Math.ceil(data.train.count / batchSize);
   const xBatch = new Float32Array(batchSize * PIXELS);
   const yBatch = new Float32Array(batchSize);
+  const replicas = options.replicas ?? 1;
+  const parallel = replicas > 1 ? await DataParallel.start(tf, model, experiment, { replicas, batchSize, numClasses, backend: options.backend }) : null;
 
   const history: HistoryEntry[] = [];
   let divergence: RunRecord["divergence"] = null;
@@ -197,11 +202,15 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
         yBatch[i] = data.train.y[src];
       }
       if (experiment.augmentation) augmentBatch(xBatch, n, experiment.augmentation, rng);
-      const xs = tf.tensor4d(xBatch.subarray(0, n * PIXELS), [n, 28, 28, 1]);
-      const ys = tf.tensor2d(yBatch.subarray(0, n), [n, 1]);
-      const [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
-      xs.dispose();
-      ys.dispose();
+      let loss: number, acc: number;
+      if (parallel) [loss, acc] = await parallel.trainOnBatch(xBatch, yBatch, n);
+      else {
+        const xs = tf.tensor4d(xBatch.subarray(0, n * PIXELS), [n, 28, 28, 1]);
+        const ys = tf.tensor2d(yBatch.subarray(0, n), [n, 1]);
+        [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
+        xs.dispose();
+        ys.dispose();
+      }
       if (!Number.isFinite(loss)) {
         divergence = { epoch, batch: b + 1, loss: Number.isNaN(loss) ? null : loss };
         trainSeconds += (performance.now() - started) / 1000;
@@ -276,6 +285,7 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
     }
   }
 
+  await parallel?.close();
   if (best?.weights) {
     if (!divergence) model.setWeights(best.weights);
     best.weights.forEach((w) => w.dispose());
