@@ -1,5 +1,5 @@
 // Command line for the suite: list runs and their state, train missing runs, retrain chosen ones.
-//   npm run train -- [--profile full|quick] [--only id,id] [--force] [--list]
+//   npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--workers N] [--data-parallel]
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Progress } from "./progress.ts";
@@ -15,15 +15,19 @@ const { values } = parseArgs({
     list: { type: "boolean", default: false },
     backend: { type: "string", default: "wasm" },
     workers: { type: "string" },
+    "data-parallel": { type: "boolean" },
     help: { type: "boolean", short: "h", default: false }
   }
 });
 
 if (values.help) {
   process.stderr.write(
-    "usage: npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--backend wasm|cpu] [--workers N]\n" +
+    "usage: npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--backend wasm|cpu] [--workers N] [--data-parallel]\n" +
       "  trains the runs of a profile that are not stored yet; --force retrains the chosen ones;\n" +
-      "  --workers N trains up to N runs at once in child processes (default: SUITE_WORKERS or one per core)\n"
+      "  --workers N trains up to N runs at once in child processes (default: SUITE_WORKERS or one per core),\n" +
+      "    longest first;\n" +
+      "  --data-parallel lets a run too long for the others to keep the other cores busy train over\n" +
+      "    all N cores at once (gradients averaged across replicas; default: SUITE_DATA_PARALLEL=1)\n"
   );
   process.exit(0);
 }
@@ -64,6 +68,7 @@ try {
       force: values.force,
       backend: values.backend,
       workers: values.workers == null ? undefined : Number(values.workers),
+      dataParallel: values["data-parallel"],
       progress: new Progress()
     });
     process.stderr.write(`${results.length} runs ready (profile ${profile}) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

@@ -69,6 +69,11 @@ export interface EnsureOptions {
   backend?: "wasm" | "cpu";
   /** Train data-parallel over this many replicas (loaders/parallel.ts); default 1. */
   replicas?: number;
+  /**
+   * Let ensureRuns train a long run data-parallel over all workers' cores when that shortens the
+   * suite (planSchedule); default: SUITE_DATA_PARALLEL=1, else off.
+   */
+  dataParallel?: boolean;
 }
 
 /** Returns the stored run of `planned`, training and storing it first when there is none. */
@@ -153,6 +158,10 @@ export async function ensureRuns(
   if (workers > 1) {
     const missing = plan.filter((p) => options.force || !isStored(p));
     if (missing.length > 1) await trainInWorkers(missing, workers, options);
+    else if (missing.length === 1 && planSchedule(missing, workers, dataParallelEnabled(options)).parallel.length) {
+      // One long run left: train it here over every core.
+      await ensureRun(missing[0], { ...options, replicas: workers });
+    }
   }
   const results = [];
   for (const planned of plan) {
@@ -169,6 +178,14 @@ export function defaultWorkers(): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`SUITE_WORKERS="${value}" is not a positive integer`);
   return n;
+}
+
+/** Whether ensureRuns may train long runs data-parallel: the option, else SUITE_DATA_PARALLEL=1. */
+export function dataParallelEnabled(options: EnsureOptions = {}): boolean {
+  if (options.dataParallel != null) return options.dataParallel;
+  const value = process.env.SUITE_DATA_PARALLEL ?? "";
+  if (!["", "0", "1"].includes(value)) throw new Error(`SUITE_DATA_PARALLEL="${value}" is not 0 or 1`);
+  return value === "1";
 }
 
 /** Whether a complete run is stored; `fresh` only counts one written by this process's workers since it started. */
@@ -269,11 +286,73 @@ export function longestFirst(runs: readonly PlannedRun[]): PlannedRun[] {
     .map((r) => r.planned);
 }
 
+/** Expected speed-up per core of data-parallel training (2 replicas: 1.7x; from bench/kernels.ts --replicas 2). */
+const DATA_PARALLEL_EFFICIENCY = 0.85;
+/** Data-parallel training pays for a run only when its steps are long (conv nets) and the run is long (thread start-up). */
+const DATA_PARALLEL_MIN_STEP_SECONDS = 0.05;
+const DATA_PARALLEL_MIN_RUN_SECONDS = 20;
+
+/** The estimated seconds of one training step of a run (its batch, forward and backward). */
+function stepSeconds(e: ResolvedExperiment): number {
+  return (Math.min(e.batchSize, trainCount(e)) * trainingCostPerSample(e.layers, e.classes?.length ?? 10)) / UNITS_PER_SECOND;
+}
+
+/** The finishing time of list scheduling `costs` (longest first) on `workers` workers. */
+export function listScheduleMakespan(costs: readonly number[], workers: number): number {
+  const loads = new Array(Math.max(1, workers)).fill(0);
+  for (const c of [...costs].sort((a, b) => b - a)) {
+    let min = 0;
+    for (let i = 1; i < loads.length; i++) if (loads[i] < loads[min]) min = i;
+    loads[min] += c;
+  }
+  return Math.max(...loads);
+}
+
+export interface Schedule {
+  /** Runs trained first, one at a time, each data-parallel over every worker's core. */
+  parallel: PlannedRun[];
+  /** The other runs, longest first, one per worker. */
+  rest: PlannedRun[];
+  /** Estimated single-core seconds of all runs, and of the schedule's wall time. */
+  serialSeconds: number;
+  wallSeconds: number;
+}
+
+/**
+ * How to train `runs` on `workers` cores. Runs go to workers longest first. When `dataParallel`
+ * is on and one run is so long that the others cannot keep the other cores busy meanwhile (the
+ * full profile's cnn-strong is 80% of its work), the longest runs are trained data-parallel over
+ * all cores instead, one at a time, as long as that shortens the estimated wall time.
+ */
+export function planSchedule(runs: readonly PlannedRun[], workers: number, dataParallel: boolean): Schedule {
+  const ordered = longestFirst(runs);
+  const cost = new Map(ordered.map((p) => [p, estimateCost(p.experiment)]));
+  const serialSeconds = ordered.reduce((sum, p) => sum + cost.get(p)!, 0);
+  const parallel: PlannedRun[] = [];
+  let rest = ordered;
+  let wallSeconds = listScheduleMakespan(ordered.map((p) => cost.get(p)!), workers);
+  if (dataParallel && workers > 1) {
+    let parallelSeconds = 0;
+    for (const candidate of ordered) {
+      const c = cost.get(candidate)!;
+      if (c < DATA_PARALLEL_MIN_RUN_SECONDS || stepSeconds(candidate.experiment) < DATA_PARALLEL_MIN_STEP_SECONDS) continue;
+      const others = rest.filter((p) => p !== candidate);
+      const trial = parallelSeconds + c / (workers * DATA_PARALLEL_EFFICIENCY) + listScheduleMakespan(others.map((p) => cost.get(p)!), workers);
+      if (trial >= wallSeconds) break;
+      parallel.push(candidate);
+      parallelSeconds += c / (workers * DATA_PARALLEL_EFFICIENCY);
+      rest = others;
+      wallSeconds = trial;
+    }
+  }
+  return { parallel, rest, serialSeconds, wallSeconds };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Worker processes.
 
 /** What the parent sends a worker (loaders/suiteWorker.ts), and what it answers. */
-export type WorkerRequest = { type: "train"; planned: PlannedRun; force: boolean; backend?: "wasm" | "cpu" };
+export type WorkerRequest = { type: "train"; planned: PlannedRun; force: boolean; backend?: "wasm" | "cpu"; replicas?: number };
 export type WorkerReply = { type: "done"; id: string } | { type: "failed"; id: string; message: string };
 
 /**
@@ -329,26 +408,37 @@ class SuiteWorker {
 
 /**
  * Trains runs in at most `workers` long-lived child processes, each with its own wasm backend on
- * its own core, handing out the longest runs first. Each child stores its runs atomically under
- * the run's lock, so the caller then only reads them. A failed run is reported after the others
- * have finished; a worker that died is replaced.
+ * its own core, as planSchedule says: the data-parallel runs first (one worker, every core), then
+ * the rest, longest first. Each child stores its runs atomically under the run's lock, so the
+ * caller then only reads them. A failed run is reported after the others have finished; a worker
+ * that died is replaced.
  */
 export async function trainInWorkers(runs: PlannedRun[], workers: number, options: EnsureOptions): Promise<void> {
   const progress = options.progress ?? new Progress();
-  const queue = longestFirst(runs);
+  const schedule = planSchedule(runs, workers, dataParallelEnabled(options));
+  const lanes = Math.min(workers, schedule.rest.length || 1);
+  progress.log(
+    `[suite] training ${runs.length} runs in ${lanes} worker process${lanes > 1 ? "es" : ""}, longest first ` +
+      `(estimated ${schedule.serialSeconds.toFixed(0)} s on one core, ${schedule.wallSeconds.toFixed(0)} s here)` +
+      (schedule.parallel.length ? `; data-parallel over ${workers} cores: ${schedule.parallel.map((p) => p.experiment.id).join(", ")}` : "")
+  );
   const failures: string[] = [];
-  const lane = async () => {
-    let worker: SuiteWorker | null = null;
-    for (let planned = queue.shift(); planned; planned = queue.shift()) {
-      if (!worker?.alive) worker = new SuiteWorker(progress);
-      try {
-        await worker.train({ type: "train", planned, force: Boolean(options.force), backend: options.backend });
-      } catch (error) {
-        failures.push(`${planned.experiment.id}: ${(error as Error).message}`);
-      }
+  const train = async (worker: SuiteWorker | null, planned: PlannedRun, replicas?: number) => {
+    if (!worker?.alive) worker = new SuiteWorker(progress);
+    try {
+      await worker.train({ type: "train", planned, force: Boolean(options.force), backend: options.backend, replicas });
+    } catch (error) {
+      failures.push(`${planned.experiment.id}: ${(error as Error).message}`);
     }
+    return worker;
+  };
+  let first: SuiteWorker | null = null;
+  for (const planned of schedule.parallel) first = await train(first, planned, workers);
+  const queue = [...schedule.rest];
+  const lane = async (worker: SuiteWorker | null) => {
+    for (let planned = queue.shift(); planned; planned = queue.shift()) worker = await train(worker, planned);
     await worker?.close();
   };
-  await Promise.all(Array.from({ length: Math.min(workers, runs.length) }, lane));
+  await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i === 0 ? first : null)));
   if (failures.length) throw new Error(`training failed in worker processes: ${failures.join("; ")}`);
 }

@@ -11,7 +11,7 @@ const reply = (message: WorkerReply) => process.send!(message);
 process.on("message", async (request: WorkerRequest) => {
   const id = request.planned.experiment.id;
   try {
-    await ensureRun(request.planned, { force: request.force, backend: request.backend, progress });
+    await ensureRun(request.planned, { force: request.force, backend: request.backend, replicas: request.replicas, progress });
     reply({ type: "done", id });
   } catch (error) {
     progress.log(`[${id}] failed: ${(error as Error).stack ?? error}`);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { Progress } from "../loaders/progress.ts";
 import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
 import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
-import { estimateCost, longestFirst, MemoryWatch, planRuns, trainInWorkers, trainingCostPerSample, type PlannedRun } from "../loaders/suite.ts";
+import { estimateCost, listScheduleMakespan, longestFirst, MemoryWatch, planRuns, planSchedule, trainInWorkers, trainingCostPerSample, type PlannedRun } from "../loaders/suite.ts";
 
 class Captured extends Progress {
   lines: string[] = [];
@@ -54,6 +54,36 @@ describe("cost estimates", () => {
     const a = plan.find((p) => p.experiment.id === "baseline-mlp")!;
     const twins = longestFirst([{ ...a, key: "second" }, a]);
     assert.equal(twins[0].key, "second");
+  });
+});
+
+describe("schedules", () => {
+  it("list scheduling puts each run on the least loaded worker, longest first", () => {
+    // Longest first: 5 | 4 | 5+3 | 4+3 | 4+3+3 -> loads 8 and 10.
+    assert.equal(listScheduleMakespan([5, 4, 3, 3, 3], 2), 10);
+    assert.equal(listScheduleMakespan([10, 1, 1], 2), 10);
+    assert.equal(listScheduleMakespan([2, 2, 2, 2], 2), 4);
+    assert.equal(listScheduleMakespan([3, 1], 1), 4);
+  });
+
+  it("train a dominating conv run data-parallel over every core only when allowed and worth it", () => {
+    const plan = planRuns("full");
+    const strong = plan.find((p) => p.experiment.id === "cnn-strong")!;
+    const small = plan.filter((p) => p.experiment.layers[0].type === "dense").slice(0, 3);
+    const runs = [...small, strong];
+    const off = planSchedule(runs, 2, false);
+    assert.deepEqual(off.parallel, []);
+    assert.equal(off.rest[0], strong, "longest first");
+    assert.equal(off.wallSeconds, estimateCost(strong.experiment), "the long run alone sets the wall time");
+    const on = planSchedule(runs, 2, true);
+    assert.deepEqual(on.parallel, [strong]);
+    assert.deepEqual(new Set(on.rest), new Set(small));
+    assert.ok(on.wallSeconds < off.wallSeconds);
+    // MLP runs have steps too short to share: never data-parallel, however long.
+    const mlps = planSchedule(small.map((p) => ({ ...p, experiment: { ...p.experiment, epochs: 500 } })), 2, true);
+    assert.deepEqual(mlps.parallel, []);
+    // One worker: nothing to share.
+    assert.deepEqual(planSchedule(runs, 1, true).parallel, []);
   });
 });
 
