@@ -1,0 +1,165 @@
+// The "Train in the page" panel: Train and Stop buttons, a live learning curve, and when training ends
+// the test accuracy, the confusion matrix and a link to compare the run in the explorer.
+import * as Plot from "@observablehq/plot";
+import {ConfusionMatrix} from "./confusionMatrix.js";
+import {duration, integer, percent} from "./format.js";
+import {architecture, trainInPage, trainingBackend} from "./trainInPage.js";
+import {loadReaderRuns, nextReaderId, saveReaderRun} from "./readerRuns.js";
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  node.append(...children.filter((c) => c != null));
+  return node;
+}
+
+/** Live curves: training loss/accuracy per batch, validation per epoch; x is epochs (fractional). */
+export function LiveCurves(rows, {metric = "accuracy", width = 320, epochs = 1} = {}) {
+  const data = rows.filter((d) => d.metric === metric && Number.isFinite(d.value));
+  return Plot.plot({
+    width,
+    height: 220,
+    marginLeft: 45,
+    ariaLabel: `live ${metric} curve`,
+    x: {label: "Epoch →", domain: [0, epochs], grid: true},
+    y: metric === "accuracy" ? {label: "↑ Accuracy (%)", percent: true, domain: [0, 100], grid: true} : {label: "↑ Loss", grid: true, zero: true},
+    color: {domain: ["train", "validation"], range: ["#4269d0", "#ff725c"], legend: true},
+    marks: [
+      Plot.line(data.filter((d) => d.split === "train"), {x: "epoch", y: "value", stroke: "split", strokeWidth: 1, strokeOpacity: 0.7}),
+      Plot.line(data.filter((d) => d.split === "validation"), {x: "epoch", y: "value", stroke: "split", strokeWidth: 2}),
+      Plot.dot(data.filter((d) => d.split === "validation"), {x: "epoch", y: "value", fill: "split", r: 3.5})
+    ]
+  });
+}
+
+/**
+ * The panel. `loadTf()` resolves to {tf, backend}; `data` to {train, test} subsets; `getConfig()` gives the
+ * current settings when Train is pressed. Its element's dataset.state is "loading", "ready", "training",
+ * "done" or "error", and dataset.points the number of curve points drawn, for tests and styles.
+ */
+export function TrainPanel({loadTf, data, getConfig, width = 640}) {
+  const trainButton = el("button", {className: "train-button", textContent: "Train", disabled: true});
+  const stopButton = el("button", {className: "stop-button", textContent: "Stop", disabled: true});
+  const status = el("p", {className: "train-status", textContent: "Loading TensorFlow.js and the training images…"});
+  const curves = el("div", {className: "train-curves"});
+  const result = el("div", {className: "train-result"});
+  const root = el("div", {className: "train-panel"}, el("div", {className: "train-buttons"}, trainButton, stopButton), status, curves, result);
+  root.dataset.state = "loading";
+  root.dataset.points = "0";
+  let tf, best, subsets;
+  let stopRequested = false;
+
+  const half = Math.max(260, Math.floor((width - 20) / 2));
+  const drawCurves = (rows, epochs) => {
+    curves.replaceChildren(LiveCurves(rows, {metric: "accuracy", width: half, epochs}), LiveCurves(rows, {metric: "loss", width: half, epochs}));
+    root.dataset.points = String(rows.length);
+  };
+
+  Promise.all([loadTf(), data])
+    .then(([loaded, d]) => {
+      ({tf, backend: best} = loaded);
+      subsets = d;
+      root.dataset.state = "ready";
+      root.dataset.backend = best;
+      trainButton.disabled = false;
+      status.textContent = `Ready: TensorFlow.js runs on its ${best} backend here; ${integer(d.train.count)} training and ${integer(d.test.count)} test images loaded.`;
+    })
+    .catch((error) => {
+      root.dataset.state = "error";
+      status.textContent = `Training is not available in this browser: ${error.message}`;
+    });
+
+  stopButton.onclick = () => {
+    stopRequested = true;
+    stopButton.disabled = true;
+    status.textContent = "Stopping after this batch…";
+  };
+
+  trainButton.onclick = async () => {
+    const config = getConfig();
+    const backend = trainingBackend(config, best);
+    stopRequested = false;
+    trainButton.disabled = true;
+    stopButton.disabled = false;
+    root.dataset.state = "training";
+    result.replaceChildren();
+    drawCurves([], config.epochs);
+    try {
+      await tf.setBackend(backend);
+      await tf.ready();
+      status.textContent = `Training ${architecture(config)} on ${integer(Math.min(config.trainSize, subsets.train.count - 500))} images (${backend} backend)…`;
+      const run = await trainInPage(tf, config, {
+        train: subsets.train,
+        test: subsets.test,
+        shouldStop: () => stopRequested,
+        onProgress: ({rows, epoch, batch, batches, epochs}) => {
+          drawCurves(rows, epochs);
+          if (!stopRequested) status.textContent = `Training ${architecture(config)} (${backend} backend): epoch ${epoch} of ${epochs}, batch ${batch} of ${batches}.`;
+        }
+      });
+      drawCurves(run.rows, config.epochs);
+      const saved = save(run, backend);
+      root.dataset.state = "done";
+      root.dataset.status = run.status;
+      root.dataset.accuracy = String(run.test.accuracy);
+      status.textContent = `${run.status === "stopped" ? `Stopped after ${run.history.length} of ${config.epochs} epochs` : `Trained ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}`} in ${duration(run.seconds)} on the ${backend} backend.`;
+      result.replaceChildren(
+        el(
+          "p",
+          {className: "train-accuracy"},
+          "Test accuracy: ",
+          el("strong", {className: "accuracy-value", textContent: percent(run.test.accuracy)}),
+          ` on ${integer(run.test.count)} test images (test loss ${run.test.loss.toFixed(4)}); ${integer(run.params)} parameters. `,
+          el("a", {href: `./explorer?runs=${encodeURIComponent(saved.id)}`, className: "compare-link", textContent: `Compare “${saved.title}” with the stored runs in the explorer`}),
+          "."
+        ),
+        el("div", {className: "train-confusion"}, ConfusionMatrix(run.test.confusion, {width: Math.min(width, 480)}))
+      );
+    } catch (error) {
+      root.dataset.state = "error";
+      status.textContent = `Training failed: ${error.message}`;
+      console.warn(error);
+    } finally {
+      await tf.setBackend(best);
+      trainButton.disabled = false;
+      stopButton.disabled = true;
+    }
+  };
+
+  /** Keeps the run in localStorage in the explorer's row shape. */
+  function save(run, backend) {
+    const id = nextReaderId(loadReaderRuns());
+    const c = run.config;
+    const reader = {
+      id,
+      title: `Your run ${id.replace("yours-", "")}: ${c.model === "cnn" ? "CNN" : "MLP"} ${architecture(c)}, ${c.activation}`,
+      family: "trained in your browser",
+      dataset: "mnist",
+      architecture: architecture(c),
+      optimizer: c.optimizer,
+      learningRate: c.learningRate,
+      batchSize: c.batchSize,
+      epochsRun: run.history.length,
+      params: run.params,
+      status: run.status,
+      testAccuracy: run.test.accuracy,
+      testLoss: run.test.loss,
+      trainSeconds: Number(run.seconds.toFixed(2)),
+      trainCount: run.trainSize,
+      testCount: run.test.count,
+      backend,
+      createdAt: new Date().toISOString(),
+      curves: {
+        epoch: run.history.map((h) => h.epoch),
+        loss: run.history.map((h) => h.loss),
+        accuracy: run.history.map((h) => h.accuracy),
+        valLoss: run.history.map((h) => h.valLoss),
+        valAccuracy: run.history.map((h) => h.valAccuracy)
+      }
+    };
+    saveReaderRun(reader);
+    return reader;
+  }
+
+  return root;
+}
