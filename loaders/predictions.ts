@@ -131,6 +131,60 @@ export function readModelFiles(dir: string): { modelJson: { modelTopology: unkno
   return { modelJson, weights: new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength) };
 }
 
+/** IEEE 754 half-precision bits of a number, rounded to nearest even (subnormals, infinities and NaN kept). */
+export function toFloat16Bits(value: number): number {
+  F32[0] = value;
+  const x = U32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exponent = (x >>> 23) & 0xff;
+  let mantissa = x & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  const e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign; // below half the smallest subnormal
+    mantissa |= 0x800000;
+    const shift = 14 - e;
+    let h = mantissa >>> shift;
+    const rest = mantissa & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rest > halfway || (rest === halfway && h & 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mantissa >>> 13);
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++; // a carry into the exponent is still right
+  return sign | h;
+}
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/**
+ * A stored model as the page loads it: the float32 weights stored as float16 (tfjs' `quantization:
+ * {dtype: "float16"}`, which tfjs decodes back to float32 on load). Half the bytes to download; class
+ * probabilities move by well under a percentage point.
+ */
+export function halfPrecisionModel(dir: string): { modelJson: ReturnType<typeof readModelFiles>["modelJson"]; weights: Uint8Array } {
+  const { modelJson, weights } = readModelFiles(dir);
+  const specs = modelJson.weightsManifest.flatMap((group) => group.weights);
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  const out = specs.map((spec) => {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    if (spec.dtype !== "float32" || spec.quantization) throw new Error(`weight ${spec.name}: expected unquantized float32, got ${spec.dtype}`);
+    const values = new Float32Array(weights.buffer.slice(weights.byteOffset + offset, weights.byteOffset + offset + 4 * count));
+    offset += 4 * count;
+    const half = Uint16Array.from(values, toFloat16Bits);
+    parts.push(new Uint8Array(half.buffer));
+    return { ...spec, quantization: { dtype: "float16" as const } };
+  });
+  if (offset !== weights.byteLength) throw new Error(`${dir}: the manifest accounts for ${offset} of ${weights.byteLength} weight bytes`);
+  return {
+    modelJson: { ...modelJson, weightsManifest: [{ paths: ["weights.bin"], weights: out }] },
+    weights: Buffer.concat(parts)
+  };
+}
+
 /**
  * Runs the stored model of experiment `id` on the test samples its run was scored on and returns the
  * encoded predictions file. Progress and a check against the stored confusion matrix go to stderr.

@@ -385,13 +385,13 @@ describe("interactive cells in Chromium", { skip }, () => {
       const v = await open(spec.path);
       try {
         // Interactive: every cell rendered and, on the draw page, the models loaded. Timed from navigation start.
-        const ms = await v.page.evaluate(async () => {
-          const ready = () =>
-            document.querySelectorAll("observablehq-loading").length === 0 &&
-            (!document.querySelector("canvas.draw-pad") || !!document.querySelector(".draw-status[data-ready]"));
-          while (!ready()) await new Promise((r) => setTimeout(r, 20));
+        // (A string, because tsx would wrap a named function in a helper the page does not have.)
+        const ms = await v.page.evaluate<number>(`(async () => {
+          while (document.querySelectorAll("observablehq-loading").length > 0 ||
+                 (document.querySelector("canvas.draw-pad") && !document.querySelector(".draw-status[data-ready]")))
+            await new Promise((r) => setTimeout(r, 20));
           return performance.now();
-        });
+        })()`);
         await v.page.waitForLoadState("networkidle");
         const { bytes, tfjs } = await v.page.evaluate(() => {
           const entries = performance.getEntriesByType("resource") as PerformanceResourceTiming[];

@@ -3,7 +3,7 @@
 // set reproducing the confusion matrix its run recorded.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CELL_LIMIT, encodePredictions, gallerySelection } from "../loaders/predictions.ts";
+import { CELL_LIMIT, encodePredictions, gallerySelection, toFloat16Bits } from "../loaders/predictions.ts";
 import { cellSamples, classScores, confusionFromPredictions, decodePredictions } from "../src/components/predictions.js";
 
 /** n samples over 3 classes with 2×2 images; sample i has label i % 3, and its probabilities favour `guess(i)`. */
@@ -94,5 +94,65 @@ describe("predictions files", () => {
     // Every mistake of a good model has its image.
     const mistakes = Array.from(d.label).filter((l, i) => l !== d.predicted[i]).length;
     assert.equal(d.gallery.filter((g) => g.label !== g.predicted).length, mistakes);
+  });
+});
+
+describe("models served to the page as float16", () => {
+  it("round to the nearest half-precision number", () => {
+    const cases: [number, number][] = [
+      [0, 0x0000],
+      [-0, 0x8000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [0.5, 0x3800],
+      [65504, 0x7bff], // the largest half
+      [65520, 0x7c00], // rounds up to infinity
+      [Infinity, 0x7c00],
+      [-Infinity, 0xfc00],
+      [2 ** -24, 0x0001], // the smallest subnormal
+      [2 ** -26, 0x0000], // below half of it
+      [6.1e-5, 0x03ff], // the largest subnormal, rounded
+      [1 + 2 ** -11, 0x3c00], // a tie rounds to even
+      [1 + 3 * 2 ** -11, 0x3c02],
+      [0.1, 0x2e66]
+    ];
+    for (const [value, bits] of cases) assert.equal(toFloat16Bits(value).toString(16), bits.toString(16), `float16 of ${value}`);
+    assert.equal(toFloat16Bits(NaN) & 0x7c00, 0x7c00);
+    assert.notEqual(toFloat16Bits(NaN) & 0x3ff, 0);
+  });
+
+  it("decode in tfjs to weights within float16 precision and give the same predictions", { timeout: 60_000 }, async () => {
+    const { existsSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { initTf } = await import("../loaders/backend.ts");
+    const { halfPrecisionModel, readModelFiles, storedRunWithWeights } = await import("../loaders/predictions.ts");
+    const { loadDataset } = await import("../loaders/dataset.ts");
+    const { planned } = await storedRunWithWeights("full", "baseline-mlp");
+    assert.ok(existsSync(join(planned.dir, "model.json")));
+    const tf = await initTf("cpu");
+    const load = (files: { modelJson: ReturnType<typeof readModelFiles>["modelJson"]; weights: Uint8Array }) =>
+      tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: files.modelJson.modelTopology as object,
+          weightSpecs: files.modelJson.weightsManifest.flatMap((g) => g.weights),
+          weightData: files.weights.slice().buffer
+        })
+      );
+    const full = readModelFiles(planned.dir);
+    const half = halfPrecisionModel(planned.dir);
+    assert.equal(half.weights.byteLength * 2, full.weights.byteLength, "half the bytes");
+    const [a, b] = [await load(full), await load(half)];
+    const wa = a.getWeights().map((w) => w.dataSync());
+    const wb = b.getWeights().map((w) => w.dataSync());
+    wa.forEach((values, k) => values.forEach((v, i) => assert.ok(Math.abs(v - wb[k][i]) <= Math.abs(v) * 2 ** -11 + 2 ** -25, `weight ${k}[${i}]`)));
+    const test = loadDataset("mnist").test;
+    const x = tf.tensor4d(Float32Array.from(test.images.subarray(0, 200 * 784), (v) => v / 255), [200, 28, 28, 1]);
+    const [pa, pb] = [a, b].map((m) => (m.predict(x) as import("@tensorflow/tfjs").Tensor).arraySync() as number[][]);
+    const worst = Math.max(...pa.flatMap((row, i) => row.map((p, c) => Math.abs(p - pb[i][c]))));
+    assert.ok(worst < 0.005, `probabilities differ by up to ${worst}`);
+    assert.deepEqual(pa.map((r) => r.indexOf(Math.max(...r))), pb.map((r) => r.indexOf(Math.max(...r))), "the same predicted classes");
+    x.dispose();
+    a.dispose();
+    b.dispose();
   });
 });

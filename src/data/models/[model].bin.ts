@@ -1,9 +1,10 @@
-// The stored weights of one model (float32, in the order of its model.json manifest), for the page.
+// The weights of one stored model as float16 (half the download; tfjs decodes them to float32 on load),
+// in the order of the manifest in data/models/<model>.json.
 import { parseArgs } from "node:util";
-import { readModelFiles, storedRunWithWeights } from "../../../loaders/predictions.ts";
+import { halfPrecisionModel, storedRunWithWeights } from "../../../loaders/predictions.ts";
 import { currentProfile } from "../../../loaders/suite.ts";
 
 const { values } = parseArgs({ options: { model: { type: "string" } } });
 if (!values.model) throw new Error("missing --model");
 const { planned } = await storedRunWithWeights(currentProfile(), values.model);
-process.stdout.write(readModelFiles(planned.dir).weights);
+process.stdout.write(halfPrecisionModel(planned.dir).weights);
