@@ -55,6 +55,8 @@ export function TrainPanel({loadTf, data, getConfig, width = 640}) {
     root.dataset.points = String(rows.length);
   };
 
+  drawCurves([], getConfig()?.epochs ?? 1); // empty axes until the first run
+
   Promise.all([loadTf(), data])
     .then(([loaded, d]) => {
       ({tf, backend: best} = loaded);
