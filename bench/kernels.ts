@@ -100,12 +100,21 @@ async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"
     if (!Number.isFinite(loss as number)) throw new Error(`${name}: loss is not finite`);
   };
   for (let i = 0; i < warmup; i++) await step(i);
+  if (dp) for (const k of Object.keys(dp.timing) as (keyof DataParallel["timing"])[]) dp.timing[k] = 0;
   const before = tf.memory().numTensors;
   const t0 = performance.now();
   for (let i = 0; i < batches; i++) await step(i);
   const seconds = (performance.now() - t0) / 1000;
   const leaked = tf.memory().numTensors - before;
   const rate = (batches * batchSize) / seconds;
+  if (dp) {
+    const t = dp.timing;
+    const ms = (x: number) => `${((x * 1000) / t.steps).toFixed(1)} ms`;
+    console.error(
+      `${name}, per data-parallel step: own part's gradients ${ms(t.ownGradients)}, the slowest other replica's ${ms(t.replicaGradients)}, ` +
+        `waiting for them ${ms(t.waiting)}, averaging ${ms(t.averaging)}, applying ${ms(t.applying)}, in all ${ms(t.total)}`,
+    );
+  }
   await dp?.close();
   console.error(
     `${name} (${tf.getBackend()}${values.stock ? ", stock" : ""}${parallel ? `, ${replicas} replicas` : ""}, batch ${batchSize}, ${batches} batches): ${rate.toFixed(0)} samples/s, ` +

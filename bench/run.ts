@@ -2,11 +2,24 @@
 // (samples/s) of the MLP and the CNN on tfjs cpu, stock tfjs wasm, our wasm kernels and PyTorch CPU
 // (when `import torch` works), the wall time and peak memory of training the quick suite with one
 // worker and with one per core, and a quick-profile site build from nothing. Writes data/bench.json.
+//   npm run bench -- [--out FILE] [--parts throughput,cpu,suite,build]   (cpu: the tfjs cpu backend, minutes)
+// The CPU must be otherwise idle for the figures to mean anything: the load average before and
+// after is printed and stored, with a warning when other work was running.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, tmpdir } from "node:os";
-import { join } from "node:path";
-import { ROOT } from "../loaders/store.ts";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { listRunDirs, readRun, ROOT } from "../loaders/store.ts";
+import { planRuns, planSchedule, estimateCost } from "../loaders/suite.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    out: { type: "string", default: join(ROOT, "data", "bench.json") },
+    parts: { type: "string", default: "throughput,cpu,suite,build" }
+  }
+});
+const parts = new Set(args.parts!.split(","));
 
 interface Throughput {
   model: string;
@@ -64,6 +77,7 @@ function torchThroughput(): Throughput[] {
 
 /** Trains the quick suite from nothing with `workers` processes; wall seconds and the largest process's peak RSS. */
 function suiteRun(workers: number) {
+  const load = loadavg()[0];
   const runs = mkdtempSync(join(tmpdir(), "bench-runs-"));
   say(`training the quick suite from nothing with ${workers} worker(s) ...`);
   const started = performance.now();
@@ -72,10 +86,13 @@ function suiteRun(workers: number) {
   const args = [...(timed ? ["-f", "peak-rss-kb %M", process.execPath] : []), "--import", "tsx", "loaders/cli.ts", "--profile", "quick", "--workers", String(workers)];
   const result = spawnSync(cmd, args, { cwd: ROOT, env: { ...process.env, RUNS_DIR: runs, CI: "1" }, encoding: "utf8", maxBuffer: 64 << 20 });
   const seconds = (performance.now() - started) / 1000;
+  process.env.RUNS_DIR = runs;
+  const perRun = listRunDirs("quick").map((dir) => readRun(dir)?.timing.peakRssMB ?? 0);
+  delete process.env.RUNS_DIR;
   rmSync(runs, { recursive: true, force: true });
   if (result.status !== 0) throw new Error(`quick suite with ${workers} workers failed:\n${result.stderr.slice(-2000)}`);
   const rss = /peak-rss-kb (\d+)/.exec(result.stderr);
-  return { workers, seconds, peakRssMB: rss ? Number(rss[1]) / 1024 : null };
+  return { workers, seconds, peakRssMB: rss ? Number(rss[1]) / 1024 : null, largestRunPeakRssMB: Math.max(0, ...perRun), loadBefore: load, loadAfter: loadavg()[0] };
 }
 
 async function buildFromNothing() {
@@ -92,36 +109,62 @@ async function buildFromNothing() {
   }
 }
 
-const throughput: Throughput[] = [
-  ...tfjsThroughput("ours (wasm + our kernels)", ["--batches", "20", "--warmup", "3"]),
-  ...tfjsThroughput("stock wasm", ["--stock", "--batches", "20", "--warmup", "3"]),
-  ...tfjsThroughput("tfjs cpu", ["--backend", "cpu", "--batches", "2", "--warmup", "1"]),
-  ...torchThroughput()
-];
+const loadAtStart = loadavg()[0];
+say(`load average at start: ${loadAtStart.toFixed(2)} on ${cores} cores`);
+if (loadAtStart > 0.5) say(`WARNING: the CPU is busy with other work (load ${loadAtStart.toFixed(2)}); timings will be noisy and low`);
 
-const ratios: { model: string; versus: string; ratio: number }[] = [];
+const OURS = "ours (wasm + our kernels)";
+const DATA_PARALLEL = `ours, data-parallel over ${cores} cores`;
+const throughput: Throughput[] = parts.has("throughput")
+  ? [
+      ...tfjsThroughput(OURS, ["--batches", "20", "--warmup", "3"]),
+      // One CNN run over every core (loaders/parallel.ts): replicas in worker threads, gradients averaged.
+      ...(cores > 1 ? tfjsThroughput(DATA_PARALLEL, ["--model", "cnn", "--replicas", String(cores), "--batches", "20", "--warmup", "3"]) : []),
+      ...tfjsThroughput("stock wasm", ["--stock", "--batches", "20", "--warmup", "3"]),
+      ...(parts.has("cpu") ? tfjsThroughput("tfjs cpu", ["--backend", "cpu", "--batches", "2", "--warmup", "1"]) : []),
+      ...torchThroughput()
+    ]
+  : [];
+
+const ratios: { model: string; ours: string; versus: string; ratio: number }[] = [];
 for (const model of new Set(throughput.map((t) => t.model))) {
-  const ours = throughput.find((t) => t.model === model && t.variant.startsWith("ours"))?.samplesPerSecond;
-  if (!ours) continue;
-  for (const other of throughput.filter((t) => t.model === model && !t.variant.startsWith("ours") && t.samplesPerSecond)) {
-    ratios.push({ model, versus: other.variant, ratio: ours / other.samplesPerSecond! });
+  for (const mine of throughput.filter((t) => t.model === model && t.variant.startsWith("ours") && t.samplesPerSecond)) {
+    for (const other of throughput.filter((t) => t.model === model && t.variant !== mine.variant && t.samplesPerSecond)) {
+      if (other.variant === OURS && mine.variant !== OURS) ratios.push({ model, ours: mine.variant, versus: "ours, one thread", ratio: mine.samplesPerSecond! / other.samplesPerSecond! });
+      else if (!other.variant.startsWith("ours")) ratios.push({ model, ours: mine.variant, versus: other.variant, ratio: mine.samplesPerSecond! / other.samplesPerSecond! });
+    }
   }
 }
 
-const suite = [suiteRun(1), suiteRun(cores)];
-const build = await buildFromNothing();
+// The quick suite as the workload of the parallel speed-up: every declared run of the quick profile.
+const plan = planRuns("quick");
+const schedule = planSchedule(plan, cores, false);
+const longest = plan.reduce((a, b) => (estimateCost(a.experiment) >= estimateCost(b.experiment) ? a : b));
+const workload = {
+  profile: "quick",
+  runs: plan.length,
+  estimatedSerialSeconds: schedule.serialSeconds,
+  longestRun: longest.experiment.id,
+  longestShare: estimateCost(longest.experiment) / schedule.serialSeconds,
+  idealSpeedup: schedule.serialSeconds / schedule.wallSeconds
+};
+const suite = parts.has("suite") ? [suiteRun(1), suiteRun(cores)] : [];
+const build = parts.has("build") ? await buildFromNothing() : null;
+const loadAtEnd = loadavg()[0];
 
 const report = {
   measuredAt: new Date().toISOString(),
   machine: { cpu: cpus()[0]?.model ?? "unknown", cores, node: process.version },
+  load: { atStart: loadAtStart, atEnd: loadAtEnd },
   batchSize: 128,
   optimizer: "adam",
   throughput,
   ratios,
-  suite: { runs: suite, speedup: suite[0].seconds / suite[1].seconds },
+  suite: suite.length ? { workload, runs: suite, speedup: suite[0].seconds / suite[1].seconds } : null,
   build
 };
-writeFileSync(join(ROOT, "data", "bench.json"), JSON.stringify(report, null, 2) + "\n");
+const out = resolve(args.out!);
+writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
 
 say("");
 say("training throughput (samples/s, Adam, batch 128, one process)");
@@ -129,9 +172,20 @@ for (const t of throughput) {
   say(`  ${t.model.padEnd(38)} ${t.variant.padEnd(26)} ${t.samplesPerSecond == null ? `n/a (${t.note})` : Math.round(t.samplesPerSecond).toLocaleString("en-US").padStart(8)}`);
 }
 say("ratios, ours / other");
-for (const r of ratios) say(`  ${r.model.padEnd(38)} vs ${r.versus.padEnd(22)} ${r.ratio.toFixed(2)}x`);
-say("quick suite from nothing");
-for (const s of suite) say(`  ${s.workers} worker(s): ${s.seconds.toFixed(1)} s, largest process peak RSS ${s.peakRssMB?.toFixed(0) ?? "?"} MB`);
-say(`  speed-up with ${cores} workers: ${report.suite.speedup.toFixed(2)}x`);
-say(`quick-profile site build from nothing: ${build.seconds.toFixed(1)} s`);
-say("written to data/bench.json");
+for (const r of ratios) say(`  ${r.model.padEnd(38)} ${r.ours.padEnd(34)} vs ${r.versus.padEnd(22)} ${r.ratio.toFixed(2)}x`);
+if (report.suite) {
+  say(
+    `quick suite from nothing: all ${workload.runs} runs of the quick profile (estimated ${workload.estimatedSerialSeconds.toFixed(0)} s on one core; ` +
+      `the longest, ${workload.longestRun}, is ${(workload.longestShare * 100).toFixed(0)}% of it, so ${workload.idealSpeedup.toFixed(2)}x is the most ${cores} workers can give)`
+  );
+  for (const s of suite) {
+    say(
+      `  ${s.workers} worker(s): ${s.seconds.toFixed(1)} s, largest process peak RSS ${s.peakRssMB?.toFixed(0) ?? "?"} MB, ` +
+        `largest per-run peak ${s.largestRunPeakRssMB.toFixed(0)} MB (load ${s.loadBefore.toFixed(1)} -> ${s.loadAfter.toFixed(1)})`
+    );
+  }
+  say(`  speed-up with ${cores} workers: ${report.suite.speedup.toFixed(2)}x`);
+}
+if (build) say(`quick-profile site build from nothing: ${build.seconds.toFixed(1)} s`);
+say(`load average at end: ${loadAtEnd.toFixed(2)}${loadAtEnd > 0.5 || loadAtStart > 0.5 ? " (busy: do not publish these figures)" : ""}`);
+say(`written to ${out}`);

@@ -63,7 +63,7 @@ export type ToWorker =
   | { type: "weights" };
 export type FromWorker =
   | { type: "ready"; gradientSize: number }
-  | { type: "grads"; loss: number; correct: number }
+  | { type: "grads"; loss: number; correct: number; seconds: number }
   | { type: "applied" }
   | { type: "weights"; weights: Float32Array[] }
   | { type: "error"; message: string };
@@ -165,6 +165,8 @@ interface WorkerHandle {
 export class DataParallel {
   private readonly average: Float32Array;
   private readonly own: Float32Array;
+  /** Where the time of the steps so far went (wall seconds, summed over steps). */
+  readonly timing = { steps: 0, ownGradients: 0, replicaGradients: 0, waiting: 0, averaging: 0, applying: 0, total: 0 };
   private constructor(
     private readonly tf: Tf,
     private readonly replica: Replica,
@@ -236,8 +238,11 @@ export class DataParallel {
       return w.next();
     });
     const n0 = bounds[1];
+    const t0 = performance.now();
     const mine = this.replica.gradients(x, y, n0, this.own);
+    const t1 = performance.now();
     const theirs = await Promise.all(replies);
+    const t2 = performance.now();
     // Weighted average: sum_r (n_r / n) g_r.
     const average = this.average;
     const w0 = n0 / n;
@@ -254,6 +259,7 @@ export class DataParallel {
       loss += reply.loss * nr;
       correct += reply.correct;
     });
+    const t3 = performance.now();
     const learningRate = learningRateOf(this.replica.model.optimizer);
     const applied = this.workers.map((w) => {
       w.worker.postMessage({ type: "apply", learningRate } satisfies ToWorker);
@@ -263,6 +269,15 @@ export class DataParallel {
     for (const reply of await Promise.all(applied)) {
       if (reply.type !== "applied") throw new Error(`a replica failed to apply the step: ${reply.type === "error" ? reply.message : reply.type}`);
     }
+    const t4 = performance.now();
+    const timing = this.timing;
+    timing.steps++;
+    timing.ownGradients += (t1 - t0) / 1000;
+    timing.replicaGradients += Math.max(...theirs.map((r) => (r.type === "grads" ? r.seconds : 0)));
+    timing.waiting += (t2 - t1) / 1000;
+    timing.averaging += (t3 - t2) / 1000;
+    timing.applying += (t4 - t3) / 1000;
+    timing.total += (t4 - t0) / 1000;
     return [loss / n, correct / n];
   }
 

@@ -28,8 +28,9 @@ try {
     try {
       if (message.type === "step") {
         // Private copies, so replica 0 may refill the shared buffers for the next step at once.
+        const started = performance.now();
         const { loss, correct } = replica.gradients(input.slice(0, message.n * 784), labels.slice(0, message.n), message.n, grads);
-        send({ type: "grads", loss, correct });
+        send({ type: "grads", loss, correct, seconds: (performance.now() - started) / 1000 });
       } else if (message.type === "apply") {
         replica.apply(average, message.learningRate);
         send({ type: "applied" });
