@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { buildModel, describeLayers } from "../loaders/models.ts";
+import { buildModel, classCount, describeLayers } from "../loaders/models.ts";
 import { readDeclarations } from "../loaders/schema.ts";
 import { DECLARATIONS_FILE } from "../loaders/store.ts";
 
@@ -22,16 +22,22 @@ describe("model builders", () => {
   const { experiments } = readDeclarations(DECLARATIONS_FILE);
 
   for (const experiment of experiments) {
-    it(`${experiment.id}: [n, 28, 28, 1] in, [n, 10] probabilities out, no leaks`, () => {
+    const classes = classCount(experiment);
+    const sigmoid = experiment.output === "sigmoid";
+    const width = sigmoid ? 1 : classes;
+    it(`${experiment.id}: [n, 28, 28, 1] in, [n, ${width}] ${sigmoid ? "sigmoid probability" : "softmax probabilities"} out, no leaks`, () => {
       const before = tf.memory().numTensors;
       const model = buildModel(tf, experiment);
       if (EXPECTED_PARAMS[experiment.id]) assert.equal(model.countParams(), EXPECTED_PARAMS[experiment.id]);
       const out = tf.tidy(() => {
-        const y = model.predict(tf.zeros([3, 28, 28, 1])) as tf.Tensor;
-        assert.deepEqual(y.shape, [3, 10]);
-        return y.sum(1);
+        const y = model.predict(tf.randomNormal([3, 28, 28, 1], 0, 1, "float32", 1)) as tf.Tensor;
+        assert.deepEqual(y.shape, [3, width]);
+        return sigmoid ? y.reshape([3]) : y.sum(1);
       });
-      for (const s of out.dataSync()) assert.ok(Math.abs(s - 1) < 1e-5, "softmax rows sum to 1");
+      for (const s of out.dataSync()) {
+        if (sigmoid) assert.ok(s > 0 && s < 1, `a sigmoid output lies in (0, 1), got ${s}`);
+        else assert.ok(Math.abs(s - 1) < 1e-5, "softmax rows sum to 1");
+      }
       out.dispose();
       model.optimizer.dispose();
       model.dispose();

@@ -96,9 +96,9 @@ describe("profiles and run keys", () => {
 });
 
 describe("grids, studies and tasks", () => {
-  const withEntry = (entry: Record<string, unknown>, studies: unknown[] = [{ id: "s", title: "S", question: "Q?" }]) => {
+  const withEntry = (entry: Record<string, unknown>) => {
     const file = raw();
-    file.studies = studies;
+    file.studies = [...((file.studies as unknown[] | undefined) ?? []), { id: "s", title: "S", question: "Q?" }];
     file.experiments = [...file.experiments, entry];
     return file;
   };
