@@ -151,7 +151,10 @@ export async function studyReport(profile: ProfileName, studyId: string) {
       trials: t.trials,
       rungs: t.rungs.map((r) => ({ rung: r.rung, budget: r.budget, trials: r.trials })),
       winner: t.winner,
-      final: studyRun(t.final.planned, t.final.record)
+      after: t.tuner.after ?? null,
+      model: t.tuner.model,
+      fixed: t.fixed,
+      final: t.final ? studyRun(t.final.planned, t.final.record) : null
     }))
   };
 }

@@ -179,32 +179,47 @@ type GridAxis = z.infer<typeof GridAxisSchema>;
 
 /** The hyperparameters an MLP tuner may search; `units<i>` sets the width of hidden layer i alone. */
 export const MLP_PARAMS = ["depth", "units", "units0", "units1", "units2", "units3", "activation", "dropout", "l2", "learningRate", "optimizer", "batchSize"] as const;
+/**
+ * The hyperparameters a CNN tuner may search: `blocks` convolution blocks, the first with `filters0`
+ * filters and the later ones with `filters`, of `kernel` x `kernel`, each followed by `subsample`
+ * ("pool": 2x2 max pool; "stride": a 5x5 convolution with stride 2), optional `batchNorm` after every
+ * convolution, then a `dense` layer and `dropout`.
+ */
+export const CNN_PARAMS = ["blocks", "filters0", "filters", "kernel", "subsample", "batchNorm", "dense", "dropout", "learningRate", "batchSize"] as const;
+/** Augmentation a tuner may search (either model kind): the fields of an experiment's `augmentation`. */
+export const AUGMENTATION_PARAMS = ["rotationDegrees", "widthShift", "heightShift", "zoom"] as const;
+const TUNER_PARAMS = [...new Set([...MLP_PARAMS, ...CNN_PARAMS, ...AUGMENTATION_PARAMS])] as [string, ...string[]];
 
 /**
- * A hyperparameter search whose trials are runs of a study: each point of `space` becomes an MLP
- * (`base` plus the point), scored by its best validation accuracy; the winner is retrained with
- * `final` on top and tested.
+ * A hyperparameter search whose trials are runs of a study: each point of `space` becomes a model of
+ * kind `model` (`base` plus the point), scored by its best validation accuracy; the winner is
+ * retrained with `final` on top and tested (`final: null` skips the retraining). A tuner may start
+ * `after` an earlier one: the earlier tuner's winning point is kept fixed under every point of this one.
+ * `grid` trains every combination of the space's `choice` dimensions.
  */
 const TunerSchema = z.strictObject({
   id: ExperimentFields.id,
   title: z.string().min(1),
   question: z.string().min(1),
   study: ExperimentFields.study.unwrap(),
-  method: z.enum(["randomSearch", "successiveHalving"]),
+  method: z.enum(["randomSearch", "successiveHalving", "grid"]),
+  model: z.enum(["mlp", "cnn"]).default("mlp"),
+  /** The id of an earlier tuner of the same study whose winner this one builds on. */
+  after: ExperimentFields.id.optional(),
   /** Experiment fields shared by every trial (family, epochs, sizes, optimizer, ...); layers come from the point. */
   base: z.record(z.string(), z.unknown()),
-  space: z.partialRecord(z.enum(MLP_PARAMS), ParamSchema),
-  /** Random search: points drawn; successive halving: points in the first rung. */
-  points: positiveInt.max(200),
-  /** Random search: runs per point with seeds seed, seed + 1, ...; their mean validation accuracy ranks the point. */
+  space: z.partialRecord(z.enum(TUNER_PARAMS), ParamSchema),
+  /** Random search: points drawn; successive halving: points in the first rung; grid: not used. */
+  points: positiveInt.max(200).default(1),
+  /** Random search and grid: runs per point with seeds seed, seed + 1, ...; their mean validation accuracy ranks the point. */
   executions: positiveInt.max(10).default(1),
   seed: z.number().int().nonnegative(),
   /** Successive halving: epochs of the first rung, the growth factor, and the most epochs of any rung. */
   minEpochs: positiveInt.optional(),
   eta: z.number().int().min(2).optional(),
   maxEpochs: positiveInt.optional(),
-  /** Overrides for retraining the winner (e.g. all training data, more epochs, early stopping). */
-  final: z.record(z.string(), z.unknown()).default({}),
+  /** Overrides for retraining the winner (e.g. all training data, more epochs, early stopping); null: no retraining. */
+  final: z.record(z.string(), z.unknown()).nullable().default({}),
   reference: z.array(ReferenceSchema).default([])
 });
 export type Tuner = z.infer<typeof TunerSchema>;
@@ -293,7 +308,8 @@ export function parseDeclarations(raw: unknown, file: string): Declarations {
     seen.add(experiment.id);
     return experiment;
   });
-  const tuners = rawTuners.map((entry, index) => {
+  const tuners: Tuner[] = [];
+  rawTuners.forEach((entry, index) => {
     const label = `${file}: tuner ${typeof entry.id === "string" ? `"${entry.id}"` : `#${index + 1}`}`;
     const result = TunerSchema.safeParse(entry);
     if (!result.success) throw new DeclarationError(`${label}: ${describeIssues(result.error)}`);
@@ -304,7 +320,22 @@ export function parseDeclarations(raw: unknown, file: string): Declarations {
     if (tuner.method === "successiveHalving" && (tuner.minEpochs == null || tuner.eta == null || tuner.maxEpochs == null)) {
       throw new DeclarationError(`${label}: successive halving needs "minEpochs", "eta" and "maxEpochs"`);
     }
-    return tuner;
+    const allowed: readonly string[] = tuner.model === "cnn" ? [...CNN_PARAMS, ...AUGMENTATION_PARAMS] : [...MLP_PARAMS, ...AUGMENTATION_PARAMS];
+    for (const name of Object.keys(tuner.space)) {
+      if (!allowed.includes(name)) throw new DeclarationError(`${label}: field "space.${name}": not a parameter of a ${tuner.model} tuner (allowed: ${allowed.join(", ")})`);
+    }
+    if (tuner.method === "grid") {
+      const notChoice = Object.entries(tuner.space).filter(([, p]) => !("choice" in p!)).map(([name]) => name);
+      if (notChoice.length) throw new DeclarationError(`${label}: field "space": a grid needs "choice" values for every dimension, not for ${notChoice.join(", ")}`);
+    }
+    if (tuner.after != null) {
+      const earlier = tuners.find((t) => t.id === tuner.after);
+      if (!earlier) throw new DeclarationError(`${label}: field "after": "${tuner.after}" is not a tuner declared before this one`);
+      if (earlier.study !== tuner.study || earlier.model !== tuner.model) {
+        throw new DeclarationError(`${label}: field "after": "${tuner.after}" must be of the same study and model kind`);
+      }
+    }
+    tuners.push(tuner);
   });
   return {
     file,

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Progress } from "./progress.ts";
-import { ACTIVATIONS, parseExperiment, readDeclarations, resolveExperiment, DeclarationError, type Declarations, type Experiment, type Layer, type ProfileName, type Tuner } from "./schema.ts";
+import { ACTIVATIONS, AUGMENTATION_PARAMS, parseExperiment, readDeclarations, resolveExperiment, DeclarationError, type Declarations, type Experiment, type Layer, type ProfileName, type Tuner } from "./schema.ts";
 import { DECLARATIONS_FILE, ROOT, readRun, runDir, runKey, type RunRecord } from "./store.ts";
 import { defaultWorkers, ensureRun, ensureRuns, type EnsureOptions, type PlannedRun } from "./suite.ts";
 import { randomSearch, sampleDistinct, successiveHalving, type Candidate, type Params, type Space, type Trial } from "./tuners.ts";
@@ -34,6 +34,46 @@ export function mlpLayers(params: Params, where: string): Layer[] {
     if (params.dropout != null && Number(params.dropout) > 0) layers.push({ type: "dropout", rate: Number(params.dropout) });
   }
   return layers;
+}
+
+/**
+ * The hidden layers of a CNN point: `blocks` blocks of a `kernel` x `kernel` convolution ('same'
+ * padding; `filters0` filters in the first block, `filters` in the others) and a subsampling step
+ * ("pool": 2x2 max pool; "stride": a 5x5 convolution with stride 2 and as many filters), with batch
+ * norm after every convolution when `batchNorm` is true; then a dense layer of `dense` units and
+ * dropout `dropout`.
+ */
+export function cnnLayers(params: Params, where: string): Layer[] {
+  const blocks = Number(params.blocks ?? 2);
+  if (!Number.isInteger(blocks) || blocks < 1 || blocks > 4) throw new DeclarationError(`${where}: "blocks" must be 1-4, got ${params.blocks}`);
+  const subsample = String(params.subsample ?? "pool");
+  if (subsample !== "pool" && subsample !== "stride") throw new DeclarationError(`${where}: "subsample" must be "pool" or "stride", got ${params.subsample}`);
+  const batchNorm = params.batchNorm === true || params.batchNorm === "true";
+  const kernel = Number(params.kernel ?? 3);
+  const dropout = Number(params.dropout ?? 0);
+  const conv = (filters: number, kernelSize: number, strides: number): Layer[] =>
+    batchNorm
+      ? [
+          { type: "conv2d", filters, kernelSize, strides, padding: "same", activation: "linear" },
+          { type: "batchNorm" },
+          { type: "activation", activation: "relu" }
+        ]
+      : [{ type: "conv2d", filters, kernelSize, strides, padding: "same", activation: "relu" }];
+  const layers: Layer[] = [];
+  for (let i = 0; i < blocks; i++) {
+    const filters = Number(i === 0 ? (params.filters0 ?? params.filters ?? 32) : (params.filters ?? 64));
+    layers.push(...conv(filters, kernel, 1));
+    layers.push(...(subsample === "pool" ? [{ type: "maxPool", poolSize: 2 } as Layer] : conv(filters, 5, 2)));
+  }
+  layers.push({ type: "flatten" }, { type: "dense", units: Number(params.dense ?? 128), activation: "relu" });
+  if (dropout > 0) layers.push({ type: "dropout", rate: dropout });
+  return layers;
+}
+
+/** The augmentation a point sets (any of its augmentation dimensions), or undefined when it sets none. */
+export function pointAugmentation(params: Params): Record<string, number> | undefined {
+  const set = AUGMENTATION_PARAMS.filter((name) => params[name] != null);
+  return set.length ? Object.fromEntries(set.map((name) => [name, Number(params[name])])) : undefined;
 }
 
 /** Drops the widths of layers beyond a point's depth: they do not change the model. */
@@ -65,14 +105,16 @@ export function trialExperiment(
     ...(params.learningRate != null ? { learningRate: params.learningRate } : {})
   };
   const seed = Number(base.seed ?? 1) + seedOffset;
+  const augmentation = pointAugmentation(params);
   const entry: Record<string, unknown> = {
     ...base,
     id,
     title: `${tuner.title}: ${describePoint(params)}`,
     question: tuner.question,
     study: tuner.study,
-    layers: mlpLayers(params, where),
+    layers: tuner.model === "cnn" ? cnnLayers(params, where) : mlpLayers(params, where),
     optimizer,
+    ...(augmentation ? { augmentation: { ...((base.augmentation as object | null | undefined) ?? {}), ...augmentation } } : {}),
     ...(params.batchSize != null ? { batchSize: params.batchSize } : {}),
     ...(epochs != null ? { epochs } : {}),
     seed,
@@ -166,7 +208,10 @@ export interface TunerResult {
   trials: Trial[];
   rungs: { rung: number; budget: number; trials: Trial[] }[];
   winner: Trial;
-  final: { planned: PlannedRun; record: RunRecord };
+  /** The earlier tuner's winning point this one kept fixed (empty when it starts from scratch). */
+  fixed: Params;
+  /** The winner retrained and tested; null when the tuner declares `final: null`. */
+  final: { planned: PlannedRun; record: RunRecord } | null;
 }
 
 function pointId(params: Params, points: Params[]): number {
@@ -174,7 +219,22 @@ function pointId(params: Params, points: Params[]): number {
   return points.findIndex((p) => JSON.stringify(Object.entries(p).sort()) === key);
 }
 
-/** Runs a tuner: trains (or reuses) every trial, then retrains the winner with `final` and tests it. */
+/** Every combination of a space's `choice` dimensions, in key order (the last key varies fastest). */
+export function gridPoints(space: Space): Params[] {
+  let points: Params[] = [{}];
+  for (const name of Object.keys(space).sort()) {
+    const param = space[name];
+    if (!("choice" in param)) throw new Error(`a grid needs "choice" values, not for "${name}"`);
+    points = points.flatMap((p) => param.choice.map((v) => ({ ...p, [name]: v })));
+  }
+  return points;
+}
+
+/**
+ * Runs a tuner: trains (or reuses) every trial, then retrains the winner with `final` and tests it.
+ * A tuner declared `after` another first runs that one (all reused when stored) and keeps its
+ * winning point fixed under every point of its own.
+ */
 export async function runTuner(
   profile: ProfileName,
   tuner: Tuner,
@@ -182,14 +242,23 @@ export async function runTuner(
   options: StudyOptions = {}
 ): Promise<TunerResult> {
   const progress = options.progress ?? new Progress();
+  let fixed: Params = {};
+  if (tuner.after != null) {
+    const earlier = declarations.tuners.find((t) => t.id === tuner.after);
+    if (!earlier) throw new Error(`tuner "${tuner.id}": "after" names an unknown tuner "${tuner.after}"`);
+    const previous = await runTuner(profile, earlier, declarations, options);
+    fixed = previous.winner.params;
+  }
   const space = tuner.space as Space;
-  const points = sampleDistinct(space, tuner.points, tuner.seed, normalizeMlpPoint);
+  const normalize = (p: Params) => (tuner.model === "mlp" ? normalizeMlpPoint(p) : p);
+  const own = tuner.method === "grid" ? gridPoints(space) : sampleDistinct(space, tuner.points, tuner.seed, normalize);
+  const points = own.map((p) => ({ ...fixed, ...p }));
   const runs: TrialRun[] = [];
   const objective = async (candidates: Candidate[]) => {
     const planned = candidates.map((c) => {
       const index = pointId(c.params, points);
-      const id = tuner.method === "randomSearch" ? `${tuner.id}-p${index}-s${c.execution}` : `${tuner.id}-p${index}-e${c.budget}`;
-      const epochs = tuner.method === "randomSearch" ? undefined : c.budget;
+      const id = tuner.method === "successiveHalving" ? `${tuner.id}-p${index}-e${c.budget}` : `${tuner.id}-p${index}-s${c.execution}`;
+      const epochs = tuner.method === "successiveHalving" ? c.budget : undefined;
       return planExperiment(trialExperiment(declarations, tuner, c.params, { id, epochs, seedOffset: c.execution }), declarations, profile);
     });
     progress.log(`[${tuner.id}] ${planned.length} trial runs (${planned.filter((p) => !isStored(p)).length} to train)`);
@@ -213,24 +282,47 @@ export async function runTuner(
   let trials: Trial[];
   let rungs: TunerResult["rungs"] = [];
   let winner: Trial;
-  if (tuner.method === "randomSearch") {
-    trials = await randomSearch({ space, trials: tuner.points, executions: tuner.executions, seed: tuner.seed }, objective, 1, normalizeMlpPoint);
-    winner = trials[0];
-  } else {
+  if (tuner.method === "successiveHalving") {
     const result = await successiveHalving({ points, minBudget: tuner.minEpochs!, eta: tuner.eta!, maxBudget: tuner.maxEpochs! }, objective);
     rungs = result.rungs;
     trials = result.rungs[0].trials;
     winner = result.winner;
+  } else if (tuner.method === "grid") {
+    trials = await scorePoints(points, tuner.executions, objective);
+    winner = trials[0];
+  } else {
+    const withFixed = async (candidates: Candidate[]) => objective(candidates.map((c) => ({ ...c, params: { ...fixed, ...c.params } })));
+    trials = (await randomSearch({ space, trials: tuner.points, executions: tuner.executions, seed: tuner.seed }, withFixed, 1, normalize)).map((t) => ({
+      ...t,
+      params: { ...fixed, ...t.params }
+    }));
+    winner = trials[0];
   }
-  const finalPlanned = planExperiment(
-    trialExperiment(declarations, tuner, winner.params, { id: `${tuner.id}-final`, overrides: tuner.final }),
-    declarations,
-    profile
-  );
-  const [finalRecord] = await ensurePlanned([finalPlanned], { ...options, progress });
+  let final: TunerResult["final"] = null;
+  if (tuner.final != null) {
+    const finalPlanned = planExperiment(
+      trialExperiment(declarations, tuner, winner.params, { id: `${tuner.id}-final`, overrides: tuner.final }),
+      declarations,
+      profile
+    );
+    const [finalRecord] = await ensurePlanned([finalPlanned], { ...options, progress });
+    final = { planned: finalPlanned, record: finalRecord };
+  }
   progress.log(`[${tuner.id}] winner ${describePoint(winner.params)}: validation ${(winner.score * 100).toFixed(2)}%` +
-    (finalRecord.test ? `, retrained test accuracy ${(finalRecord.test.accuracy * 100).toFixed(2)}%` : ""));
-  return { tuner, runs, trials, rungs, winner, final: { planned: finalPlanned, record: finalRecord } };
+    (final?.record.test ? `, retrained test accuracy ${(final.record.test.accuracy * 100).toFixed(2)}%` : ""));
+  return { tuner, fixed, runs, trials, rungs, winner, final };
+}
+
+/** Scores every point `executions` times (seeds seed, seed + 1, ...); trials best first by mean score. */
+async function scorePoints(points: Params[], executions: number, objective: (c: Candidate[]) => Promise<number[]>): Promise<Trial[]> {
+  const candidates = points.flatMap((params) => Array.from({ length: executions }, (_, execution) => ({ params, execution, budget: 1 })));
+  const scores = await objective(candidates);
+  const rank = (x: number) => (Number.isFinite(x) ? x : -Infinity);
+  const trials = points.map((params, index) => {
+    const own = scores.slice(index * executions, (index + 1) * executions);
+    return { index, params, scores: own, score: own.map(rank).reduce((a, b) => a + b, 0) / own.length };
+  });
+  return trials.sort((a, b) => b.score - a.score || a.index - b.index);
 }
 
 /** Every run of a study: its declared experiments (trained by the suite) and its tuners. */

@@ -164,6 +164,25 @@ describe("grids, studies and tasks", () => {
     expectErrorIn(withEntry({ ...base, study: "nope" }), 'experiment "grid"', 'field "study"', '"nope" is not a declared study');
   });
 
+  it("tuners: parameters of their model kind, choices for a grid, an earlier tuner to build on", () => {
+    const withTuners = (...tuners: Record<string, unknown>[]) => {
+      const file = withEntry(base);
+      file.tuners = [...((file.tuners as unknown[] | undefined) ?? []), ...tuners];
+      return file;
+    };
+    const t = { title: "T", question: "Q?", study: "s", base: { family: "cnn" }, seed: 1, final: null };
+    const arch = { ...t, id: "t-arch", method: "successiveHalving", model: "cnn", minEpochs: 1, eta: 3, maxEpochs: 3, points: 3, space: { blocks: { choice: [2, 3] } } };
+    const lr = { ...t, id: "t-lr", method: "grid", model: "cnn", after: "t-arch", space: { learningRate: { choice: [0.1, 0.01] } } };
+    const ok = parseDeclarations(withTuners(arch, lr), "x.json");
+    assert.equal(ok.tuners.at(-1)!.after, "t-arch");
+    assert.equal(ok.tuners.at(-1)!.final, null);
+    expectErrorIn(withTuners({ ...arch, space: { depth: { choice: [1, 2] } } }), 'tuner "t-arch"', 'field "space.depth"', "not a parameter of a cnn tuner");
+    expectErrorIn(withTuners({ ...arch, model: "mlp" }), 'tuner "t-arch"', 'field "space.blocks"', "mlp tuner");
+    expectErrorIn(withTuners(arch, { ...lr, space: { learningRate: { float: [0.001, 0.1] } } }), 'tuner "t-lr"', "a grid needs", "learningRate");
+    expectErrorIn(withTuners(lr, arch), 'tuner "t-lr"', 'field "after"', '"t-arch" is not a tuner declared before this one');
+    expectErrorIn(withTuners(arch, { ...lr, model: "mlp", space: { learningRate: { choice: [0.1] } } }), 'tuner "t-lr"', "same study and model kind");
+  });
+
   it("a sigmoid output needs exactly two classes", () => {
     const ok = parseDeclarations(withEntry({ ...base, classes: [5, 8], output: "sigmoid" }), "x.json");
     assert.deepEqual(ok.experiments.at(-1)!.classes, [5, 8]);

@@ -31,9 +31,10 @@ describe("committed full-profile runs", () => {
   for (const tuner of readDeclarations(DECLARATIONS_FILE).tuners) {
     it(`tuner ${tuner.id}: every trial and the retrained winner are stored`, async () => {
       const result = await runTuner("full", tuner, undefined, { readOnly: true, progress: quiet });
-      assert.ok(result.runs.length >= tuner.points);
-      assert.equal(result.final.record.status, "completed");
-      assert.equal(result.final.record.data.testCount, 10000);
+      assert.ok(result.runs.length >= (tuner.method === "grid" ? 2 : tuner.points));
+      if (tuner.final == null) return assert.equal(result.final, null);
+      assert.equal(result.final?.record.status, "completed");
+      assert.equal(result.final?.record.data.testCount, 10000);
     });
   }
 

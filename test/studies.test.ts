@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Progress } from "../loaders/progress.ts";
-import { parseDeclarations, readDeclarations, resolveExperiment, type Declarations } from "../loaders/schema.ts";
+import { parseDeclarations, readDeclarations, resolveExperiment, type Declarations, type Experiment } from "../loaders/schema.ts";
 import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
 import { objectiveOf, runTuner } from "../loaders/studies.ts";
 import { ensureRun } from "../loaders/suite.ts";
@@ -41,6 +41,49 @@ describe("studies on a small real subset", { timeout: 10 * 60_000 }, () => {
         eta: 2,
         maxEpochs: 2,
         final: { trainSize: 800 }
+      },
+      {
+        id: "tiny-cnn",
+        title: "Tiny CNN search",
+        question: "Which of three small CNNs?",
+        study: "tiny",
+        method: "successiveHalving",
+        model: "cnn",
+        base: { family: "cnn", trainSize: 300, validationSize: 200, batchSize: 50 },
+        space: { blocks: { choice: [1, 2] }, filters: { choice: [4, 8] }, subsample: { choice: ["pool", "stride"] }, batchNorm: { choice: [false, true] } },
+        points: 3,
+        seed: 5,
+        minEpochs: 1,
+        eta: 3,
+        maxEpochs: 2,
+        final: null
+      },
+      {
+        id: "tiny-cnn-aug",
+        title: "Tiny augmentation search",
+        question: "Which shift?",
+        study: "tiny",
+        method: "randomSearch",
+        model: "cnn",
+        after: "tiny-cnn",
+        base: { family: "cnn", trainSize: 300, validationSize: 200, batchSize: 50, epochs: 1 },
+        space: { widthShift: { choice: [0, 0.1] }, rotationDegrees: { choice: [0, 10] } },
+        points: 2,
+        seed: 6,
+        final: null
+      },
+      {
+        id: "tiny-cnn-lr",
+        title: "Tiny learning-rate grid",
+        question: "Which learning rate?",
+        study: "tiny",
+        method: "grid",
+        model: "cnn",
+        after: "tiny-cnn-aug",
+        base: { family: "cnn", trainSize: 300, validationSize: 200, batchSize: 50, epochs: 1 },
+        space: { learningRate: { choice: [0.01, 0.001, 0.00001] } },
+        seed: 7,
+        final: { trainSize: 500 }
       }
     ];
     declarations = parseDeclarations(raw, "test declarations");
@@ -69,17 +112,48 @@ describe("studies on a small real subset", { timeout: 10 * 60_000 }, () => {
     assert.deepEqual(new Set(result.rungs[1].trials.map((t) => t.index)), new Set(first.slice(0, 2).map((t) => t.index)));
     assert.ok(first[0].score >= first[1].score && first[1].score >= first[3].score);
     assert.equal(result.winner.index, result.rungs[1].trials[0].index);
-    assert.deepEqual(result.final.planned.experiment.variant, { ...result.winner.params, seed: 1 });
-    assert.equal(result.final.record.data.trainCount, 800);
-    assert.ok(result.final.record.test!.accuracy > 0.5, `final test accuracy ${result.final.record.test!.accuracy}`);
+    assert.deepEqual(result.final!.planned.experiment.variant, { ...result.winner.params, seed: 1 });
+    assert.equal(result.final!.record.data.trainCount, 800);
+    assert.ok(result.final!.record.test!.accuracy > 0.5, `final test accuracy ${result.final!.record.test!.accuracy}`);
     assert.ok(progress.lines.some((l) => l.includes("[tiny-halving] winner")));
 
     // Everything is stored: a second call reads the same runs and trains nothing.
     const again = new Captured();
     const second = await runTuner("quick", tuner, declarations, { workers: 1, progress: again, readOnly: true });
     assert.deepEqual(second.winner, result.winner);
-    assert.equal(second.final.record.createdAt, result.final.record.createdAt);
+    assert.equal(second.final!.record.createdAt, result.final!.record.createdAt);
     assert.ok(!again.lines.some((l) => l.includes("training ")), "nothing was trained");
+  });
+
+  it("chained CNN tuners: each keeps the previous winner fixed, a grid trains every value, the last retrains its winner", async () => {
+    const progress = new Captured();
+    const lr = declarations.tuners.find((t) => t.id === "tiny-cnn-lr")!;
+    const result = await runTuner("quick", lr, declarations, { workers: 1, progress });
+    // The chain ran its earlier stages first and reports what they fixed.
+    const arch = await runTuner("quick", declarations.tuners.find((t) => t.id === "tiny-cnn")!, declarations, { workers: 1, readOnly: true, progress: new Captured() });
+    const aug = await runTuner("quick", declarations.tuners.find((t) => t.id === "tiny-cnn-aug")!, declarations, { workers: 1, readOnly: true, progress: new Captured() });
+    assert.equal(arch.final, null, "final: null trains no retrained winner");
+    assert.deepEqual(aug.fixed, arch.winner.params);
+    assert.deepEqual(result.fixed, aug.winner.params);
+    assert.ok("widthShift" in aug.winner.params && "blocks" in aug.winner.params, "the augmentation winner carries the architecture");
+    // The grid: every learning rate once, on top of the fixed point.
+    assert.deepEqual(result.runs.map((r) => r.params.learningRate).sort(), [0.00001, 0.001, 0.01]);
+    for (const run of result.runs) {
+      const experiment = readRun(runDir("quick", run.id, run.key))!.experiment as unknown as Experiment;
+      const convs = experiment.layers.filter((l) => l.type === "conv2d");
+      const blocks = Number(arch.winner.params.blocks);
+      // Each block is a convolution and a subsampling step (a pool, or a strided convolution).
+      assert.equal(convs.length, arch.winner.params.subsample === "stride" ? 2 * blocks : blocks);
+      assert.equal(experiment.optimizer.learningRate, run.params.learningRate);
+      assert.equal(experiment.augmentation?.widthShift ?? 0, aug.winner.params.widthShift);
+      assert.equal(experiment.augmentation?.rotationDegrees ?? 0, aug.winner.params.rotationDegrees);
+      assert.equal(experiment.layers.some((l) => l.type === "batchNorm"), arch.winner.params.batchNorm === true);
+    }
+    assert.ok(result.trials[0].score >= result.trials.at(-1)!.score);
+    assert.deepEqual(result.winner.params, { ...aug.winner.params, learningRate: result.trials[0].params.learningRate });
+    assert.equal(result.final!.record.data.trainCount, 500);
+    assert.equal(result.final!.planned.experiment.optimizer.learningRate, result.winner.params.learningRate);
+    assert.ok(progress.lines.some((l) => l.includes("[tiny-cnn] winner")) && progress.lines.some((l) => l.includes("[tiny-cnn-aug] winner")));
   });
 
   it("a read-only check names the runs that are missing", async () => {
