@@ -34,6 +34,7 @@ export function summarize(planned: PlannedRun, record: RunRecord) {
     bestEpoch: record.bestEpoch,
     stoppedEarly: record.stoppedEarly,
     augmentation: e.augmentation,
+    schedule: e.schedule,
     params: record.params,
     status: record.status,
     testAccuracy: record.test?.accuracy ?? null,
@@ -154,6 +155,7 @@ export async function studyReport(profile: ProfileName, studyId: string) {
       after: t.tuner.after ?? null,
       model: t.tuner.model,
       fixed: t.fixed,
+      winnerRun: studyRun(t.winnerRun.planned, t.winnerRun.record),
       final: t.final ? studyRun(t.final.planned, t.final.record) : null
     }))
   };

@@ -9,7 +9,7 @@ import { createInterface } from "node:readline";
 import { Progress } from "./progress.ts";
 import { ACTIVATIONS, AUGMENTATION_PARAMS, parseExperiment, readDeclarations, resolveExperiment, DeclarationError, type Declarations, type Experiment, type Layer, type ProfileName, type Tuner } from "./schema.ts";
 import { DECLARATIONS_FILE, ROOT, readRun, runDir, runKey, type RunRecord } from "./store.ts";
-import { defaultWorkers, ensureRun, ensureRuns, type EnsureOptions, type PlannedRun } from "./suite.ts";
+import { dataParallelEnabled, defaultWorkers, ensureRun, ensureRuns, planSchedule, type EnsureOptions, type PlannedRun } from "./suite.ts";
 import { randomSearch, sampleDistinct, successiveHalving, type Candidate, type Params, type Space, type Trial } from "./tuners.ts";
 
 export interface StudyOptions extends EnsureOptions {
@@ -174,6 +174,11 @@ export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  // One long run left (e.g. a tuner's retrained winner): with data-parallel training enabled, it
+  // trains here over every core instead of on one.
+  if (workers > 1 && missing.length === 1 && planSchedule(missing, workers, dataParallelEnabled(options)).parallel.length) {
+    await ensureRun(missing[0], { ...options, replicas: workers });
+  }
   // Runs the child processes stored are read back; without workers, missing runs train here.
   const trainedByWorkers = workers > 1 && missing.length > 1;
   const out: RunRecord[] = [];
@@ -208,6 +213,8 @@ export interface TunerResult {
   trials: Trial[];
   rungs: { rung: number; budget: number; trials: Trial[] }[];
   winner: Trial;
+  /** The winner's trial run (the longest rung's, or its first execution). */
+  winnerRun: { planned: PlannedRun; record: RunRecord };
   /** The earlier tuner's winning point this one kept fixed (empty when it starts from scratch). */
   fixed: Params;
   /** The winner retrained and tested; null when the tuner declares `final: null`. */
@@ -254,6 +261,7 @@ export async function runTuner(
   const own = tuner.method === "grid" ? gridPoints(space) : sampleDistinct(space, tuner.points, tuner.seed, normalize);
   const points = own.map((p) => ({ ...fixed, ...p }));
   const runs: TrialRun[] = [];
+  const trained = new Map<string, { planned: PlannedRun; record: RunRecord }>();
   const objective = async (candidates: Candidate[]) => {
     const planned = candidates.map((c) => {
       const index = pointId(c.params, points);
@@ -264,6 +272,7 @@ export async function runTuner(
     progress.log(`[${tuner.id}] ${planned.length} trial runs (${planned.filter((p) => !isStored(p)).length} to train)`);
     const records = await ensurePlanned(planned, { ...options, progress });
     const scores = records.map(objectiveOf);
+    planned.forEach((p, i) => trained.set(p.experiment.id, { planned: p, record: records[i] }));
     candidates.forEach((c, i) =>
       runs.push({
         id: planned[i].experiment.id,
@@ -298,6 +307,10 @@ export async function runTuner(
     }));
     winner = trials[0];
   }
+  const winnerIndex = pointId(winner.params, points);
+  const winnerRun = trained.get(
+    tuner.method === "successiveHalving" ? `${tuner.id}-p${winnerIndex}-e${rungs[rungs.length - 1].budget}` : `${tuner.id}-p${winnerIndex}-s0`
+  )!;
   let final: TunerResult["final"] = null;
   if (tuner.final != null) {
     const finalPlanned = planExperiment(
@@ -310,7 +323,7 @@ export async function runTuner(
   }
   progress.log(`[${tuner.id}] winner ${describePoint(winner.params)}: validation ${(winner.score * 100).toFixed(2)}%` +
     (final?.record.test ? `, retrained test accuracy ${(final.record.test.accuracy * 100).toFixed(2)}%` : ""));
-  return { tuner, fixed, runs, trials, rungs, winner, final };
+  return { tuner, fixed, runs, trials, rungs, winner, winnerRun, final };
 }
 
 /** Scores every point `executions` times (seeds seed, seed + 1, ...); trials best first by mean score. */

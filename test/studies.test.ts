@@ -112,6 +112,8 @@ describe("studies on a small real subset", { timeout: 10 * 60_000 }, () => {
     assert.deepEqual(new Set(result.rungs[1].trials.map((t) => t.index)), new Set(first.slice(0, 2).map((t) => t.index)));
     assert.ok(first[0].score >= first[1].score && first[1].score >= first[3].score);
     assert.equal(result.winner.index, result.rungs[1].trials[0].index);
+    assert.equal(result.winnerRun.planned.experiment.epochs, 2, "the winner's run is its longest rung's");
+    assert.equal(objectiveOf(result.winnerRun.record), result.winner.score);
     assert.deepEqual(result.final!.planned.experiment.variant, { ...result.winner.params, seed: 1 });
     assert.equal(result.final!.record.data.trainCount, 800);
     assert.ok(result.final!.record.test!.accuracy > 0.5, `final test accuracy ${result.final!.record.test!.accuracy}`);
@@ -150,6 +152,7 @@ describe("studies on a small real subset", { timeout: 10 * 60_000 }, () => {
       assert.equal(experiment.layers.some((l) => l.type === "batchNorm"), arch.winner.params.batchNorm === true);
     }
     assert.ok(result.trials[0].score >= result.trials.at(-1)!.score);
+    assert.equal(result.winnerRun.planned.experiment.optimizer.learningRate, result.winner.params.learningRate);
     assert.deepEqual(result.winner.params, { ...aug.winner.params, learningRate: result.trials[0].params.learningRate });
     assert.equal(result.final!.record.data.trainCount, 500);
     assert.equal(result.final!.planned.experiment.optimizer.learningRate, result.winner.params.learningRate);
