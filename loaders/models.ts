@@ -57,7 +57,7 @@ function buildLayer(tf: Tf, layer: Layer, seed: number, first: boolean): tfType.
     case "dropout":
       return tf.layers.dropout({ ...inputShape, rate: layer.rate, seed });
     case "batchNorm":
-      return tf.layers.batchNormalization({ ...inputShape });
+      return tf.layers.batchNormalization({ ...inputShape, ...(layer.momentum != null ? { momentum: layer.momentum } : {}) });
     case "activation":
       return tf.layers.activation({ ...inputShape, activation: layer.activation });
     case "flatten":

@@ -39,7 +39,11 @@ const MaxPool = z.strictObject({
   strides: positiveInt.optional()
 });
 const Dropout = z.strictObject({ type: z.literal("dropout"), rate: unitInterval });
-const BatchNorm = z.strictObject({ type: z.literal("batchNorm") });
+const BatchNorm = z.strictObject({
+  type: z.literal("batchNorm"),
+  /** Weight of the old value when the moving mean and variance are updated (tfjs and Keras default 0.99). */
+  momentum: z.number().min(0).lt(1).optional()
+});
 const ActivationLayer = z.strictObject({ type: z.literal("activation"), activation: Activation });
 const Flatten = z.strictObject({ type: z.literal("flatten") });
 

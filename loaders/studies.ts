@@ -40,7 +40,7 @@ export function mlpLayers(params: Params, where: string): Layer[] {
  * The hidden layers of a CNN point: `blocks` blocks of a `kernel` x `kernel` convolution ('same'
  * padding; `filters0` filters in the first block, `filters` in the others) and a subsampling step
  * ("pool": 2x2 max pool; "stride": a 5x5 convolution with stride 2 and as many filters), with batch
- * norm after every convolution when `batchNorm` is true; then a dense layer of `dense` units and
+ * norm (momentum 0.9) after every convolution when `batchNorm` is true; then a dense layer of `dense` units and
  * dropout `dropout`.
  */
 export function cnnLayers(params: Params, where: string): Layer[] {
@@ -55,7 +55,9 @@ export function cnnLayers(params: Params, where: string): Layer[] {
     batchNorm
       ? [
           { type: "conv2d", filters, kernelSize, strides, padding: "same", activation: "linear" },
-          { type: "batchNorm" },
+          // Moving statistics that settle within a few dozen steps: with the default 0.99 they
+          // lag far behind after the one short epoch of a first rung, and evaluation suffers.
+          { type: "batchNorm", momentum: 0.9 },
           { type: "activation", activation: "relu" }
         ]
       : [{ type: "conv2d", filters, kernelSize, strides, padding: "same", activation: "relu" }];
