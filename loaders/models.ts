@@ -86,6 +86,11 @@ export function buildOptimizer(tf: Tf, spec: Experiment["optimizer"]): tfType.Op
 }
 
 /** How many classes an experiment's task has: its `classes` list, or all ten. */
+/** Units of the output layer: one for a sigmoid output, else one per class. */
+export function outputWidth(experiment: Pick<Experiment, "classes" | "output">): number {
+  return experiment.output === "sigmoid" ? 1 : classCount(experiment);
+}
+
 export function classCount(experiment: Pick<Experiment, "classes">): number {
   return experiment.classes?.length ?? 10;
 }

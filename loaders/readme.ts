@@ -3,7 +3,7 @@
 //   npx tsx loaders/readme.ts --check  exit 1 if the README's table differs from the stored runs
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeLayers } from "./models.ts";
+import { describeLayers, outputWidth } from "./models.ts";
 import { ROOT, readRun } from "./store.ts";
 import { planRuns } from "./suite.ts";
 
@@ -15,15 +15,16 @@ const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
 /** The findings table as Markdown, from the stored runs of the full profile (missing runs are listed as such). */
 export function findingsTable(): string {
-  const rows = planRuns("full").map((planned) => {
+  // The model-family runs; the studies' grids and searches are presented on their own pages.
+  const rows = planRuns("full").filter((planned) => planned.experiment.study == null).map((planned) => {
     const e = planned.experiment;
     const run = readRun(planned.dir);
     const theirs = e.reference.filter((r) => r.testAccuracy != null).map((r) => `${pct(r.testAccuracy!)} (${r.source.slice(0, 3)})`);
-    if (!run) return `| ${e.title} | ${describeLayers(e.layers)} | not trained yet | | | | ${theirs.join(", ")} |`;
+    if (!run) return `| ${e.title} | ${describeLayers(e.layers, outputWidth(e))} | not trained yet | | | | ${theirs.join(", ")} |`;
     const acc = run.test ? pct(run.test.accuracy) : run.status;
     const loss = run.test ? run.test.loss.toFixed(4) : "";
     return (
-      `| ${e.title} | ${describeLayers(e.layers)} | ${acc} | ${loss} | ${run.params.toLocaleString("en-US")} | ` +
+      `| ${e.title} | ${describeLayers(e.layers, outputWidth(e))} | ${acc} | ${loss} | ${run.params.toLocaleString("en-US")} | ` +
       `${Math.round(run.timing.trainSeconds)} s | ${theirs.join(", ")} |`
     );
   });

@@ -1,7 +1,7 @@
 // What the pages read: stored runs reshaped into summaries and tidy rows (the Framework loaders
 // in src/data call these and write the result to stdout).
 import { DATASETS } from "./dataset.ts";
-import { describeLayers } from "./models.ts";
+import { describeLayers, outputWidth } from "./models.ts";
 import { readDeclarations, type ProfileName, FAMILIES } from "./schema.ts";
 import { DECLARATIONS_FILE, type RunRecord } from "./store.ts";
 import { ensureStudy, objectiveOf } from "./studies.ts";
@@ -25,7 +25,7 @@ export function summarize(planned: PlannedRun, record: RunRecord) {
     question: e.question,
     family: e.family,
     dataset: e.dataset,
-    architecture: describeLayers(e.layers),
+    architecture: describeLayers(e.layers, outputWidth(e)),
     optimizer: e.optimizer.name,
     learningRate: e.optimizer.learningRate,
     batchSize: e.batchSize,

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { buildModel, classCount, describeLayers } from "../loaders/models.ts";
+import { buildModel, classCount, describeLayers, outputWidth } from "../loaders/models.ts";
 import { readDeclarations } from "../loaders/schema.ts";
 import { DECLARATIONS_FILE } from "../loaders/store.ts";
 
@@ -58,5 +58,7 @@ describe("model builders", () => {
     const spec = experiments.find((e) => e.id === "cnn-basic")!;
     assert.equal(describeLayers(spec.layers), "conv32-pool-conv64-pool-128-10");
     assert.equal(describeLayers([{ type: "dense", units: 128, activation: "relu" }]), "784-128-10");
+    assert.equal(describeLayers([{ type: "dense", units: 64, activation: "relu" }], outputWidth({ classes: [5, 8], output: "sigmoid" })), "784-64-1");
+    assert.equal(outputWidth({ classes: [1, 2, 3] }), 3);
   });
 });
