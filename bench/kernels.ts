@@ -8,7 +8,8 @@ import { DataParallel, type ReplicaModelSpec } from "../loaders/parallel.ts";
 
 /*
  * Run with `npx tsx bench/kernels.ts` (options: --batches 10 --warmup 3 --batch-size 128
- * --backend wasm|cpu --model cnn|mlp|all, --stock to run the wasm backend without
+ * --backend wasm|cpu --model cnn|mlp|all, --threads N for an XNNPACK pool of N threads, --profile to print
+ * one step's time per kernel, --stock to run the wasm backend without
  * loaders/kernels.ts for comparison, and --replicas N to train each model data-parallel over N
  * replicas with loaders/parallel.ts: this thread and N - 1 worker threads). Trains on random data shaped like MNIST with Adam and
  * prints samples per second to stderr (stdout stays empty unless --json, which writes one JSON line
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     stock: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     replicas: { type: "string", default: "1" },
+    threads: { type: "string", default: "1" },
+    profile: { type: "boolean", default: false },
   },
 });
 const batches = Number(values.batches);
@@ -40,7 +43,7 @@ if (values.stock) {
   await tf.setBackend(backend);
   await tf.ready();
 } else {
-  tf = await initTf(backend);
+  tf = await initTf(backend, { threads: Number(values.threads) });
 }
 type Tf = typeof tf;
 
@@ -100,6 +103,7 @@ async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"
     if (!Number.isFinite(loss as number)) throw new Error(`${name}: loss is not finite`);
   };
   for (let i = 0; i < warmup; i++) await step(i);
+  if (values.profile && !dp) await profileStep(name, () => step(0));
   if (dp) for (const k of Object.keys(dp.timing) as (keyof DataParallel["timing"])[]) dp.timing[k] = 0;
   const before = tf.memory().numTensors;
   const t0 = performance.now();
@@ -128,6 +132,24 @@ async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"
     );
   }
   return rate;
+}
+
+/** Prints where one training step's time goes, kernel by kernel (tf.profile), to stderr. */
+async function profileStep(name: string, step: () => Promise<void>): Promise<void> {
+  const t0 = performance.now();
+  const info = await tf.profile(step);
+  const wall = performance.now() - t0;
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const entry = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    entry.ms += Number(k.kernelTimeMs);
+    entry.calls += 1;
+    byKernel.set(k.name, entry);
+  }
+  const rows = [...byKernel].sort((a, b) => b[1].ms - a[1].ms);
+  const total = rows.reduce((sum, [, e]) => sum + e.ms, 0);
+  console.error(`${name}: one profiled step, ${wall.toFixed(1)} ms wall, ${total.toFixed(1)} ms in kernels`);
+  for (const [kernel, e] of rows.slice(0, 20)) console.error(`  ${kernel.padEnd(24)} ${e.ms.toFixed(1).padStart(7)} ms  ${String(e.calls).padStart(3)} calls`);
 }
 
 async function benchOrReport(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"]>, spec: ReplicaModelSpec): Promise<void> {

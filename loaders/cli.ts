@@ -1,11 +1,11 @@
 // Command line for the suite: list runs and their state, train missing runs, retrain chosen ones.
-//   npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--workers N] [--data-parallel]
+//   npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--workers N] [--multicore threads|replicas|off]
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Progress } from "./progress.ts";
 import { PROFILES, type ProfileName } from "./schema.ts";
 import { readRun } from "./store.ts";
-import { currentProfile, ensureRuns, planRuns } from "./suite.ts";
+import { currentProfile, ensureRuns, MULTICORE_MODES, planRuns, type MulticoreMode } from "./suite.ts";
 
 const { values } = parseArgs({
   options: {
@@ -15,19 +15,20 @@ const { values } = parseArgs({
     list: { type: "boolean", default: false },
     backend: { type: "string", default: "wasm" },
     workers: { type: "string" },
-    "data-parallel": { type: "boolean" },
+    multicore: { type: "string" },
     help: { type: "boolean", short: "h", default: false }
   }
 });
 
 if (values.help) {
   process.stderr.write(
-    "usage: npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--backend wasm|cpu] [--workers N] [--data-parallel]\n" +
+    "usage: npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--backend wasm|cpu] [--workers N] [--multicore threads|replicas|off]\n" +
       "  trains the runs of a profile that are not stored yet; --force retrains the chosen ones;\n" +
       "  --workers N trains up to N runs at once in child processes (default: SUITE_WORKERS or one per core),\n" +
       "    longest first;\n" +
-      "  --data-parallel lets a run too long for the others to keep the other cores busy train over\n" +
-      "    all N cores at once (gradients averaged across replicas; default: SUITE_DATA_PARALLEL=1)\n"
+      "  --multicore says how a run too long for the others to keep the other cores busy trains over\n" +
+      "    all N cores at once: threads (XNNPACK threads in one process), replicas (data-parallel,\n" +
+      "    gradients averaged) or off (default: SUITE_MULTICORE, else threads)\n"
   );
   process.exit(0);
 }
@@ -35,6 +36,11 @@ if (values.help) {
 const profile = (values.profile ?? currentProfile()) as ProfileName;
 if (!(PROFILES as readonly string[]).includes(profile)) {
   process.stderr.write(`--profile "${profile}" is not a profile; expected one of ${PROFILES.join(", ")}\n`);
+  process.exit(2);
+}
+const multicore = values.multicore;
+if (multicore != null && !(MULTICORE_MODES as readonly string[]).includes(multicore)) {
+  process.stderr.write(`--multicore "${multicore}" is not one of ${MULTICORE_MODES.join(", ")}\n`);
   process.exit(2);
 }
 if (values.backend !== "wasm" && values.backend !== "cpu") {
@@ -68,7 +74,7 @@ try {
       force: values.force,
       backend: values.backend,
       workers: values.workers == null ? undefined : Number(values.workers),
-      dataParallel: values["data-parallel"],
+      multicore: multicore as MulticoreMode | undefined,
       progress: new Progress()
     });
     process.stderr.write(`${results.length} runs ready (profile ${profile}) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);

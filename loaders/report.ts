@@ -48,7 +48,10 @@ export function summarize(planned: PlannedRun, record: RunRecord) {
     trainCount: record.data.trainCount,
     validationCount: record.data.validationCount,
     testCount: record.data.testCount,
-    backend: record.environment.backend,
+    backend:
+      record.environment.backend +
+      (record.environment.threads ? `, ${record.environment.threads} threads` : "") +
+      (record.environment.replicas ? `, ${record.environment.replicas} replicas` : ""),
     cpu: record.environment.cpu,
     createdAt: record.createdAt,
     hasWeights: record.hasWeights,

@@ -91,6 +91,8 @@ export const RunRecordSchema = z.object({
     node: z.string(),
     cpu: z.string(),
     platform: z.string(),
+    /** Threads of the wasm backend's XNNPACK pool (loaders/wasmThreads.ts); absent means one. */
+    threads: z.number().int().positive().optional(),
     /** Data-parallel replicas the run was trained with (loaders/parallel.ts); absent means one. */
     replicas: z.number().int().positive().optional()
   }),

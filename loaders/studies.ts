@@ -9,7 +9,7 @@ import { createInterface } from "node:readline";
 import { Progress } from "./progress.ts";
 import { ACTIVATIONS, AUGMENTATION_PARAMS, parseExperiment, readDeclarations, resolveExperiment, DeclarationError, type Declarations, type Experiment, type Layer, type ProfileName, type Tuner } from "./schema.ts";
 import { DECLARATIONS_FILE, ROOT, readRun, runDir, runKey, type RunRecord } from "./store.ts";
-import { dataParallelEnabled, defaultWorkers, ensureRun, ensureRuns, planSchedule, type EnsureOptions, type PlannedRun } from "./suite.ts";
+import { defaultWorkers, ensureRun, ensureRuns, multicoreMode, planSchedule, trainOnAllCores, type EnsureOptions, type PlannedRun } from "./suite.ts";
 import { randomSearch, sampleDistinct, successiveHalving, type Candidate, type Params, type Space, type Trial } from "./tuners.ts";
 
 export interface StudyOptions extends EnsureOptions {
@@ -176,10 +176,10 @@ export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  // One long run left (e.g. a tuner's retrained winner): with data-parallel training enabled, it
-  // trains here over every core instead of on one.
-  if (workers > 1 && missing.length === 1 && planSchedule(missing, workers, dataParallelEnabled(options)).parallel.length) {
-    await ensureRun(missing[0], { ...options, replicas: workers });
+  // One long run left (e.g. a tuner's retrained winner): it trains over every core instead of on one
+  // (unless SUITE_MULTICORE=off).
+  if (workers > 1 && missing.length === 1 && planSchedule(missing, workers, multicoreMode(options)).parallel.length) {
+    await trainOnAllCores(missing[0], workers, options);
   }
   // Runs the child processes stored are read back; without workers, missing runs train here.
   const trainedByWorkers = workers > 1 && missing.length > 1;

@@ -70,11 +70,16 @@ export interface EnsureOptions {
   /** Train data-parallel over this many replicas (loaders/parallel.ts); default 1. */
   replicas?: number;
   /**
-   * Let ensureRuns train a long run data-parallel over all workers' cores when that shortens the
-   * suite (planSchedule); default: SUITE_DATA_PARALLEL=1, else off.
+   * How ensureRuns trains a run that is too long for the others to keep the other cores busy
+   * (planSchedule) over all workers' cores: "threads" (one process whose wasm backend has an
+   * XNNPACK pool of one thread per core, loaders/wasmThreads.ts), "replicas" (data-parallel,
+   * loaders/parallel.ts) or "off" (one core). Default: SUITE_MULTICORE, else "threads".
    */
-  dataParallel?: boolean;
+  multicore?: MulticoreMode;
 }
+
+export const MULTICORE_MODES = ["threads", "replicas", "off"] as const;
+export type MulticoreMode = (typeof MULTICORE_MODES)[number];
 
 /** Returns the stored run of `planned`, training and storing it first when there is none. */
 export async function ensureRun(planned: PlannedRun, options: EnsureOptions = {}): Promise<RunRecord> {
@@ -158,9 +163,9 @@ export async function ensureRuns(
   if (workers > 1) {
     const missing = plan.filter((p) => options.force || !isStored(p));
     if (missing.length > 1) await trainInWorkers(missing, workers, options);
-    else if (missing.length === 1 && planSchedule(missing, workers, dataParallelEnabled(options)).parallel.length) {
-      // One long run left: train it here over every core.
-      await ensureRun(missing[0], { ...options, replicas: workers });
+    else if (missing.length === 1 && planSchedule(missing, workers, multicoreMode(options)).parallel.length) {
+      // One long run left: train it over every core.
+      await trainOnAllCores(missing[0], workers, options);
     }
   }
   const results = [];
@@ -180,12 +185,29 @@ export function defaultWorkers(): number {
   return n;
 }
 
-/** Whether ensureRuns may train long runs data-parallel: the option, else SUITE_DATA_PARALLEL=1. */
-export function dataParallelEnabled(options: EnsureOptions = {}): boolean {
-  if (options.dataParallel != null) return options.dataParallel;
-  const value = process.env.SUITE_DATA_PARALLEL ?? "";
-  if (!["", "0", "1"].includes(value)) throw new Error(`SUITE_DATA_PARALLEL="${value}" is not 0 or 1`);
-  return value === "1";
+/** How ensureRuns may train long runs over every core: the option, else SUITE_MULTICORE, else "threads". */
+export function multicoreMode(options: EnsureOptions = {}): MulticoreMode {
+  if (options.multicore != null) return options.multicore;
+  const value = process.env.SUITE_MULTICORE ?? "";
+  if (value === "") return "threads";
+  if (!(MULTICORE_MODES as readonly string[]).includes(value)) throw new Error(`SUITE_MULTICORE="${value}" is not one of ${MULTICORE_MODES.join(", ")}`);
+  return value as MulticoreMode;
+}
+
+/**
+ * Trains one run over `cores` cores, as multicoreMode says: in a worker process whose wasm backend
+ * runs XNNPACK on `cores` threads (this process's backend, if it has one, keeps its thread count),
+ * or data-parallel over `cores` replicas here.
+ */
+export async function trainOnAllCores(planned: PlannedRun, cores: number, options: EnsureOptions): Promise<RunRecord> {
+  if (multicoreMode(options) === "replicas" || options.backend === "cpu") return ensureRun(planned, { ...options, replicas: cores });
+  const worker = new SuiteWorker(options.progress ?? new Progress(), cores);
+  try {
+    await worker.train({ type: "train", planned, force: Boolean(options.force), backend: options.backend });
+  } finally {
+    await worker.close();
+  }
+  return ensureRun(planned, { ...options, force: false });
 }
 
 /** Whether a complete run is stored; `fresh` only counts one written by this process's workers since it started. */
@@ -286,11 +308,14 @@ export function longestFirst(runs: readonly PlannedRun[]): PlannedRun[] {
     .map((r) => r.planned);
 }
 
-/** Expected speed-up per core of data-parallel training (2 replicas: 1.7x; from bench/kernels.ts --replicas 2). */
-const DATA_PARALLEL_EFFICIENCY = 0.85;
-/** Data-parallel training pays for a run only when its steps are long (conv nets) and the run is long (thread start-up). */
-const DATA_PARALLEL_MIN_STEP_SECONDS = 0.05;
-const DATA_PARALLEL_MIN_RUN_SECONDS = 20;
+/**
+ * Expected speed-up per core of training one run over every core (bench/kernels.ts on 2 cores:
+ * --threads 2 about 1.3x, --replicas 2 about 1.2-1.6x).
+ */
+const MULTICORE_EFFICIENCY: Record<Exclude<MulticoreMode, "off">, number> = { threads: 0.65, replicas: 0.7 };
+/** Multicore training pays for a run only when its steps are long (conv nets) and the run is long (start-up). */
+const MULTICORE_MIN_STEP_SECONDS = 0.05;
+const MULTICORE_MIN_RUN_SECONDS = 20;
 
 /** The estimated seconds of one training step of a run (its batch, forward and backward). */
 function stepSeconds(e: ResolvedExperiment): number {
@@ -309,7 +334,7 @@ export function listScheduleMakespan(costs: readonly number[], workers: number):
 }
 
 export interface Schedule {
-  /** Runs trained first, one at a time, each data-parallel over every worker's core. */
+  /** Runs trained first, one at a time, each over every worker's core (threads or replicas). */
   parallel: PlannedRun[];
   /** The other runs, longest first, one per worker. */
   rest: PlannedRun[];
@@ -319,28 +344,29 @@ export interface Schedule {
 }
 
 /**
- * How to train `runs` on `workers` cores. Runs go to workers longest first. When `dataParallel`
- * is on and one run is so long that the others cannot keep the other cores busy meanwhile (the
- * full profile's cnn-strong is 80% of its work), the longest runs are trained data-parallel over
- * all cores instead, one at a time, as long as that shortens the estimated wall time.
+ * How to train `runs` on `workers` cores. Runs go to workers longest first. When `multicore` is
+ * not "off" and one run is so long that the others cannot keep the other cores busy meanwhile (the
+ * full profile's cnn-strong is 80% of its work), the longest runs are trained over all cores
+ * instead, one at a time, as long as that shortens the estimated wall time.
  */
-export function planSchedule(runs: readonly PlannedRun[], workers: number, dataParallel: boolean): Schedule {
+export function planSchedule(runs: readonly PlannedRun[], workers: number, multicore: MulticoreMode): Schedule {
   const ordered = longestFirst(runs);
   const cost = new Map(ordered.map((p) => [p, estimateCost(p.experiment)]));
   const serialSeconds = ordered.reduce((sum, p) => sum + cost.get(p)!, 0);
   const parallel: PlannedRun[] = [];
   let rest = ordered;
   let wallSeconds = listScheduleMakespan(ordered.map((p) => cost.get(p)!), workers);
-  if (dataParallel && workers > 1) {
+  if (multicore !== "off" && workers > 1) {
+    const efficiency = MULTICORE_EFFICIENCY[multicore];
     let parallelSeconds = 0;
     for (const candidate of ordered) {
       const c = cost.get(candidate)!;
-      if (c < DATA_PARALLEL_MIN_RUN_SECONDS || stepSeconds(candidate.experiment) < DATA_PARALLEL_MIN_STEP_SECONDS) continue;
+      if (c < MULTICORE_MIN_RUN_SECONDS || stepSeconds(candidate.experiment) < MULTICORE_MIN_STEP_SECONDS) continue;
       const others = rest.filter((p) => p !== candidate);
-      const trial = parallelSeconds + c / (workers * DATA_PARALLEL_EFFICIENCY) + listScheduleMakespan(others.map((p) => cost.get(p)!), workers);
+      const trial = parallelSeconds + c / (workers * efficiency) + listScheduleMakespan(others.map((p) => cost.get(p)!), workers);
       if (trial >= wallSeconds) break;
       parallel.push(candidate);
-      parallelSeconds += c / (workers * DATA_PARALLEL_EFFICIENCY);
+      parallelSeconds += c / (workers * efficiency);
       rest = others;
       wallSeconds = trial;
     }
@@ -365,12 +391,13 @@ class SuiteWorker {
   private exited: Promise<number | null>;
   private pending: { resolve: () => void; reject: (error: Error) => void; id: string } | null = null;
 
-  constructor(progress: Progress) {
+  /** `threads`: the XNNPACK pool of the worker's wasm backend (WASM_THREADS there); default 1. */
+  constructor(progress: Progress, threads = 1) {
     this.child = fork(join(ROOT, "loaders", "suiteWorker.ts"), [], {
       cwd: ROOT,
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
-      env: process.env
+      env: { ...process.env, WASM_THREADS: String(threads) }
     });
     createInterface({ input: this.child.stderr! }).on("line", (line) => progress.log(line));
     this.child.on("message", (reply: WorkerReply) => {
@@ -408,23 +435,26 @@ class SuiteWorker {
 
 /**
  * Trains runs in at most `workers` long-lived child processes, each with its own wasm backend on
- * its own core, as planSchedule says: the data-parallel runs first (one worker, every core), then
- * the rest, longest first. Each child stores its runs atomically under the run's lock, so the
- * caller then only reads them. A failed run is reported after the others have finished; a worker
- * that died is replaced.
+ * its own core, as planSchedule says: the long runs first, one at a time over every core (a
+ * worker with one XNNPACK thread per core, or data-parallel replicas, as multicoreMode says), then
+ * the rest, longest first, in single-threaded workers. Each child stores its runs atomically under
+ * the run's lock, so the caller then only reads them. A failed run is reported after the others
+ * have finished; a worker that died is replaced.
  */
 export async function trainInWorkers(runs: PlannedRun[], workers: number, options: EnsureOptions): Promise<void> {
   const progress = options.progress ?? new Progress();
-  const schedule = planSchedule(runs, workers, dataParallelEnabled(options));
+  const mode = multicoreMode(options);
+  const schedule = planSchedule(runs, workers, mode);
   const lanes = Math.min(workers, schedule.rest.length || 1);
+  const how = mode === "replicas" || options.backend === "cpu" ? `data-parallel over ${workers} replicas` : `on ${workers} XNNPACK threads`;
   progress.log(
     `[suite] training ${runs.length} runs in ${lanes} worker process${lanes > 1 ? "es" : ""}, longest first ` +
       `(estimated ${schedule.serialSeconds.toFixed(0)} s on one core, ${schedule.wallSeconds.toFixed(0)} s here)` +
-      (schedule.parallel.length ? `; data-parallel over ${workers} cores: ${schedule.parallel.map((p) => p.experiment.id).join(", ")}` : "")
+      (schedule.parallel.length ? `; first, one at a time ${how}: ${schedule.parallel.map((p) => p.experiment.id).join(", ")}` : "")
   );
   const failures: string[] = [];
-  const train = async (worker: SuiteWorker | null, planned: PlannedRun, replicas?: number) => {
-    if (!worker?.alive) worker = new SuiteWorker(progress);
+  const train = async (worker: SuiteWorker | null, planned: PlannedRun, replicas?: number, threads = 1) => {
+    if (!worker?.alive) worker = new SuiteWorker(progress, threads);
     try {
       await worker.train({ type: "train", planned, force: Boolean(options.force), backend: options.backend, replicas });
     } catch (error) {
@@ -433,7 +463,13 @@ export async function trainInWorkers(runs: PlannedRun[], workers: number, option
     return worker;
   };
   let first: SuiteWorker | null = null;
-  for (const planned of schedule.parallel) first = await train(first, planned, workers);
+  const threaded = mode === "threads" && options.backend !== "cpu";
+  for (const planned of schedule.parallel) first = threaded ? await train(first, planned, undefined, workers) : await train(first, planned, workers);
+  if (threaded && first) {
+    // Its pool would compete with the single-threaded workers for the cores.
+    await first.close();
+    first = null;
+  }
   const queue = [...schedule.rest];
   const lane = async (worker: SuiteWorker | null) => {
     for (let planned = queue.shift(); planned; planned = queue.shift()) worker = await train(worker, planned);

@@ -1,5 +1,6 @@
 // The training driver: trains one resolved experiment on the wasm backend and evaluates it,
 // producing the run record (history, test metrics, confusion matrix, misclassified samples).
+import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { cpus, platform } from "node:os";
 import type * as tfType from "@tensorflow/tfjs";
 import { augmentBatch } from "./augment.ts";
@@ -117,8 +118,10 @@ function evaluate(probs: Float32Array, labels: Int32Array, classes: number) {
 }
 
 function environment(tf: Tf) {
+  const threads = tf.getBackend() === "wasm" ? getThreadsCount() : 1;
   return {
     backend: tf.getBackend(),
+    ...(threads > 1 ? { threads } : {}),
     tfjsVersion: tf.version.tfjs,
     node: process.version,
     cpu: cpus()[0]?.model ?? "unknown",

@@ -66,24 +66,24 @@ describe("schedules", () => {
     assert.equal(listScheduleMakespan([3, 1], 1), 4);
   });
 
-  it("train a dominating conv run data-parallel over every core only when allowed and worth it", () => {
+  it("train a dominating conv run over every core only when allowed and worth it", () => {
     const plan = planRuns("full");
     const strong = plan.find((p) => p.experiment.id === "cnn-strong")!;
     const small = plan.filter((p) => p.experiment.layers[0].type === "dense").slice(0, 3);
     const runs = [...small, strong];
-    const off = planSchedule(runs, 2, false);
+    const off = planSchedule(runs, 2, "off");
     assert.deepEqual(off.parallel, []);
     assert.equal(off.rest[0], strong, "longest first");
     assert.equal(off.wallSeconds, estimateCost(strong.experiment), "the long run alone sets the wall time");
-    const on = planSchedule(runs, 2, true);
+    const on = planSchedule(runs, 2, "threads");
     assert.deepEqual(on.parallel, [strong]);
     assert.deepEqual(new Set(on.rest), new Set(small));
     assert.ok(on.wallSeconds < off.wallSeconds);
-    // MLP runs have steps too short to share: never data-parallel, however long.
-    const mlps = planSchedule(small.map((p) => ({ ...p, experiment: { ...p.experiment, epochs: 500 } })), 2, true);
+    // MLP runs have steps too short to share: never over every core, however long.
+    const mlps = planSchedule(small.map((p) => ({ ...p, experiment: { ...p.experiment, epochs: 500 } })), 2, "threads");
     assert.deepEqual(mlps.parallel, []);
     // One worker: nothing to share.
-    assert.deepEqual(planSchedule(runs, 1, true).parallel, []);
+    assert.deepEqual(planSchedule(runs, 1, "threads").parallel, []);
   });
 });
 
