@@ -10,8 +10,11 @@ import "@tensorflow/tfjs-backend-wasm";
  * (a bias gradient). registerWasmTrainingKernels() replaces these kernels for the "wasm" backend:
  *
  * - Conv2DBackpropFilter, dW[i,j,ci,co] = sum_{n,a,b} x[n, a*sH+i-pt, b*sW+j-pl, ci] * dy[n,a,b,co],
- *   one of three ways (all NHWC, any stride, 'same'/'valid'/numeric/explicit padding):
- *   "im2col" (small kh*kw*inC, e.g. a first layer): a patch matrix built in JS times dy^T on the
+ *   one of four ways (all NHWC, any stride, 'same'/'valid'/numeric/explicit padding):
+ *   "im2colT" (small kh*kw*inC, e.g. a first layer): the transposed patch matrix built in JS times
+ *     dy on the stock XNNPACK matmul, which gives dW in its own layout (3x faster than "im2col",
+ *     kept for comparison: the patch matrix times a transposed dy, then the product transposed);
+ *   "im2col": a patch matrix built in JS times dy^T on the
  *     stock XNNPACK matmul;
  *   "inputAsFilter" (stride 1): a forward Conv2D of dy as [outC, outH, outW, N] with x as the
  *     filter [H, W, N, inC], padded by k-1-pad, whose output is dW flipped and transposed;
@@ -170,7 +173,7 @@ interface ConvGradAttrs {
 }
 
 /** How Conv2DBackpropFilter is computed; "auto" picks per call (see filterGradStrategy). */
-export type FilterGradStrategy = "auto" | "im2col" | "inputAsFilter" | "gradAsFilter";
+export type FilterGradStrategy = "auto" | "im2col" | "im2colT" | "inputAsFilter" | "gradAsFilter";
 
 /** Tuning knobs, exported for tests and benchmarks. */
 export const wasmKernelOptions: { filterGrad: FilterGradStrategy; fastMaxPoolGrad: boolean } = {
@@ -256,6 +259,55 @@ function filterGradIm2col(backend: WasmBackend, x: Info, dy: Info, g: FilterGrad
     return out;
   } finally {
     disposeAll(backend, temps);
+  }
+}
+
+/**
+ * im2col, transposed: patches^T [kh*kw*inC, N*outH*outW] (each row one filter tap, written as a
+ * sequential stream) times dy viewed as [N*outH*outW, outC] is dW [kh*kw*inC, outC] itself, on
+ * the stock (XNNPACK) matmul: no transpose of dy and none of the product.
+ */
+function filterGradIm2colT(backend: WasmBackend, x: Info, dy: Info, g: FilterGradGeometry): Info {
+  const { n, h, w, inC, outC, kh, kw, outH, outW, sH, sW, top, left } = g;
+  const rows = n * outH * outW;
+  const kk = kh * kw * inC;
+  const stock = stockBatchMatMul;
+  if (stock == null) throw new Error("Conv2DBackpropFilter (wasm training kernels): stock BatchMatMul missing");
+  const patchesT = backend.makeOutput([1, kk, rows], "float32");
+  try {
+    const pv = heapF32(backend, patchesT);
+    const xv = heapF32(backend, x);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        for (let ci = 0; ci < inC; ci++) {
+          const k = (i * kw + j) * inC + ci;
+          let p = k * rows;
+          for (let b = 0; b < n; b++) {
+            for (let a = 0; a < outH; a++) {
+              const r = a * sH + i - top;
+              if (r < 0 || r >= h) {
+                pv.fill(0, p, p + outW);
+                p += outW;
+                continue;
+              }
+              const rowBase = (b * h + r) * w;
+              for (let bc = 0; bc < outW; bc++) {
+                const col = bc * sW + j - left;
+                pv[p++] = col < 0 || col >= w ? 0 : xv[(rowBase + col) * inC + ci];
+              }
+            }
+          }
+        }
+      }
+    }
+    const prod = stock({
+      inputs: { a: patchesT, b: { ...dy, shape: [1, rows, outC] } },
+      backend,
+      attrs: { transposeA: false, transposeB: false },
+    } as unknown as KernelArgs) as Info; // [1, kk, outC]: dW in [kh, kw, inC, outC] order
+    return { ...prod, shape: [kh, kw, inC, outC] };
+  } finally {
+    disposeAll(backend, [patchesT]);
   }
 }
 
@@ -373,8 +425,9 @@ function conv2dBackpropFilter(args: KernelArgs): Info {
     left: conv.padInfo.left,
   };
   let strategy = wasmKernelOptions.filterGrad;
-  if (strategy === "auto") strategy = kh * kw * inC <= 32 ? "im2col" : g.sH === 1 && g.sW === 1 ? "inputAsFilter" : "gradAsFilter";
+  if (strategy === "auto") strategy = kh * kw * inC <= 32 ? "im2colT" : g.sH === 1 && g.sW === 1 ? "inputAsFilter" : "gradAsFilter";
   if (strategy === "im2col") return filterGradIm2col(backend, x, dy, g);
+  if (strategy === "im2colT") return filterGradIm2colT(backend, x, dy, g);
   if (strategy === "inputAsFilter") {
     const out = filterGradInputAsFilter(backend, x, dy, g);
     if (out != null) return out;

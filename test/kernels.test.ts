@@ -112,7 +112,7 @@ function convGradFn(c: ConvCase, seed: number): () => tf.Tensor[] {
   };
 }
 
-const strategies: FilterGradStrategy[] = ["auto", "im2col", "inputAsFilter", "gradAsFilter"];
+const strategies: FilterGradStrategy[] = ["auto", "im2col", "im2colT", "inputAsFilter", "gradAsFilter"];
 
 for (const strategy of strategies) {
   test(`conv2d gradients (filter strategy ${strategy}) match cpu on random shapes`, async () => {
