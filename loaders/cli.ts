@@ -1,5 +1,5 @@
 // Command line for the suite: list runs and their state, train missing runs, retrain chosen ones.
-//   npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--workers N] [--multicore threads|replicas|off]
+//   npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--workers N] [--multicore auto|threads|replicas|off]
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Progress } from "./progress.ts";
@@ -22,13 +22,14 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stderr.write(
-    "usage: npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--backend wasm|cpu] [--workers N] [--multicore threads|replicas|off]\n" +
+    "usage: npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--backend wasm|cpu] [--workers N] [--multicore auto|threads|replicas|off]\n" +
       "  trains the runs of a profile that are not stored yet; --force retrains the chosen ones;\n" +
       "  --workers N trains up to N runs at once in child processes (default: SUITE_WORKERS or one per core),\n" +
       "    longest first;\n" +
       "  --multicore says how a run too long for the others to keep the other cores busy trains over\n" +
       "    all N cores at once: threads (XNNPACK threads in one process), replicas (data-parallel,\n" +
-      "    gradients averaged) or off (default: SUITE_MULTICORE, else threads)\n"
+      "    gradients averaged), auto (replicas unless the model has batch norm, then threads) or off\n" +
+      "    (default: SUITE_MULTICORE, else auto)\n"
   );
   process.exit(0);
 }

@@ -73,13 +73,23 @@ export interface EnsureOptions {
    * How ensureRuns trains a run that is too long for the others to keep the other cores busy
    * (planSchedule) over all workers' cores: "threads" (one process whose wasm backend has an
    * XNNPACK pool of one thread per core, loaders/wasmThreads.ts), "replicas" (data-parallel,
-   * loaders/parallel.ts) or "off" (one core). Default: SUITE_MULTICORE, else "threads".
+   * loaders/parallel.ts), "auto" (replicas, which are faster, unless the model has batch
+   * normalisation, whose statistics replicas would compute per part of the batch: then threads,
+   * which compute exactly what one thread does) or "off" (one core). Default: SUITE_MULTICORE,
+   * else "auto".
    */
   multicore?: MulticoreMode;
 }
 
-export const MULTICORE_MODES = ["threads", "replicas", "off"] as const;
+export const MULTICORE_MODES = ["auto", "threads", "replicas", "off"] as const;
 export type MulticoreMode = (typeof MULTICORE_MODES)[number];
+
+/** How a run trains over every core under `mode`: threads or replicas (see EnsureOptions.multicore). */
+export function multicoreMethod(experiment: ResolvedExperiment, mode: Exclude<MulticoreMode, "off">, backend?: "wasm" | "cpu"): "threads" | "replicas" {
+  if (backend === "cpu") return "replicas"; // the cpu backend has no thread pool
+  if (mode !== "auto") return mode;
+  return experiment.layers.some((l) => l.type === "batchNorm") ? "threads" : "replicas";
+}
 
 /** Returns the stored run of `planned`, training and storing it first when there is none. */
 export async function ensureRun(planned: PlannedRun, options: EnsureOptions = {}): Promise<RunRecord> {
@@ -185,22 +195,24 @@ export function defaultWorkers(): number {
   return n;
 }
 
-/** How ensureRuns may train long runs over every core: the option, else SUITE_MULTICORE, else "threads". */
+/** How ensureRuns may train long runs over every core: the option, else SUITE_MULTICORE, else "auto". */
 export function multicoreMode(options: EnsureOptions = {}): MulticoreMode {
   if (options.multicore != null) return options.multicore;
   const value = process.env.SUITE_MULTICORE ?? "";
-  if (value === "") return "threads";
+  if (value === "") return "auto";
   if (!(MULTICORE_MODES as readonly string[]).includes(value)) throw new Error(`SUITE_MULTICORE="${value}" is not one of ${MULTICORE_MODES.join(", ")}`);
   return value as MulticoreMode;
 }
 
 /**
- * Trains one run over `cores` cores, as multicoreMode says: in a worker process whose wasm backend
- * runs XNNPACK on `cores` threads (this process's backend, if it has one, keeps its thread count),
- * or data-parallel over `cores` replicas here.
+ * Trains one run over `cores` cores, as multicoreMethod says: in a worker process whose wasm
+ * backend runs XNNPACK on `cores` threads (this process's backend, if it has one, keeps its thread
+ * count), or data-parallel over `cores` replicas here.
  */
 export async function trainOnAllCores(planned: PlannedRun, cores: number, options: EnsureOptions): Promise<RunRecord> {
-  if (multicoreMode(options) === "replicas" || options.backend === "cpu") return ensureRun(planned, { ...options, replicas: cores });
+  const mode = multicoreMode(options);
+  if (mode === "off") return ensureRun(planned, options);
+  if (multicoreMethod(planned.experiment, mode, options.backend) === "replicas") return ensureRun(planned, { ...options, replicas: cores });
   const worker = new SuiteWorker(options.progress ?? new Progress(), cores);
   try {
     await worker.train({ type: "train", planned, force: Boolean(options.force), backend: options.backend });
@@ -312,7 +324,7 @@ export function longestFirst(runs: readonly PlannedRun[]): PlannedRun[] {
  * Expected speed-up per core of training one run over every core (bench/kernels.ts on 2 cores:
  * --threads 2 about 1.3x, --replicas 2 about 1.2-1.6x).
  */
-const MULTICORE_EFFICIENCY: Record<Exclude<MulticoreMode, "off">, number> = { threads: 0.65, replicas: 0.7 };
+const MULTICORE_EFFICIENCY: Record<"threads" | "replicas", number> = { threads: 0.65, replicas: 0.75 };
 /** Multicore training pays for a run only when its steps are long (conv nets) and the run is long (start-up). */
 const MULTICORE_MIN_STEP_SECONDS = 0.05;
 const MULTICORE_MIN_RUN_SECONDS = 20;
@@ -357,10 +369,10 @@ export function planSchedule(runs: readonly PlannedRun[], workers: number, multi
   let rest = ordered;
   let wallSeconds = listScheduleMakespan(ordered.map((p) => cost.get(p)!), workers);
   if (multicore !== "off" && workers > 1) {
-    const efficiency = MULTICORE_EFFICIENCY[multicore];
     let parallelSeconds = 0;
     for (const candidate of ordered) {
       const c = cost.get(candidate)!;
+      const efficiency = MULTICORE_EFFICIENCY[multicoreMethod(candidate.experiment, multicore)];
       if (c < MULTICORE_MIN_RUN_SECONDS || stepSeconds(candidate.experiment) < MULTICORE_MIN_STEP_SECONDS) continue;
       const others = rest.filter((p) => p !== candidate);
       const trial = parallelSeconds + c / (workers * efficiency) + listScheduleMakespan(others.map((p) => cost.get(p)!), workers);
@@ -446,11 +458,13 @@ export async function trainInWorkers(runs: PlannedRun[], workers: number, option
   const mode = multicoreMode(options);
   const schedule = planSchedule(runs, workers, mode);
   const lanes = Math.min(workers, schedule.rest.length || 1);
-  const how = mode === "replicas" || options.backend === "cpu" ? `data-parallel over ${workers} replicas` : `on ${workers} XNNPACK threads`;
+  const method = (p: PlannedRun) => (mode === "off" ? "replicas" : multicoreMethod(p.experiment, mode, options.backend));
   progress.log(
     `[suite] training ${runs.length} runs in ${lanes} worker process${lanes > 1 ? "es" : ""}, longest first ` +
       `(estimated ${schedule.serialSeconds.toFixed(0)} s on one core, ${schedule.wallSeconds.toFixed(0)} s here)` +
-      (schedule.parallel.length ? `; first, one at a time ${how}: ${schedule.parallel.map((p) => p.experiment.id).join(", ")}` : "")
+      (schedule.parallel.length
+        ? `; first, one at a time over ${workers} cores: ${schedule.parallel.map((p) => `${p.experiment.id} (${method(p) === "threads" ? "XNNPACK threads" : "data-parallel replicas"})`).join(", ")}`
+        : "")
   );
   const failures: string[] = [];
   const train = async (worker: SuiteWorker | null, planned: PlannedRun, replicas?: number, threads = 1) => {
@@ -463,13 +477,13 @@ export async function trainInWorkers(runs: PlannedRun[], workers: number, option
     return worker;
   };
   let first: SuiteWorker | null = null;
-  const threaded = mode === "threads" && options.backend !== "cpu";
-  for (const planned of schedule.parallel) first = threaded ? await train(first, planned, undefined, workers) : await train(first, planned, workers);
-  if (threaded && first) {
-    // Its pool would compete with the single-threaded workers for the cores.
-    await first.close();
-    first = null;
+  let threaded: SuiteWorker | null = null;
+  for (const planned of schedule.parallel) {
+    if (method(planned) === "threads") threaded = await train(threaded, planned, undefined, workers);
+    else first = await train(first, planned, workers);
   }
+  // The threaded worker's pool would compete with the single-threaded workers for the cores.
+  await threaded?.close();
   const queue = [...schedule.rest];
   const lane = async (worker: SuiteWorker | null) => {
     for (let planned = queue.shift(); planned; planned = queue.shift()) worker = await train(worker, planned);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { Progress } from "../loaders/progress.ts";
 import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
 import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
-import { estimateCost, listScheduleMakespan, longestFirst, MemoryWatch, planRuns, planSchedule, trainInWorkers, trainingCostPerSample, type PlannedRun } from "../loaders/suite.ts";
+import { estimateCost, listScheduleMakespan, longestFirst, MemoryWatch, multicoreMethod, multicoreMode, planRuns, planSchedule, trainInWorkers, trainingCostPerSample, type PlannedRun } from "../loaders/suite.ts";
 
 class Captured extends Progress {
   lines: string[] = [];
@@ -84,6 +84,32 @@ describe("schedules", () => {
     assert.deepEqual(mlps.parallel, []);
     // One worker: nothing to share.
     assert.deepEqual(planSchedule(runs, 1, "threads").parallel, []);
+    assert.deepEqual(planSchedule(runs, 2, "auto").parallel, [strong]);
+  });
+
+  it("over every core, batch norm trains on threads (exact) and other models on replicas (faster), unless told", () => {
+    const plan = planRuns("full");
+    const strong = plan.find((p) => p.experiment.id === "cnn-strong")!.experiment;
+    const basic = plan.find((p) => p.experiment.id === "cnn-basic")!.experiment;
+    assert.ok(strong.layers.some((l) => l.type === "batchNorm"));
+    assert.equal(multicoreMethod(strong, "auto"), "threads");
+    assert.equal(multicoreMethod(basic, "auto"), "replicas");
+    assert.equal(multicoreMethod(basic, "threads"), "threads");
+    assert.equal(multicoreMethod(strong, "replicas"), "replicas");
+    assert.equal(multicoreMethod(strong, "auto", "cpu"), "replicas", "the cpu backend has no thread pool");
+    const saved = process.env.SUITE_MULTICORE;
+    try {
+      delete process.env.SUITE_MULTICORE;
+      assert.equal(multicoreMode(), "auto");
+      process.env.SUITE_MULTICORE = "off";
+      assert.equal(multicoreMode(), "off");
+      assert.equal(multicoreMode({ multicore: "threads" }), "threads");
+      process.env.SUITE_MULTICORE = "1";
+      assert.throws(() => multicoreMode(), /SUITE_MULTICORE="1" is not one of auto, threads, replicas, off/);
+    } finally {
+      if (saved === undefined) delete process.env.SUITE_MULTICORE;
+      else process.env.SUITE_MULTICORE = saved;
+    }
   });
 });
 

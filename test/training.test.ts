@@ -106,4 +106,38 @@ describe("training on a small real subset", { timeout: 10 * 60_000 }, () => {
     assert.ok(progress.lines.some((l) => l.includes("diverged")));
     assert.equal(readRun(planned.dir)!.status, "diverged");
   });
+
+  it("a CNN trained with our wasm kernels reaches the test accuracy it reaches on the cpu backend", async (t) => {
+    const { trainRun } = await import("../loaders/train.ts");
+    const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+    const experiment: ResolvedExperiment = {
+      ...resolveExperiment(experiments.find((e) => e.id === "cnn-basic")!, profiles.quick),
+      id: "wasm-vs-cpu",
+      trainSize: 1000,
+      validationSize: 100,
+      testSize: 1000,
+      epochs: 3,
+      earlyStopping: null,
+      optimizer: { name: "adam", learningRate: 0.003 },
+      layers: [
+        { type: "conv2d", filters: 8, kernelSize: 3, strides: 1, padding: "same", activation: "relu" },
+        { type: "maxPool", poolSize: 2 },
+        { type: "conv2d", filters: 8, kernelSize: 3, strides: 2, padding: "same", activation: "relu" },
+        { type: "flatten" },
+        { type: "dense", units: 32, activation: "relu" }
+      ]
+    };
+    const accuracy: Record<string, number> = {};
+    for (const backend of ["wasm", "cpu"] as const) {
+      const { record } = await trainRun(experiment, runKey(experiment), { backend, progress: new Captured() });
+      assert.equal(record.status, "completed");
+      assert.equal(record.environment.backend, backend);
+      accuracy[backend] = record.test!.accuracy;
+    }
+    t.diagnostic(`test accuracy on 1,000 MNIST test images after 3 epochs on 1,000: wasm ${accuracy.wasm}, cpu ${accuracy.cpu}`);
+    assert.ok(accuracy.cpu > 0.5, `cpu accuracy ${accuracy.cpu} should be far above chance (0.1)`);
+    // Same seeds, same data order, same initial weights: only float rounding differs, so the two
+    // should agree to well within the noise of a 1,000-image test set (about 1.4 points, 1 s.d.).
+    assert.ok(Math.abs(accuracy.wasm - accuracy.cpu) <= 0.01, `wasm ${accuracy.wasm} vs cpu ${accuracy.cpu}`);
+  });
 });
