@@ -11,9 +11,19 @@ const { values } = parseArgs({
   options: {
     profile: { type: "string" },
     study: { type: "string", multiple: true },
-    workers: { type: "string" }
+    workers: { type: "string" },
+    help: { type: "boolean", short: "h", default: false }
   }
 });
+if (values.help) {
+  process.stderr.write(
+    "usage: npm run train:studies -- [--profile full|quick] [--study <id> ...] [--workers N]\n" +
+      "  trains the runs of every study (or of those named) that are not stored yet: declared grids,\n" +
+      "  tuner trials and the tuners' retrained winners; stored runs are reused. A run left to train\n" +
+      "  alone uses every core (SUITE_MULTICORE, see npm run train -- --help).\n"
+  );
+  process.exit(0);
+}
 const profile = (values.profile ?? currentProfile()) as ProfileName;
 if (!(PROFILES as readonly string[]).includes(profile)) throw new Error(`--profile must be one of ${PROFILES.join(", ")}, got "${profile}"`);
 const workers = values.workers == null ? undefined : Number(values.workers);
