@@ -77,10 +77,15 @@ export async function initThreadedWasm(tf: Tf, threads: number): Promise<number>
 /** Installs the three workarounds described above; returns the function that undoes them. */
 function patchGlobals(threads: number): () => void {
   const dir = mkdtempSync(join(tmpdir(), "tfjs-wasm-threads-"));
-  let files = 0;
+  // Emscripten asks for the same two scripts once per pthread worker: each is written once.
+  const written = new Map<string, string>();
   const writeScript = (text: string) => {
-    const path = join(dir, `script-${files++}.cjs`);
-    writeFileSync(path, text);
+    let path = written.get(text);
+    if (path === undefined) {
+      path = join(dir, `script-${written.size}.cjs`);
+      writeFileSync(path, text);
+      written.set(text, path);
+    }
     return path;
   };
 

@@ -10,10 +10,9 @@ import { initTf } from "../loaders/backend.ts";
 import { buildModel } from "../loaders/models.ts";
 import { DataParallel, type ReplicaModelSpec } from "../loaders/parallel.ts";
 import { createRng } from "../loaders/random.ts";
-import { Progress } from "../loaders/progress.ts";
-import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
+import { readRun } from "../loaders/store.ts";
 import { ensureRun } from "../loaders/suite.ts";
+import { collectingProgress, smallCnnRun } from "./helpers/smallCnn.ts";
 
 const tf = await initTf("wasm");
 
@@ -100,29 +99,8 @@ describe("data-parallel training over two replicas", { timeout: 120_000 }, () =>
   it("trains and stores a whole run data-parallel, recording its replicas", async () => {
     process.env.RUNS_DIR = mkdtempSync(join(tmpdir(), "parallel-"));
     try {
-      const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
-      const base = experiments.find((e) => e.id === "cnn-basic")!;
-      const experiment: ResolvedExperiment = {
-        ...resolveExperiment(base, profiles.quick),
-        id: "parallel-cnn",
-        trainSize: 600,
-        validationSize: 200,
-        testSize: 200,
-        epochs: 2,
-        earlyStopping: null,
-        schedule: { decayPerEpoch: 0.5 },
-        layers: [
-          { type: "conv2d", filters: 8, kernelSize: 3, strides: 1, padding: "same", activation: "relu" },
-          { type: "maxPool", poolSize: 2 },
-          { type: "flatten" },
-          { type: "dense", units: 32, activation: "relu" }
-        ]
-      };
-      const key = runKey(experiment);
-      const planned = { experiment, key, dir: runDir("quick", experiment.id, key) };
-      const lines: string[] = [];
-      const sink = { isTTY: false, write: (s: string) => (lines.push(s), true) } as unknown as NodeJS.WriteStream;
-      const run = await ensureRun(planned, { replicas: 2, progress: new Progress(sink, 0) });
+      const planned = smallCnnRun("parallel-cnn", { schedule: { decayPerEpoch: 0.5 } });
+      const run = await ensureRun(planned, { replicas: 2, progress: collectingProgress().progress });
       assert.equal(run.status, "completed");
       assert.equal(run.environment.replicas, 2);
       assert.equal(run.timing.samplesSeen, 2 * 600);

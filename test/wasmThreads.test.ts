@@ -8,10 +8,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultWasmThreads } from "../loaders/backend.ts";
-import { Progress } from "../loaders/progress.ts";
-import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE, readRun, ROOT, runDir, runKey } from "../loaders/store.ts";
+import { readRun, ROOT } from "../loaders/store.ts";
 import { trainOnAllCores } from "../loaders/suite.ts";
+import { collectingProgress, smallCnnRun } from "./helpers/smallCnn.ts";
 
 interface Probe {
   threads: number;
@@ -58,27 +57,9 @@ describe("multi-threaded wasm backend in Node", { timeout: 200_000 }, () => {
     const saved = process.env.RUNS_DIR;
     process.env.RUNS_DIR = mkdtempSync(join(tmpdir(), "threads-"));
     try {
-      const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
-      const experiment: ResolvedExperiment = {
-        ...resolveExperiment(experiments.find((e) => e.id === "cnn-basic")!, profiles.quick),
-        id: "threaded-cnn",
-        trainSize: 600,
-        validationSize: 200,
-        testSize: 200,
-        epochs: 2,
-        earlyStopping: null,
-        layers: [
-          { type: "conv2d", filters: 8, kernelSize: 3, strides: 1, padding: "same", activation: "relu" },
-          { type: "maxPool", poolSize: 2 },
-          { type: "flatten" },
-          { type: "dense", units: 32, activation: "relu" }
-        ]
-      };
-      const key = runKey(experiment);
-      const planned = { experiment, key, dir: runDir("quick", experiment.id, key) };
-      const lines: string[] = [];
-      const sink = { isTTY: false, write: (s: string) => (lines.push(s), true) } as unknown as NodeJS.WriteStream;
-      const run = await trainOnAllCores(planned, 2, { multicore: "threads", progress: new Progress(sink, 0) });
+      const planned = smallCnnRun("threaded-cnn");
+      const { progress, lines } = collectingProgress();
+      const run = await trainOnAllCores(planned, 2, { multicore: "threads", progress });
       assert.equal(run.status, "completed");
       assert.equal(run.environment.threads, 2);
       assert.equal(run.environment.replicas, undefined);
