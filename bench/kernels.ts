@@ -8,7 +8,7 @@ import { DataParallel, type ReplicaModelSpec } from "../loaders/parallel.ts";
 
 /*
  * Run with `npx tsx bench/kernels.ts` (options: --batches 10 --warmup 3 --batch-size 128
- * --backend wasm|cpu --model cnn|mlp|all, --threads N for an XNNPACK pool of N threads, --profile to print
+ * --backend wasm|cpu --model cnn|mlp|all|strong (strong: the batch-norm CNN of cnn-strong, not in all), --threads N for an XNNPACK pool of N threads, --profile to print
  * one step's time per kernel, --stock to run the wasm backend without
  * loaders/kernels.ts for comparison, and --replicas N to train each model data-parallel over N
  * replicas with loaders/parallel.ts: this thread and N - 1 worker threads). Trains on random data shaped like MNIST with Adam and
@@ -86,6 +86,27 @@ const SPECS: Record<string, ReplicaModelSpec> = {
     seed: 1,
   },
   mlp: { layers: [{ type: "dense", units: 128, activation: "relu" }], optimizer: { name: "adam", learningRate: 1e-3 }, seed: 1 },
+  // The report's heaviest model (cnn-strong in data/experiments.json): two 3x3 blocks with batch norm.
+  strong: {
+    layers: [
+      ...[32, 32].flatMap((filters) => [
+        { type: "conv2d", filters, kernelSize: 3, strides: 1, padding: "valid", activation: "linear" },
+        { type: "batchNorm" },
+        { type: "activation", activation: "relu" },
+      ]),
+      { type: "maxPool", poolSize: 2 },
+      ...[64, 64].flatMap((filters) => [
+        { type: "conv2d", filters, kernelSize: 3, strides: 1, padding: "valid", activation: "linear" },
+        { type: "batchNorm" },
+        { type: "activation", activation: "relu" },
+      ]),
+      { type: "maxPool", poolSize: 2 },
+      { type: "flatten" },
+      { type: "dense", units: 128, activation: "relu" },
+    ],
+    optimizer: { name: "adam", learningRate: 1e-3 },
+    seed: 1,
+  } as ReplicaModelSpec,
 };
 
 async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"]>, spec: ReplicaModelSpec): Promise<number> {
@@ -165,3 +186,4 @@ async function benchOrReport(name: string, build: (tf: Tf) => ReturnType<Tf["seq
 
 if (values.model === "all" || values.model === "cnn") await benchOrReport("CNN conv32-pool-conv64-pool-dense128", cnn, SPECS.cnn);
 if (values.model === "all" || values.model === "mlp") await benchOrReport("MLP 784-128-10", mlp, SPECS.mlp);
+if (values.model === "strong") await benchOrReport("CNN 2x(conv32)-pool-2x(conv64)-pool-dense128 with batch norm", (tf) => buildModel(tf, SPECS.strong as never, 10), SPECS.strong);

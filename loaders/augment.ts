@@ -22,33 +22,39 @@ export function randomTransform(aug: Augmentation, random: () => number): number
   return [a, b, centre - a * ox - b * oy, d, e, centre - d * ox - e * oy];
 }
 
-/** Warps one image (PIXELS floats at `src[srcOffset]`) into `dst[dstOffset]`. Outside pixels read as 0. */
+const PADDED = SIZE + 2;
+/** One image with a border of zeros, so that every bilinear read of warpImage is in bounds. */
+const padded = new Float32Array(PADDED * PADDED);
+
+/**
+ * Warps one image (PIXELS floats at `src[srcOffset]`) into `dst[dstOffset]`: bilinear sampling at
+ * the transformed position, outside pixels reading as 0. The source is first copied into a
+ * zero-bordered buffer so that the inner loop needs no per-neighbour bounds checks (it was a third of a
+ * CNN training step with checks); `src` and `dst` may be the same array.
+ */
 export function warpImage(src: Float32Array, srcOffset: number, dst: Float32Array, dstOffset: number, m: number[]): void {
   const [a, b, c, d, e, f] = m;
+  for (let y = 0; y < SIZE; y++) padded.set(src.subarray(srcOffset + y * SIZE, srcOffset + (y + 1) * SIZE), (y + 1) * PADDED + 1);
   for (let y = 0; y < SIZE; y++) {
+    const by = b * y;
+    const ey = e * y;
+    const row = dstOffset + y * SIZE;
     for (let x = 0; x < SIZE; x++) {
-      const sx = a * x + b * y + c;
-      const sy = d * x + e * y + f;
+      const sx = a * x + by + c;
+      const sy = d * x + ey + f;
       const x0 = Math.floor(sx), y0 = Math.floor(sy);
-      const fx = sx - x0, fy = sy - y0;
       let value = 0;
       if (x0 >= -1 && x0 < SIZE && y0 >= -1 && y0 < SIZE) {
-        const at = (xx: number, yy: number) =>
-          xx >= 0 && xx < SIZE && yy >= 0 && yy < SIZE ? src[srcOffset + yy * SIZE + xx] : 0;
-        value =
-          (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
-          fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+        const fx = sx - x0, fy = sy - y0;
+        const i = (y0 + 1) * PADDED + x0 + 1;
+        value = (1 - fy) * ((1 - fx) * padded[i] + fx * padded[i + 1]) + fy * ((1 - fx) * padded[i + PADDED] + fx * padded[i + PADDED + 1]);
       }
-      dst[dstOffset + y * SIZE + x] = value;
+      dst[row + x] = value;
     }
   }
 }
 
 /** Augments a batch in place (each image gets its own random transform). */
 export function augmentBatch(batch: Float32Array, count: number, aug: Augmentation, random: () => number): void {
-  const copy = new Float32Array(PIXELS);
-  for (let i = 0; i < count; i++) {
-    copy.set(batch.subarray(i * PIXELS, (i + 1) * PIXELS));
-    warpImage(copy, 0, batch, i * PIXELS, randomTransform(aug, random));
-  }
+  for (let i = 0; i < count; i++) warpImage(batch, i * PIXELS, batch, i * PIXELS, randomTransform(aug, random));
 }

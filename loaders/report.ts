@@ -46,6 +46,8 @@ export function summarize(planned: PlannedRun, record: RunRecord) {
     samplesPerSecond: record.timing.samplesPerSecond,
     peakRssMB: record.timing.peakRssMB ?? null,
     trainCount: record.data.trainCount,
+    /** The training images the run could have used (the dataset's, less validation); null for class subsets. */
+    availableTrainCount: e.classes == null ? DATASETS[e.dataset].counts.train - record.data.validationCount : null,
     validationCount: record.data.validationCount,
     testCount: record.data.testCount,
     backend:
@@ -159,7 +161,10 @@ export async function studyReport(profile: ProfileName, studyId: string) {
       model: t.tuner.model,
       fixed: t.fixed,
       winnerRun: studyRun(t.winnerRun.planned, t.winnerRun.record),
-      final: t.final ? studyRun(t.final.planned, t.final.record) : null
+      final: t.final ? studyRun(t.final.planned, t.final.record) : null,
+      /** The declared experiment that stands for the retrained winner, and where it is not the winner (null: retrained by the tuner itself). */
+      finalExperiment: t.tuner.finalExperiment ?? null,
+      finalDifferences: t.finalDifferences
     }))
   };
 }

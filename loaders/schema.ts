@@ -224,6 +224,12 @@ const TunerSchema = z.strictObject({
   maxEpochs: positiveInt.optional(),
   /** Overrides for retraining the winner (e.g. all training data, more epochs, early stopping); null: no retraining. */
   final: z.record(z.string(), z.unknown()).nullable().default({}),
+  /**
+   * In place of `final`: the id of a declared experiment that is the retrained winner, written out
+   * (so the report's main pages, kept weights and the suite share one run). Its layers, optimizer and
+   * augmentation must be the winner's; the tuner's result says where they differ.
+   */
+  finalExperiment: ExperimentFields.id.optional(),
   reference: z.array(ReferenceSchema).default([])
 });
 export type Tuner = z.infer<typeof TunerSchema>;
@@ -331,6 +337,12 @@ export function parseDeclarations(raw: unknown, file: string): Declarations {
     if (tuner.method === "grid") {
       const notChoice = Object.entries(tuner.space).filter(([, p]) => !("choice" in p!)).map(([name]) => name);
       if (notChoice.length) throw new DeclarationError(`${label}: field "space": a grid needs "choice" values for every dimension, not for ${notChoice.join(", ")}`);
+    }
+    if (tuner.finalExperiment != null) {
+      if (tuner.final != null) throw new DeclarationError(`${label}: field "final": must be null when "finalExperiment" names the retrained winner`);
+      if (!parsed.some((e) => e.id === tuner.finalExperiment)) {
+        throw new DeclarationError(`${label}: field "finalExperiment": "${tuner.finalExperiment}" is not a declared experiment`);
+      }
     }
     if (tuner.after != null) {
       const earlier = tuners.find((t) => t.id === tuner.after);

@@ -141,11 +141,49 @@ function isStored(planned: PlannedRun): boolean {
 }
 
 /**
+ * Cores handed out to training in this process: every child process takes one, a run trained over
+ * every core takes them all. Searches and grids that run at the same time (npm run train:all) so
+ * share the machine instead of each starting a process per core. Waiters are served in order.
+ */
+export class CoreSlots {
+  private free: number;
+  private readonly waiting: { n: number; wake: () => void }[] = [];
+  constructor(readonly size: number) {
+    this.free = size;
+  }
+  /** Waits for `n` cores (at most the pool's size); the returned function gives them back. */
+  async acquire(n = 1): Promise<() => void> {
+    const want = Math.min(n, this.size);
+    if (this.waiting.length === 0 && this.free >= want) this.free -= want;
+    else await new Promise<void>((wake) => this.waiting.push({ n: want, wake }));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.free += want;
+      while (this.waiting.length && this.free >= this.waiting[0].n) {
+        const next = this.waiting.shift()!;
+        this.free -= next.n;
+        next.wake();
+      }
+    };
+  }
+}
+const slotPools = new Map<number, CoreSlots>();
+export function coreSlotsFor(workers: number): CoreSlots {
+  let pool = slotPools.get(workers);
+  if (!pool) slotPools.set(workers, (pool = new CoreSlots(workers)));
+  return pool;
+}
+
+/**
  * Stored runs for planned experiments that need not be declared in the file: missing ones are
- * trained in child processes (loaders/train-one.ts), `workers` at a time, then all are read.
+ * trained in child processes (loaders/train-one.ts), `workers` at a time (cores shared through
+ * coreSlotsFor(workers) with any other call running in this process), then all are read.
  */
 export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions = {}): Promise<RunRecord[]> {
   const workers = options.workers ?? defaultWorkers();
+  const slots = coreSlotsFor(workers);
   const missing = planned.filter((p) => options.force || !isStored(p));
   if (options.readOnly && missing.length) {
     throw new Error(`not stored: ${missing.map((p) => `${p.experiment.id} (${p.dir})`).join(", ")}`);
@@ -164,10 +202,15 @@ export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions
           const args = ["--import", "tsx", join(ROOT, "loaders", "train-one.ts"), job.file];
           if (options.backend) args.push("--backend", options.backend);
           if (options.force) args.push("--force");
-          const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: process.env });
-          createInterface({ input: child.stderr }).on("line", (line) => process.stderr.write(`${line}\n`));
-          const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-          if (code !== 0) failures.push(`${job.id} (exit code ${code})`);
+          const release = await slots.acquire(1);
+          try {
+            const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: process.env });
+            createInterface({ input: child.stderr }).on("line", (line) => process.stderr.write(`${line}\n`));
+            const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+            if (code !== 0) failures.push(`${job.id} (exit code ${code})`);
+          } finally {
+            release();
+          }
         }
       };
       await Promise.all(Array.from({ length: Math.min(workers, missing.length) }, worker));
@@ -178,13 +221,28 @@ export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions
   }
   // One long run left (e.g. a tuner's retrained winner): it trains over every core instead of on one
   // (unless SUITE_MULTICORE=off).
+  let trainedOnAllCores = false;
   if (workers > 1 && missing.length === 1 && planSchedule(missing, workers, multicoreMode(options)).parallel.length) {
-    await trainOnAllCores(missing[0], workers, options);
+    const release = await slots.acquire(workers);
+    try {
+      if (options.force || !isStored(missing[0])) await trainOnAllCores(missing[0], workers, options);
+      trainedOnAllCores = true;
+    } finally {
+      release();
+    }
   }
-  // Runs the child processes stored are read back; without workers, missing runs train here.
-  const trainedByWorkers = workers > 1 && missing.length > 1;
+  // Runs the child processes stored are read back; without workers, missing runs train here (on one core).
+  const trainedElsewhere = workers > 1 && (missing.length > 1 || trainedOnAllCores);
   const out: RunRecord[] = [];
-  for (const p of planned) out.push(await ensureRun(p, { ...options, force: trainedByWorkers ? false : options.force }));
+  for (const p of planned) {
+    const force = trainedElsewhere ? false : options.force;
+    const release = force || !isStored(p) ? await slots.acquire(1) : null;
+    try {
+      out.push(await ensureRun(p, { ...options, force }));
+    } finally {
+      release?.();
+    }
+  }
   return out;
 }
 
@@ -219,8 +277,26 @@ export interface TunerResult {
   winnerRun: { planned: PlannedRun; record: RunRecord };
   /** The earlier tuner's winning point this one kept fixed (empty when it starts from scratch). */
   fixed: Params;
-  /** The winner retrained and tested; null when the tuner declares `final: null`. */
+  /** The winner retrained and tested (the declared `finalExperiment`'s run, if any); null when the tuner declares `final: null`. */
   final: { planned: PlannedRun; record: RunRecord } | null;
+  /**
+   * With `finalExperiment`: each setting in which that declared experiment is not the winner
+   * ("layers", "optimizer", "augmentation"), with both values; empty when it is the winner.
+   */
+  finalDifferences: { field: string; winner: unknown; declared: unknown }[];
+}
+
+/** Where a declared final experiment's model, optimizer and augmentation differ from the winner's trial experiment. */
+export function finalDifferences(winner: Experiment, declared: Experiment): TunerResult["finalDifferences"] {
+  const differences: TunerResult["finalDifferences"] = [];
+  const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+  const compare = (field: string, a: unknown, b: unknown) => {
+    if (canonical(a) !== canonical(b)) differences.push({ field, winner: a ?? null, declared: b ?? null });
+  };
+  compare("layers", winner.layers, declared.layers);
+  compare("optimizer", winner.optimizer, declared.optimizer);
+  compare("augmentation", winner.augmentation, declared.augmentation);
+  return differences;
 }
 
 function pointId(params: Params, points: Params[]): number {
@@ -314,7 +390,20 @@ export async function runTuner(
     tuner.method === "successiveHalving" ? `${tuner.id}-p${winnerIndex}-e${rungs[rungs.length - 1].budget}` : `${tuner.id}-p${winnerIndex}-s0`
   )!;
   let final: TunerResult["final"] = null;
-  if (tuner.final != null) {
+  let differences: TunerResult["finalDifferences"] = [];
+  if (tuner.finalExperiment != null) {
+    const declared = declarations.experiments.find((e) => e.id === tuner.finalExperiment);
+    if (!declared) throw new Error(`tuner "${tuner.id}": "finalExperiment" names an unknown experiment "${tuner.finalExperiment}"`);
+    const finalPlanned = planExperiment(declared, declarations, profile);
+    differences = finalDifferences(trialExperiment(declarations, tuner, winner.params, { id: declared.id }), declared);
+    if (differences.length) {
+      progress.log(
+        `[${tuner.id}] note: the declared final experiment "${declared.id}" is not this search's winner (${profile} profile) in ${differences.map((d) => d.field).join(", ")}`
+      );
+    }
+    const [finalRecord] = await ensurePlanned([finalPlanned], { ...options, progress });
+    final = { planned: finalPlanned, record: finalRecord };
+  } else if (tuner.final != null) {
     const finalPlanned = planExperiment(
       trialExperiment(declarations, tuner, winner.params, { id: `${tuner.id}-final`, overrides: tuner.final }),
       declarations,
@@ -325,7 +414,7 @@ export async function runTuner(
   }
   progress.log(`[${tuner.id}] winner ${describePoint(winner.params)}: validation ${(winner.score * 100).toFixed(2)}%` +
     (final?.record.test ? `, retrained test accuracy ${(final.record.test.accuracy * 100).toFixed(2)}%` : ""));
-  return { tuner, fixed, runs, trials, rungs, winner, winnerRun, final };
+  return { tuner, fixed, runs, trials, rungs, winner, winnerRun, final, finalDifferences: differences };
 }
 
 /** Scores every point `executions` times (seeds seed, seed + 1, ...); trials best first by mean score. */

@@ -240,8 +240,8 @@ const STARTED = Date.now() - performance.now();
 const ELEMENTWISE_COST = 10;
 /** The same for batch normalisation, whose tfjs backward pass is a chain of small ops (calibrated on the stored full runs). */
 const BATCHNORM_COST = 300;
-/** Per-sample cost of the affine augmentation (JS, per pixel). */
-const AUGMENTATION_COST = 784 * 50;
+/** Per-sample cost of the affine augmentation (JS, per pixel: about 7 us an image, loaders/augment.ts). */
+const AUGMENTATION_COST = 784 * 80;
 /** Multiply-add equivalents per second one wasm core sustains on these models (cnn-basic, full profile, 2-core EPYC). */
 const UNITS_PER_SECOND = 9e9;
 /** Seconds a run costs beyond its samples: building the model, evaluation set-up, writing the run. */

@@ -51,4 +51,39 @@ describe("augmentation", () => {
       assert.notDeepEqual(out, src);
     }
   });
+
+  it("matches a plain bilinear reference (bounds checked per neighbour) exactly, in place too, on real images", () => {
+    // The reference reads each of the four neighbours with its own bounds check: what warpImage's
+    // zero-bordered buffer must reproduce bit for bit.
+    const reference = (src: Float32Array, m: number[]) => {
+      const [a, b, c, d, e, f] = m;
+      const out = new Float32Array(784);
+      const at = (x: number, y: number) => (x >= 0 && x < 28 && y >= 0 && y < 28 ? src[y * 28 + x] : 0);
+      for (let y = 0; y < 28; y++) {
+        for (let x = 0; x < 28; x++) {
+          const sx = a * x + b * y + c, sy = d * x + e * y + f;
+          const x0 = Math.floor(sx), y0 = Math.floor(sy);
+          const fx = sx - x0, fy = sy - y0;
+          out[y * 28 + x] = (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+        }
+      }
+      return out;
+    };
+    const { train } = loadDataset("mnist");
+    let seed = 7;
+    const rng = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let i = 0; i < 20; i++) {
+      const src = Float32Array.from(train.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255);
+      // Strong transforms push samples past every edge of the image.
+      const m = randomTransform({ rotationDegrees: 30, widthShift: 0.3, heightShift: 0.3, zoom: 0.3 }, rng);
+      const expected = reference(src, m);
+      const out = new Float32Array(784);
+      warpImage(src, 0, out, 0, m);
+      assert.deepEqual(out, expected, `image ${i}`);
+      const inPlace = new Float32Array(784 * 2);
+      inPlace.set(src, 784);
+      warpImage(inPlace, 784, inPlace, 784, m);
+      assert.deepEqual(inPlace.subarray(784), expected, `image ${i} in place`);
+    }
+  });
 });

@@ -217,7 +217,7 @@ describe("interactive cells in Chromium", { skip }, () => {
 
   it("/draw: a mouse stroke shows the 28×28 input and each model's probabilities; Clear empties them", async (t) => {
     const expected = summaries().filter((r) => r.hasWeights && ["baseline-mlp", "mlp-512-512-dropout", "cnn-strong"].includes(r.id));
-    assert.equal(expected.length, 3, "the baseline MLP, the wide MLP and the stronger CNN have stored weights");
+    assert.equal(expected.length, 3, "the baseline MLP, the wide MLP and the tuned CNN have stored weights");
     const v = await open("/draw");
     try {
       await waitReady(v.page);

@@ -181,6 +181,11 @@ describe("grids, studies and tasks", () => {
     expectErrorIn(withTuners(arch, { ...lr, space: { learningRate: { float: [0.001, 0.1] } } }), 'tuner "t-lr"', "a grid needs", "learningRate");
     expectErrorIn(withTuners(lr, arch), 'tuner "t-lr"', 'field "after"', '"t-arch" is not a tuner declared before this one');
     expectErrorIn(withTuners(arch, { ...lr, model: "mlp", space: { learningRate: { choice: [0.1] } } }), 'tuner "t-lr"', "same study and model kind");
+    // A declared experiment may stand for the retrained winner; it must exist, and then `final` is null.
+    const declaredId = parseDeclarations(withEntry(base), "x.json").experiments[0].id;
+    assert.equal(parseDeclarations(withTuners(arch, { ...lr, finalExperiment: declaredId }), "x.json").tuners.at(-1)!.finalExperiment, declaredId);
+    expectErrorIn(withTuners(arch, { ...lr, finalExperiment: "nope" }), 'tuner "t-lr"', 'field "finalExperiment"', '"nope" is not a declared experiment');
+    expectErrorIn(withTuners(arch, { ...lr, final: { epochs: 3 }, finalExperiment: declaredId }), 'tuner "t-lr"', 'field "final"', "must be null");
   });
 
   it("a sigmoid output needs exactly two classes", () => {

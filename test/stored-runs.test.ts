@@ -1,6 +1,6 @@
 // The committed full-profile runs: every declared experiment has one (so a fresh clone builds the
 // report without training), each is well-formed, every tuner's trials and winner are stored, and the
-// stronger CNN meets its 99.4% target.
+// tuned CNN stays at the write-up's level (99.4%; the study's own 99.5% target is reported on its page).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Progress } from "../loaders/progress.ts";
@@ -32,13 +32,15 @@ describe("committed full-profile runs", () => {
     it(`tuner ${tuner.id}: every trial and the retrained winner are stored`, async () => {
       const result = await runTuner("full", tuner, undefined, { readOnly: true, progress: quiet });
       assert.ok(result.runs.length >= (tuner.method === "grid" ? 2 : tuner.points));
-      if (tuner.final == null) return assert.equal(result.final, null);
+      // A declared final experiment must be exactly what the stored searches picked.
+      if (tuner.finalExperiment != null) assert.deepEqual(result.finalDifferences, [], `${tuner.finalExperiment} is not ${tuner.id}'s winner`);
+      else if (tuner.final == null) return assert.equal(result.final, null);
       assert.equal(result.final?.record.status, "completed");
       assert.equal(result.final?.record.data.testCount, 10000);
     });
   }
 
-  it("the stronger CNN reaches at least 99.4% test accuracy", () => {
+  it("the tuned CNN reaches at least 99.4% test accuracy", () => {
     const planned = planRuns("full").find((p) => p.experiment.id === "cnn-strong")!;
     const run = readRun(planned.dir)!;
     assert.ok(run.test!.accuracy >= 0.994, `cnn-strong test accuracy ${run.test!.accuracy}`);

@@ -36,10 +36,11 @@ describe("cost estimates", () => {
 
   it("rank the declared runs as their measured full-profile times do, and charge small batches for their steps", () => {
     const byId = new Map(planRuns("full").map((p) => [p.experiment.id, estimateCost(p.experiment)]));
-    // Stored full runs took 2773 s, 560 s, 91 s and 20 s.
+    // The tuned CNN (990,000 augmented samples) is the longest; cnn-basic, mlp-512-512-dropout and
+    // baseline-mlp took 560 s, 91 s and 20 s on one core.
     const order = ["cnn-strong", "cnn-basic", "mlp-512-512-dropout", "baseline-mlp"].map((id) => byId.get(id)!);
     for (let i = 1; i < order.length; i++) assert.ok(order[i - 1] > order[i], `${order[i - 1]} > ${order[i]}`);
-    assert.ok(order[0] / order[1] > 2.5 && order[0] / order[1] < 6, `cnn-strong / cnn-basic ${order[0] / order[1]} (measured 5.0)`);
+    assert.ok(order[1] / order[2] > 3 && order[1] / order[2] < 9, `cnn-basic / mlp-512-512-dropout ${order[1] / order[2]} (measured 6.2)`);
     const baseline = planRuns("quick").find((p) => p.experiment.id === "baseline-mlp")!.experiment;
     assert.ok(estimateCost({ ...baseline, batchSize: 4 }) > 2 * estimateCost(baseline));
   });
@@ -89,9 +90,9 @@ describe("schedules", () => {
 
   it("over every core, batch norm trains on threads (exact) and other models on replicas (faster), unless told", () => {
     const plan = planRuns("full");
-    const strong = plan.find((p) => p.experiment.id === "cnn-strong")!.experiment;
     const basic = plan.find((p) => p.experiment.id === "cnn-basic")!.experiment;
-    assert.ok(strong.layers.some((l) => l.type === "batchNorm"));
+    // cnn-basic with batch norm after each convolution.
+    const strong = { ...basic, layers: basic.layers.flatMap((l) => (l.type === "conv2d" ? [l, { type: "batchNorm" }] : [l])) } as unknown as typeof basic;
     assert.equal(multicoreMethod(strong, "auto"), "threads");
     assert.equal(multicoreMethod(basic, "auto"), "replicas");
     assert.equal(multicoreMethod(basic, "threads"), "threads");

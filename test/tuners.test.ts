@@ -3,6 +3,9 @@
 // budgets and finds the optimum of a noisy objective whose noise shrinks with budget.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { readDeclarations, type Experiment } from "../loaders/schema.ts";
+import { DECLARATIONS_FILE } from "../loaders/store.ts";
+import { CoreSlots, finalDifferences, trialExperiment } from "../loaders/studies.ts";
 import { createRng } from "../loaders/random.ts";
 import { randomSearch, sampleDistinct, sampleParam, successiveHalving, type Candidate, type Params } from "../loaders/tuners.ts";
 
@@ -101,5 +104,49 @@ describe("successive halving", () => {
     await assert.rejects(successiveHalving({ points, minBudget: 1, eta: 1, maxBudget: 9 }, objective), /eta >= 2/);
     await assert.rejects(successiveHalving({ points, minBudget: 4, eta: 3, maxBudget: 2 }, objective), /minBudget <= maxBudget/);
     await assert.rejects(successiveHalving({ points: [], minBudget: 1, eta: 3, maxBudget: 9 }, objective), /at least one point/);
+  });
+});
+
+describe("core slots shared by concurrent searches", () => {
+  it("never hands out more cores than the pool has, serves waiters in order, and a whole-pool request waits for every core", async () => {
+    const slots = new CoreSlots(2);
+    const events: string[] = [];
+    let busy = 0;
+    let most = 0;
+    const job = async (name: string, cores: number, ms: number) => {
+      const release = await slots.acquire(cores);
+      busy += cores;
+      most = Math.max(most, busy);
+      events.push(`start ${name}`);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      busy -= cores;
+      events.push(`end ${name}`);
+      release();
+      release(); // a second call gives nothing back twice
+    };
+    await Promise.all([job("a", 1, 30), job("b", 1, 10), job("all", 2, 5), job("c", 1, 5)]);
+    assert.equal(most, 2);
+    // "all" waits for a and b to finish; c, asked for later, does not jump ahead of it.
+    assert.deepEqual(events.slice(0, 4), ["start a", "start b", "end b", "end a"]);
+    assert.deepEqual(events.slice(4), ["start all", "end all", "start c", "end c"]);
+    assert.equal(busy, 0);
+  });
+});
+
+describe("a declared final experiment against the search's winner", () => {
+  const declarations = readDeclarations(DECLARATIONS_FILE);
+  const tuner = declarations.tuners.find((t) => t.finalExperiment != null)!;
+  it("is the winner when its layers, optimizer and augmentation are the winner's, whatever the order of keys", () => {
+    const params = { blocks: 2, filters0: 16, filters: 64, kernel: 3, subsample: "pool", batchNorm: false, dense: 128, dropout: 0.4, learningRate: 0.003, rotationDegrees: 15, heightShift: 0.05 };
+    const winner = trialExperiment(declarations, tuner, params, { id: "w" });
+    const same = { ...winner, id: "other", epochs: 40, layers: winner.layers.map((l) => Object.fromEntries(Object.entries(l).reverse())) } as Experiment;
+    assert.deepEqual(finalDifferences(winner, same), []);
+    const otherLr = trialExperiment(declarations, tuner, { ...params, learningRate: 0.001 }, { id: "w" });
+    assert.deepEqual(finalDifferences(winner, otherLr).map((d) => d.field), ["optimizer"]);
+    const otherModel = trialExperiment(declarations, tuner, { ...params, dense: 64, rotationDegrees: 5 }, { id: "w" });
+    const diff = finalDifferences(winner, otherModel);
+    assert.deepEqual(diff.map((d) => d.field), ["layers", "augmentation"]);
+    assert.equal((diff[1].winner as { rotationDegrees: number }).rotationDegrees, 15);
+    assert.equal((diff[1].declared as { rotationDegrees: number }).rotationDegrees, 5);
   });
 });

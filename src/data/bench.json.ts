@@ -1,7 +1,13 @@
-// The last `npm run bench` measurements (data/bench.json), or null when the benchmark has not been run.
+// The last `npm run bench` measurements (data/bench.json), or null when the benchmark has not been run;
+// with them, as `trainAll`, the last from-scratch timings of `npm run train:all` per profile
+// (data/train-all.json), or null.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../loaders/store.ts";
 
-const file = join(ROOT, "data", "bench.json");
-process.stdout.write(existsSync(file) ? JSON.stringify(JSON.parse(readFileSync(file, "utf8"))) : "null");
+const read = (name: string) => {
+  const file = join(ROOT, "data", name);
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+};
+const bench = read("bench.json");
+process.stdout.write(JSON.stringify(bench ? { ...bench, trainAll: read("train-all.json") } : null));
