@@ -102,7 +102,8 @@ export function predictProbabilities(tf: Tf, model: tfType.LayersModel, split: S
     const n = Math.min(EVAL_BATCH, split.count - start);
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(split.x.subarray(start * PIXELS, (start + n) * PIXELS), [n, 28, 28, 1]);
-      const y = model.predict(x) as tfType.Tensor;
+      // One call per chunk: predict() would otherwise slice it into batches of 32, each slice a copy.
+      const y = model.predict(x, { batchSize: n }) as tfType.Tensor;
       return y.shape[1] === 1 && classes === 2 ? tf.concat([tf.sub(1, y), y], 1) : y;
     });
     out.set(probs.dataSync() as Float32Array, start * classes);
