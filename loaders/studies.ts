@@ -1,21 +1,18 @@
 // Studies: the runs a study page presents — its declared experiments (grids included) and its tuners,
 // whose trials are ordinary stored runs built from points of a search space. Trials are trained in
 // parallel child processes (one per core) and reused like every other run.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { Progress } from "./progress.ts";
 import { ACTIVATIONS, AUGMENTATION_PARAMS, parseExperiment, readDeclarations, resolveExperiment, DeclarationError, type Declarations, type Experiment, type Layer, type ProfileName, type Tuner } from "./schema.ts";
-import { DECLARATIONS_FILE, ROOT, readRun, runDir, runKey, type RunRecord } from "./store.ts";
-import { defaultWorkers, ensureRun, ensureRuns, multicoreMode, planSchedule, trainOnAllCores, type EnsureOptions, type PlannedRun } from "./suite.ts";
+import { DECLARATIONS_FILE, readRun, runDir, runKey, type RunRecord } from "./store.ts";
+import { SuiteWorker, defaultWorkers, ensureRun, ensureRuns, multicoreMode, planSchedule, trainOnAllCores, type EnsureOptions, type PlannedRun, type WorkerRequest } from "./suite.ts";
 import { randomSearch, sampleDistinct, successiveHalving, type Candidate, type Params, type Space, type Trial } from "./tuners.ts";
 
 export interface StudyOptions extends EnsureOptions {
   workers?: number;
   /** Fail instead of training when a run is not stored (to check that committed runs are complete). */
   readOnly?: boolean;
+  /** Priority of these runs' claims on cores (CoreSlots): higher goes first; default 0. */
+  priority?: number;
 }
 
 /** The hidden layers of an MLP point: `depth` dense layers of `units` (or `units<i>`), each followed by dropout when > 0. */
@@ -143,32 +140,72 @@ function isStored(planned: PlannedRun): boolean {
 /**
  * Cores handed out to training in this process: every child process takes one, a run trained over
  * every core takes them all. Searches and grids that run at the same time (npm run train:all) so
- * share the machine instead of each starting a process per core. Waiters are served in order.
+ * share the machine instead of each starting a process per core. Waiters are served by priority
+ * (higher first: the stages of a chain of searches, which everything after them waits on), then in
+ * the order they came.
  */
 export class CoreSlots {
   private free: number;
-  private readonly waiting: { n: number; wake: () => void }[] = [];
+  private readonly waiting: { n: number; priority: number; wake: () => void }[] = [];
   constructor(readonly size: number) {
     this.free = size;
   }
   /** Waits for `n` cores (at most the pool's size); the returned function gives them back. */
-  async acquire(n = 1): Promise<() => void> {
+  async acquire(n = 1, priority = 0): Promise<() => void> {
     const want = Math.min(n, this.size);
     if (this.waiting.length === 0 && this.free >= want) this.free -= want;
-    else await new Promise<void>((wake) => this.waiting.push({ n: want, wake }));
+    else {
+      await new Promise<void>((wake) => {
+        let at = this.waiting.length;
+        while (at > 0 && this.waiting[at - 1].priority < priority) at--;
+        this.waiting.splice(at, 0, { n: want, priority, wake });
+        this.dispatch();
+      });
+    }
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.free += want;
-      while (this.waiting.length && this.free >= this.waiting[0].n) {
-        const next = this.waiting.shift()!;
-        this.free -= next.n;
-        next.wake();
-      }
+      this.dispatch();
     };
   }
+  private dispatch(): void {
+    while (this.waiting.length && this.free >= this.waiting[0].n) {
+      const next = this.waiting.shift()!;
+      this.free -= next.n;
+      next.wake();
+    }
+  }
 }
+
+/**
+ * Long-lived worker processes (loaders/suiteWorker.ts) that train planned runs, one run at a time
+ * each: Node, tsx, tfjs, the wasm backend and the decoded datasets are set up once per process, not
+ * once per trial (about 2.5 s each). A worker is only handed a run while its caller holds a core,
+ * so there are never more busy workers than cores; idle ones wait for the next run without keeping
+ * this process alive.
+ */
+class TrialWorkers {
+  private readonly idle: SuiteWorker[] = [];
+  private readonly progress = new Progress();
+  async train(request: WorkerRequest): Promise<void> {
+    let worker = this.idle.pop();
+    while (worker && !worker.alive) worker = this.idle.pop();
+    worker ??= new SuiteWorker(this.progress);
+    worker.busy();
+    try {
+      await worker.train(request);
+    } finally {
+      if (worker.alive) {
+        worker.idle();
+        this.idle.push(worker);
+      }
+    }
+  }
+}
+const trialWorkers = new TrialWorkers();
+
 const slotPools = new Map<number, CoreSlots>();
 export function coreSlotsFor(workers: number): CoreSlots {
   let pool = slotPools.get(workers);
@@ -178,8 +215,9 @@ export function coreSlotsFor(workers: number): CoreSlots {
 
 /**
  * Stored runs for planned experiments that need not be declared in the file: missing ones are
- * trained in child processes (loaders/train-one.ts), `workers` at a time (cores shared through
- * coreSlotsFor(workers) with any other call running in this process), then all are read.
+ * trained in long-lived worker processes (TrialWorkers), `workers` at a time (cores shared through
+ * coreSlotsFor(workers) with any other call running in this process, claimed at
+ * `options.priority`), then all are read.
  */
 export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions = {}): Promise<RunRecord[]> {
   const workers = options.workers ?? defaultWorkers();
@@ -188,42 +226,30 @@ export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions
   if (options.readOnly && missing.length) {
     throw new Error(`not stored: ${missing.map((p) => `${p.experiment.id} (${p.dir})`).join(", ")}`);
   }
+  const priority = options.priority ?? 0;
   if (workers > 1 && missing.length > 1) {
-    const dir = mkdtempSync(join(tmpdir(), "mnist-trials-"));
-    try {
-      const queue = missing.map((p, i) => {
-        const file = join(dir, `${i}.json`);
-        writeFileSync(file, JSON.stringify(p));
-        return { file, id: p.experiment.id };
-      });
-      const failures: string[] = [];
-      const worker = async () => {
-        for (let job = queue.shift(); job; job = queue.shift()) {
-          const args = ["--import", "tsx", join(ROOT, "loaders", "train-one.ts"), job.file];
-          if (options.backend) args.push("--backend", options.backend);
-          if (options.force) args.push("--force");
-          const release = await slots.acquire(1);
-          try {
-            const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: process.env });
-            createInterface({ input: child.stderr }).on("line", (line) => process.stderr.write(`${line}\n`));
-            const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-            if (code !== 0) failures.push(`${job.id} (exit code ${code})`);
-          } finally {
-            release();
-          }
+    const queue = [...missing];
+    const failures: string[] = [];
+    const lane = async () => {
+      for (let job = queue.shift(); job; job = queue.shift()) {
+        const release = await slots.acquire(1, priority);
+        try {
+          await trialWorkers.train({ type: "train", planned: job, force: Boolean(options.force), backend: options.backend });
+        } catch (error) {
+          failures.push(`${job.experiment.id} (${(error as Error).message})`);
+        } finally {
+          release();
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(workers, missing.length) }, worker));
-      if (failures.length) throw new Error(`training failed in worker processes: ${failures.join(", ")}; see the messages above`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(workers, missing.length) }, lane));
+    if (failures.length) throw new Error(`training failed in worker processes: ${failures.join(", ")}; see the messages above`);
   }
   // One long run left (e.g. a tuner's retrained winner): it trains over every core instead of on one
   // (unless SUITE_MULTICORE=off).
   let trainedOnAllCores = false;
   if (workers > 1 && missing.length === 1 && planSchedule(missing, workers, multicoreMode(options)).parallel.length) {
-    const release = await slots.acquire(workers);
+    const release = await slots.acquire(workers, priority);
     try {
       if (options.force || !isStored(missing[0])) await trainOnAllCores(missing[0], workers, options);
       trainedOnAllCores = true;
@@ -236,7 +262,7 @@ export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions
   const out: RunRecord[] = [];
   for (const p of planned) {
     const force = trainedElsewhere ? false : options.force;
-    const release = force || !isStored(p) ? await slots.acquire(1) : null;
+    const release = force || !isStored(p) ? await slots.acquire(1, priority) : null;
     try {
       out.push(await ensureRun(p, { ...options, force }));
     } finally {
@@ -327,6 +353,10 @@ export async function runTuner(
   options: StudyOptions = {}
 ): Promise<TunerResult> {
   const progress = options.progress ?? new Progress();
+  // The stages of a chain of searches go first for cores: everything after a stage waits on it.
+  const dependents = (id: string): number => declarations.tuners.filter((t) => t.after === id).reduce((n, t) => n + 1 + dependents(t.id), 0);
+  const inChain = tuner.after != null || dependents(tuner.id) > 0;
+  const claim: StudyOptions = { ...options, priority: inChain ? 1 + dependents(tuner.id) : options.priority };
   let fixed: Params = {};
   if (tuner.after != null) {
     const earlier = declarations.tuners.find((t) => t.id === tuner.after);
@@ -348,7 +378,7 @@ export async function runTuner(
       return planExperiment(trialExperiment(declarations, tuner, c.params, { id, epochs, seedOffset: c.execution }), declarations, profile);
     });
     progress.log(`[${tuner.id}] ${planned.length} trial runs (${planned.filter((p) => !isStored(p)).length} to train)`);
-    const records = await ensurePlanned(planned, { ...options, progress });
+    const records = await ensurePlanned(planned, { ...claim, progress });
     const scores = records.map(objectiveOf);
     planned.forEach((p, i) => trained.set(p.experiment.id, { planned: p, record: records[i] }));
     candidates.forEach((c, i) =>
@@ -401,7 +431,7 @@ export async function runTuner(
         `[${tuner.id}] note: the declared final experiment "${declared.id}" is not this search's winner (${profile} profile) in ${differences.map((d) => d.field).join(", ")}`
       );
     }
-    const [finalRecord] = await ensurePlanned([finalPlanned], { ...options, progress });
+    const [finalRecord] = await ensurePlanned([finalPlanned], { ...claim, progress });
     final = { planned: finalPlanned, record: finalRecord };
   } else if (tuner.final != null) {
     const finalPlanned = planExperiment(
@@ -409,7 +439,7 @@ export async function runTuner(
       declarations,
       profile
     );
-    const [finalRecord] = await ensurePlanned([finalPlanned], { ...options, progress });
+    const [finalRecord] = await ensurePlanned([finalPlanned], { ...claim, progress });
     final = { planned: finalPlanned, record: finalRecord };
   }
   progress.log(`[${tuner.id}] winner ${describePoint(winner.params)}: validation ${(winner.score * 100).toFixed(2)}%` +

@@ -398,7 +398,7 @@ export type WorkerReply = { type: "done"; id: string } | { type: "failed"; id: s
  * the dataset once, then trains every run it is handed. Its progress lines (each names its run)
  * are passed on line by line, so lines of two workers never interleave mid-line.
  */
-class SuiteWorker {
+export class SuiteWorker {
   private readonly child: ChildProcess;
   private exited: Promise<number | null>;
   private pending: { resolve: () => void; reject: (error: Error) => void; id: string } | null = null;
@@ -437,6 +437,21 @@ class SuiteWorker {
 
   get alive(): boolean {
     return this.child.exitCode == null && this.child.signalCode == null;
+  }
+
+  /**
+   * While idle the worker does not keep this process alive: when this process ends, the worker's
+   * channel closes and it exits. `busy()` undoes that while it trains.
+   */
+  idle(): void {
+    this.child.unref();
+    this.child.channel?.unref();
+    (this.child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  }
+  busy(): void {
+    this.child.ref();
+    this.child.channel?.ref();
+    (this.child.stderr as unknown as { ref?: () => void } | null)?.ref?.();
   }
 
   async close(): Promise<void> {

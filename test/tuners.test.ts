@@ -131,6 +131,22 @@ describe("core slots shared by concurrent searches", () => {
     assert.deepEqual(events.slice(4), ["start all", "end all", "start c", "end c"]);
     assert.equal(busy, 0);
   });
+
+  it("serves a higher-priority waiter first, and waiters of equal priority in order", async () => {
+    const slots = new CoreSlots(1);
+    const order: string[] = [];
+    const hold = await slots.acquire(1);
+    const job = async (name: string, priority: number) => {
+      const release = await slots.acquire(1, priority);
+      order.push(name);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      release();
+    };
+    const all = Promise.all([job("low-1", 0), job("low-2", 0), job("chain-1", 2), job("mid", 1), job("chain-2", 2)]);
+    hold();
+    await all;
+    assert.deepEqual(order, ["chain-1", "chain-2", "mid", "low-1", "low-2"]);
+  });
 });
 
 describe("a declared final experiment against the search's winner", () => {
