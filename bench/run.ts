@@ -86,7 +86,7 @@ function suiteRun(workers: number) {
   const started = performance.now();
   const timed = existsSync("/usr/bin/time");
   const cmd = timed ? "/usr/bin/time" : process.execPath;
-  const args = [...(timed ? ["-f", "peak-rss-kb %M", process.execPath] : []), "--import", "tsx", "loaders/cli.ts", "--profile", "quick", "--workers", String(workers)];
+  const args = [...(timed ? ["-f", "peak-rss-kb %M cpu-seconds %U %S", process.execPath] : []), "--import", "tsx", "loaders/cli.ts", "--profile", "quick", "--workers", String(workers)];
   const result = spawnSync(cmd, args, { cwd: ROOT, env: { ...process.env, RUNS_DIR: runs, CI: "1" }, encoding: "utf8", maxBuffer: 64 << 20 });
   const seconds = (performance.now() - started) / 1000;
   process.env.RUNS_DIR = runs;
@@ -95,7 +95,18 @@ function suiteRun(workers: number) {
   rmSync(runs, { recursive: true, force: true });
   if (result.status !== 0) throw new Error(`quick suite with ${workers} workers failed:\n${result.stderr.slice(-2000)}`);
   const rss = /peak-rss-kb (\d+)/.exec(result.stderr);
-  return { workers, seconds, peakRssMB: rss ? Number(rss[1]) / 1024 : null, largestRunPeakRssMB: Math.max(0, ...perRun), loadBefore: load, loadAfter: loadavg()[0] };
+  // CPU time of every process (user + system): against the wall time it shows whether cores sat idle
+  // or each did the same work more slowly than one process alone does.
+  const cpu = /cpu-seconds ([\d.]+) ([\d.]+)/.exec(result.stderr);
+  return {
+    workers,
+    seconds,
+    cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : null,
+    peakRssMB: rss ? Number(rss[1]) / 1024 : null,
+    largestRunPeakRssMB: Math.max(0, ...perRun),
+    loadBefore: load,
+    loadAfter: loadavg()[0]
+  };
 }
 
 async function buildFromNothing() {
@@ -223,11 +234,18 @@ if (report.suite) {
   );
   for (const s of suite) {
     say(
-      `  ${s.workers} worker(s): ${s.seconds.toFixed(1)} s, largest process peak RSS ${s.peakRssMB?.toFixed(0) ?? "?"} MB, ` +
+      `  ${s.workers} worker(s): ${s.seconds.toFixed(1)} s (CPU ${s.cpuSeconds?.toFixed(0) ?? "?"} s), largest process peak RSS ${s.peakRssMB?.toFixed(0) ?? "?"} MB, ` +
         `largest per-run peak ${s.largestRunPeakRssMB.toFixed(0)} MB (load ${s.loadBefore.toFixed(1)} -> ${s.loadAfter.toFixed(1)})`
     );
   }
   say(`  speed-up with ${cores} workers: ${report.suite.speedup.toFixed(2)}x (fastest of ${suiteRounds.length} rounds each)`);
+  const [one, all] = suite;
+  if (one.cpuSeconds && all.cpuSeconds) {
+    say(
+      `  CPU time: ${one.cpuSeconds.toFixed(0)} s with 1 worker, ${all.cpuSeconds.toFixed(0)} s with ${all.workers} ` +
+        `(${(100 * (all.cpuSeconds / one.cpuSeconds - 1)).toFixed(0)}% more for the same runs); cores busy ${(all.cpuSeconds / all.seconds).toFixed(2)} of ${all.workers} on average`
+    );
+  }
   say(`  per round: ${report.suite.rounds.map((r) => `${r.oneWorker.toFixed(1)} s / ${r.perCore.toFixed(1)} s = ${r.speedup.toFixed(2)}x`).join("; ")} (median ${report.suite.medianRoundSpeedup.toFixed(2)}x)`);
 }
 if (build) say(`quick-profile site build from nothing: ${build.seconds.toFixed(1)} s`);
