@@ -36,11 +36,12 @@ describe("cost estimates", () => {
 
   it("rank the declared runs as their measured full-profile times do, and charge small batches for their steps", () => {
     const byId = new Map(planRuns("full").map((p) => [p.experiment.id, estimateCost(p.experiment)]));
-    // The tuned CNN (990,000 augmented samples) is the longest; cnn-basic, mlp-512-512-dropout and
-    // baseline-mlp took 560 s, 91 s and 20 s on one core.
+    // The tuned CNN (660,000 augmented samples) is the longest; then cnn-basic (3 epochs of a CNN),
+    // mlp-512-512-dropout and baseline-mlp (10 epochs of MLPs). In the from-scratch run of 2 December
+    // cnn-basic (then 5 epochs) took 466 s and mlp-512-512-dropout 131 s: about 2.1 at 3 epochs.
     const order = ["cnn-strong", "cnn-basic", "mlp-512-512-dropout", "baseline-mlp"].map((id) => byId.get(id)!);
     for (let i = 1; i < order.length; i++) assert.ok(order[i - 1] > order[i], `${order[i - 1]} > ${order[i]}`);
-    assert.ok(order[1] / order[2] > 3 && order[1] / order[2] < 9, `cnn-basic / mlp-512-512-dropout ${order[1] / order[2]} (measured 6.2)`);
+    assert.ok(order[1] / order[2] > 1.2 && order[1] / order[2] < 4, `cnn-basic / mlp-512-512-dropout ${order[1] / order[2]} (measured about 2.1)`);
     const baseline = planRuns("quick").find((p) => p.experiment.id === "baseline-mlp")!.experiment;
     assert.ok(estimateCost({ ...baseline, batchSize: 4 }) > 2 * estimateCost(baseline));
   });
