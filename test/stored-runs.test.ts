@@ -1,7 +1,6 @@
 // The committed full-profile runs: every declared experiment has one (so a fresh clone builds the
 // report without training), each is well-formed, every tuner's trials and winner are stored, and the
-// tuned CNN stays near the write-up's level (at least 99.3%, against its 99.46%; whether the study's own
-// 99.5% target is met is reported on its page from the stored run).
+// tuned CNN reaches the study's 99.5% target (the write-up reports 99.46%).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Progress } from "../loaders/progress.ts";
@@ -41,9 +40,9 @@ describe("committed full-profile runs", () => {
     });
   }
 
-  it("the tuned CNN reaches at least 99.3% test accuracy", () => {
+  it("the tuned CNN reaches at least 99.5% test accuracy", () => {
     const planned = planRuns("full").find((p) => p.experiment.id === "cnn-strong")!;
     const run = readRun(planned.dir)!;
-    assert.ok(run.test!.accuracy >= 0.993, `cnn-strong test accuracy ${run.test!.accuracy}`);
+    assert.ok(run.test!.accuracy >= 0.995, `cnn-strong test accuracy ${run.test!.accuracy}`);
   });
 });
