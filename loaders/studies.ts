@@ -4,7 +4,7 @@
 import { Progress } from "./progress.ts";
 import { ACTIVATIONS, AUGMENTATION_PARAMS, parseExperiment, readDeclarations, resolveExperiment, DeclarationError, type Declarations, type Experiment, type Layer, type ProfileName, type Tuner } from "./schema.ts";
 import { DECLARATIONS_FILE, readRun, runDir, runKey, type RunRecord } from "./store.ts";
-import { SuiteWorker, defaultWorkers, ensureRun, ensureRuns, multicoreMode, planSchedule, trainOnAllCores, type EnsureOptions, type PlannedRun, type WorkerRequest } from "./suite.ts";
+import { SuiteWorker, WORKER_RECYCLE_MB, defaultWorkers, ensureRun, ensureRuns, multicoreMode, planSchedule, trainOnAllCores, type EnsureOptions, type PlannedRun, type WorkerRequest } from "./suite.ts";
 import { randomSearch, sampleDistinct, successiveHalving, type Candidate, type Params, type Space, type Trial } from "./tuners.ts";
 
 export interface StudyOptions extends EnsureOptions {
@@ -197,11 +197,21 @@ class TrialWorkers {
     try {
       await worker.train(request);
     } finally {
-      if (worker.alive) {
+      if (worker.alive && worker.rssMB > WORKER_RECYCLE_MB) {
+        // Its wasm heap grew for a large model and never shrinks: retire it rather than hold that memory idle.
+        this.progress.log(`[suite] retiring a worker holding ${worker.rssMB.toFixed(0)} MB after ${request.planned.experiment.id}`);
+        void worker.close();
+      } else if (worker.alive) {
         worker.idle();
         this.idle.push(worker);
       }
     }
+  }
+
+  /** Ends the idle workers (the next trial starts a fresh one), so that they hold no memory while a run trains over every core. */
+  async closeIdle(): Promise<void> {
+    const idle = this.idle.splice(0);
+    await Promise.all(idle.map((worker) => worker.close()));
   }
 }
 const trialWorkers = new TrialWorkers();
@@ -227,7 +237,12 @@ export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions
     throw new Error(`not stored: ${missing.map((p) => `${p.experiment.id} (${p.dir})`).join(", ")}`);
   }
   const priority = options.priority ?? 0;
-  if (workers > 1 && missing.length > 1) {
+  // One long run left (e.g. a tuner's retrained winner): it trains over every core instead of on one
+  // (unless SUITE_MULTICORE=off). Otherwise, with more than one worker, every missing run trains in
+  // a worker process, a single one too: a run trained here would leave its peak in this process's
+  // wasm heap, which never shrinks, for the rest of the build.
+  const onAllCores = workers > 1 && missing.length === 1 && planSchedule(missing, workers, multicoreMode(options)).parallel.length > 0;
+  if (workers > 1 && missing.length >= 1 && !onAllCores) {
     const queue = [...missing];
     const failures: string[] = [];
     const lane = async () => {
@@ -245,20 +260,19 @@ export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions
     await Promise.all(Array.from({ length: Math.min(workers, missing.length) }, lane));
     if (failures.length) throw new Error(`training failed in worker processes: ${failures.join(", ")}; see the messages above`);
   }
-  // One long run left (e.g. a tuner's retrained winner): it trains over every core instead of on one
-  // (unless SUITE_MULTICORE=off).
-  let trainedOnAllCores = false;
-  if (workers > 1 && missing.length === 1 && planSchedule(missing, workers, multicoreMode(options)).parallel.length) {
+  if (onAllCores) {
     const release = await slots.acquire(workers, priority);
     try {
-      if (options.force || !isStored(missing[0])) await trainOnAllCores(missing[0], workers, options);
-      trainedOnAllCores = true;
+      if (options.force || !isStored(missing[0])) {
+        await trialWorkers.closeIdle();
+        await trainOnAllCores(missing[0], workers, options);
+      }
     } finally {
       release();
     }
   }
   // Runs the child processes stored are read back; without workers, missing runs train here (on one core).
-  const trainedElsewhere = workers > 1 && (missing.length > 1 || trainedOnAllCores);
+  const trainedElsewhere = workers > 1 && missing.length >= 1;
   const out: RunRecord[] = [];
   for (const p of planned) {
     const force = trainedElsewhere ? false : options.force;

@@ -79,6 +79,8 @@ export interface EnsureOptions {
    * else "auto".
    */
   multicore?: MulticoreMode;
+  /** trainInWorkers retires a worker holding more than this after a run (MiB); default WORKER_RECYCLE_MB. */
+  recycleWorkersAboveMB?: number;
 }
 
 export const MULTICORE_MODES = ["auto", "threads", "replicas", "off"] as const;
@@ -205,17 +207,18 @@ export function multicoreMode(options: EnsureOptions = {}): MulticoreMode {
 }
 
 /**
- * Trains one run over `cores` cores, as multicoreMethod says: in a worker process whose wasm
- * backend runs XNNPACK on `cores` threads (this process's backend, if it has one, keeps its thread
- * count), or data-parallel over `cores` replicas here.
+ * Trains one run over `cores` cores, as multicoreMethod says, in a worker process of its own that
+ * ends with the run: its wasm backend runs XNNPACK on `cores` threads, or it trains data-parallel
+ * over `cores` replicas (worker threads). Not in this process, whose wasm heap would keep the large
+ * run's peak for the rest of the build (a wasm memory never shrinks).
  */
 export async function trainOnAllCores(planned: PlannedRun, cores: number, options: EnsureOptions): Promise<RunRecord> {
   const mode = multicoreMode(options);
   if (mode === "off") return ensureRun(planned, options);
-  if (multicoreMethod(planned.experiment, mode, options.backend) === "replicas") return ensureRun(planned, { ...options, replicas: cores });
-  const worker = new SuiteWorker(options.progress ?? new Progress(), cores);
+  const threads = multicoreMethod(planned.experiment, mode, options.backend) === "threads";
+  const worker = new SuiteWorker(options.progress ?? new Progress(), threads ? cores : 1);
   try {
-    await worker.train({ type: "train", planned, force: Boolean(options.force), backend: options.backend });
+    await worker.train({ type: "train", planned, force: Boolean(options.force), backend: options.backend, replicas: threads ? undefined : cores });
   } finally {
     await worker.close();
   }
@@ -391,7 +394,15 @@ export function planSchedule(runs: readonly PlannedRun[], workers: number, multi
 
 /** What the parent sends a worker (loaders/suiteWorker.ts), and what it answers. */
 export type WorkerRequest = { type: "train"; planned: PlannedRun; force: boolean; backend?: "wasm" | "cpu"; replicas?: number };
-export type WorkerReply = { type: "done"; id: string } | { type: "failed"; id: string; message: string };
+export type WorkerReply = { type: "done"; id: string; rssMB?: number } | { type: "failed"; id: string; message: string };
+
+/**
+ * The memory limit of a worker process between runs (MiB; SUITE_WORKER_MEMORY_MB overrides): over it
+ * after a run, the worker collects its garbage, and one still over it is retired, the next run
+ * starting a fresh one. What stays is mostly the wasm heap, which grew for a large model and never
+ * shrinks; keeping it would hold that memory while smaller runs train.
+ */
+export const WORKER_RECYCLE_MB = Number(process.env.SUITE_WORKER_MEMORY_MB ?? 768);
 
 /**
  * One long-lived worker process: it starts Node, tsx, tfjs and the wasm backend once and decodes
@@ -402,12 +413,14 @@ export class SuiteWorker {
   private readonly child: ChildProcess;
   private exited: Promise<number | null>;
   private pending: { resolve: () => void; reject: (error: Error) => void; id: string } | null = null;
+  /** The worker's resident memory after its last run, in MiB (after a garbage collection if it was over WORKER_RECYCLE_MB). */
+  rssMB = 0;
 
   /** `threads`: the XNNPACK pool of the worker's wasm backend (WASM_THREADS there); default 1. */
   constructor(progress: Progress, threads = 1) {
     this.child = fork(join(ROOT, "loaders", "suiteWorker.ts"), [], {
       cwd: ROOT,
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--expose-gc", "--import", "tsx"],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       env: { ...process.env, WASM_THREADS: String(threads) }
     });
@@ -416,7 +429,10 @@ export class SuiteWorker {
       const pending = this.pending;
       this.pending = null;
       if (!pending) return;
-      if (reply.type === "done") pending.resolve();
+      if (reply.type === "done") {
+        this.rssMB = reply.rssMB ?? 0;
+        pending.resolve();
+      }
       else pending.reject(new Error(reply.message));
     });
     this.exited = new Promise((resolve) =>
@@ -501,7 +517,14 @@ export async function trainInWorkers(runs: PlannedRun[], workers: number, option
   await threaded?.close();
   const queue = [...schedule.rest];
   const lane = async (worker: SuiteWorker | null) => {
-    for (let planned = queue.shift(); planned; planned = queue.shift()) worker = await train(worker, planned);
+    for (let planned = queue.shift(); planned; planned = queue.shift()) {
+      if (worker && worker.rssMB > (options.recycleWorkersAboveMB ?? WORKER_RECYCLE_MB)) {
+        progress.log(`[suite] retiring a worker holding ${worker.rssMB.toFixed(0)} MB after a large run; the next run starts a fresh one`);
+        await worker.close();
+        worker = null;
+      }
+      worker = await train(worker, planned);
+    }
     await worker?.close();
   };
   await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i === 0 ? first : null)));

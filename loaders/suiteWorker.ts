@@ -2,7 +2,7 @@
 // time, in this one process (tfjs, the wasm backend and the decoded dataset are set up once), and
 // answers each with "done" or "failed". Progress goes to stderr; stdout is never written.
 import { Progress } from "./progress.ts";
-import { ensureRun, type WorkerReply, type WorkerRequest } from "./suite.ts";
+import { ensureRun, WORKER_RECYCLE_MB, type WorkerReply, type WorkerRequest } from "./suite.ts";
 
 if (!process.send) throw new Error("loaders/suiteWorker.ts is started by loaders/suite.ts, not by hand");
 const progress = new Progress(process.stderr);
@@ -12,7 +12,13 @@ process.on("message", async (request: WorkerRequest) => {
   const id = request.planned.experiment.id;
   try {
     await ensureRun(request.planned, { force: request.force, backend: request.backend, replicas: request.replicas, progress });
-    reply({ type: "done", id });
+    // A worker over the memory limit after a run collects its garbage (the run's data splits are
+    // hundreds of MB of Float32Array that V8 frees lazily); under it, it does not, because a forced
+    // full collection resets V8's heap sizing and the next runs then collect far more often (a quick
+    // suite took half again as much CPU with a collection after every run). Still over the limit, the
+    // parent retires it.
+    if (process.memoryUsage.rss() / 2 ** 20 > WORKER_RECYCLE_MB) (globalThis as { gc?: () => void }).gc?.();
+    reply({ type: "done", id, rssMB: process.memoryUsage.rss() / 2 ** 20 });
   } catch (error) {
     progress.log(`[${id}] failed: ${(error as Error).stack ?? error}`);
     reply({ type: "failed", id, message: (error as Error).message });

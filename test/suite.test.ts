@@ -171,4 +171,17 @@ describe("worker processes", { timeout: 5 * 60_000 }, () => {
       assert.ok(progress.lines.some((l) => l.startsWith(`[${id}] stored completed run`)), id);
     }
   });
+
+  it("retire a worker whose memory after a run is over the limit, and keep one that is under it", async () => {
+    const runs = ["w-r1", "w-r2", "w-r3"].map((id, i) => tiny(id, { seed: 10 + i }));
+    const retiring = new Captured();
+    await trainInWorkers(runs, 1, { progress: retiring, recycleWorkersAboveMB: 1 });
+    for (const planned of runs) assert.equal(readRun(planned.dir)?.status, "completed", planned.experiment.id);
+    // One lane: after the first and the second run its worker holds more than 1 MB, so each is retired.
+    assert.equal(retiring.lines.filter((l) => /retiring a worker holding \d+ MB/.test(l)).length, 2, retiring.lines.join("\n"));
+    const keeping = new Captured();
+    await trainInWorkers(["w-k1", "w-k2"].map((id, i) => tiny(id, { seed: 20 + i })), 1, { progress: keeping });
+    // A worker after a small run holds a few hundred MB: under the default limit.
+    assert.equal(keeping.lines.filter((l) => l.includes("retiring a worker")).length, 0, keeping.lines.join("\n"));
+  });
 });
