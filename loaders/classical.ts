@@ -6,11 +6,14 @@
 // or random initialisation) and ml-logistic-regression (one-vs-rest logistic regression). Our own:
 // the covariance itself (sparse, fast), projections and reconstructions, the clustering scores
 // (clustering.ts), Gaussian mixtures (gmm.ts) and the decision tree (tree.ts).
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { cpus } from "node:os";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { kmeans } from "ml-kmeans";
 // @ts-expect-error ml-logistic-regression ships no type declarations
 import LogisticRegression from "ml-logistic-regression";
@@ -297,6 +300,41 @@ export async function ensureClassical(profile: string, options: ClassicalOptions
     log(`[classical] stored ${join(dir, RESULT_FILE)}`);
     return { result, dir, computed: true };
   });
+}
+
+/**
+ * ensureClassical with the computation in a child process (loaders/classical-cli.ts): what it
+ * allocates (the training subset as doubles, the PCA and distance matrices, the fitted models) goes
+ * back to the system when the child ends, instead of staying in this process's heap beside the
+ * training workers for the rest of a build. A stored result is read here without starting one. The
+ * child's progress lines are passed to `log`; it failing is an error naming its exit status.
+ */
+export async function ensureClassicalInChild(
+  profile: string,
+  options: { force?: boolean; log?: (line: string) => void } = {}
+): Promise<{ result: ClassicalResult; dir: string; computed: boolean }> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const dir = classicalDir(resolveSettings(readSettings(), profile));
+  if (!options.force) {
+    try {
+      const stored = readResult(dir);
+      if (stored) return { result: stored, dir, computed: false };
+    } catch (error) {
+      // The child moves a damaged result aside and computes it again.
+      if (!(error instanceof StoredResultError)) throw error;
+    }
+  }
+  const args = ["--profile", profile, ...(options.force ? ["--force"] : [])];
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "loaders", "classical-cli.ts"), ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "pipe"]
+  });
+  createInterface({ input: child.stderr! }).on("line", log);
+  const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
+  if (code !== 0) throw new Error(`study 9 (classical methods, ${profile} profile) failed in its child process (${signal ?? `exit code ${code}`}); see its messages above`);
+  const result = readResult(dir);
+  if (!result) throw new Error(`study 9's child process ended without storing ${join(dir, RESULT_FILE)}`);
+  return { result, dir, computed: true };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -594,7 +632,13 @@ export function computeClassical(resolved: ResolvedSettings, key: string, log: (
     return { features: k, steps: sizes.logisticSteps, trainAccuracy: round(accuracy(zTrain, classifierTrain.labels)), testAccuracy: round(accuracy(zTest, test.labels)) };
   });
   const tree = timed("decision tree", () => {
-    const bytesOf = (s: Subset) => Uint8Array.from(s.x, (v) => Math.round(v * 255));
+    // A plain loop: Uint8Array.from with a mapping function collects every value into a temporary
+    // list first, about 200 MB for 10,000 images.
+    const bytesOf = (s: Subset) => {
+      const bytes = new Uint8Array(s.x.length);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(s.x[i] * 255);
+      return bytes;
+    };
     const xTrain = bytesOf(classifierTrain);
     const xTest = bytesOf(test);
     const root = growTree(xTrain, classifierTrain.labels, classifierTrain.n, d, NUM_CLASSES, { maxDepth: sizes.treeMaxDepth });

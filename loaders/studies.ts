@@ -216,6 +216,11 @@ class TrialWorkers {
 }
 const trialWorkers = new TrialWorkers();
 
+/** Ends the idle trial workers of this process (see TrialWorkers.closeIdle), e.g. before other work that needs memory takes a core. */
+export function closeIdleTrialWorkers(): Promise<void> {
+  return trialWorkers.closeIdle();
+}
+
 const slotPools = new Map<number, CoreSlots>();
 export function coreSlotsFor(workers: number): CoreSlots {
   let pool = slotPools.get(workers);

@@ -8,11 +8,11 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import { availableParallelism, cpus } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { ensureClassical } from "./classical.ts";
+import { ensureClassicalInChild } from "./classical.ts";
 import { Progress } from "./progress.ts";
 import { readDeclarations, PROFILES, type ProfileName } from "./schema.ts";
 import { DECLARATIONS_FILE, ROOT, readRun, runsRoot, sweepTemporary } from "./store.ts";
-import { coreSlotsFor, ensurePlanned, runTuner } from "./studies.ts";
+import { closeIdleTrialWorkers, coreSlotsFor, ensurePlanned, runTuner } from "./studies.ts";
 import { currentProfile, defaultWorkers, longestFirst, planRuns } from "./suite.ts";
 
 const { values } = parseArgs({
@@ -73,7 +73,10 @@ const [, classical] = await Promise.all([
   timed("classical methods", async () => {
     const release = await coreSlotsFor(workers).acquire(1);
     try {
-      return await ensureClassical(profile);
+      // In a child process, with the idle trial workers ended first: the classical methods' peak
+      // (a few hundred MB of matrices) then sits beside one training worker only, and leaves with the child.
+      await closeIdleTrialWorkers();
+      return await ensureClassicalInChild(profile, { log: (line) => progress.log(line) });
     } finally {
       release();
     }

@@ -10,6 +10,7 @@ import {
   classicalDir,
   classicalKey,
   ensureClassical,
+  ensureClassicalInChild,
   principalComponents,
   project,
   readResult,
@@ -138,6 +139,28 @@ describe("the stored quick-profile result", () => {
     assert.ok(readdirSync(join(runs, "quick")).some((name) => name.includes(".damaged-")));
     assert.deepEqual(again.result.kmeans.sweep, first.result.kmeans.sweep, "seeded: the same figures again");
     assert.ok(existsSync(join(first.dir, "result.json")));
+  });
+
+  it("in a child process: a stored result is read without one; forced, the child recomputes the same figures; its failure is named", async () => {
+    const lines: string[] = [];
+    const reused = await ensureClassicalInChild("quick", { log: (line) => lines.push(line) });
+    assert.equal(reused.computed, false);
+    assert.equal(lines.length, 0, "nothing started");
+    const forced = await ensureClassicalInChild("quick", { force: true, log: (line) => lines.push(line) });
+    assert.ok(forced.computed);
+    assert.ok(lines.some((l) => l.startsWith("[classical] stored")), lines.join("\n"));
+    assert.notEqual(forced.result.createdAt, reused.result.createdAt, "computed again");
+    assert.deepEqual(forced.result.kmeans.sweep, reused.result.kmeans.sweep, "seeded: the same figures");
+    assert.deepEqual(readResult(forced.dir), forced.result);
+    // A runs folder that cannot be made: the child fails, and the error says so.
+    const blocked = join(runs, "a-file");
+    writeFileSync(blocked, "");
+    process.env.RUNS_DIR = blocked;
+    try {
+      await assert.rejects(ensureClassicalInChild("quick", { log: () => {} }), /failed in its child process \(exit code 1\)/);
+    } finally {
+      process.env.RUNS_DIR = runs;
+    }
   });
 
   it("changing a setting changes the key; the reference figures do not", () => {
