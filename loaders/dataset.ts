@@ -218,6 +218,32 @@ export function stratifiedSubset(labels: ArrayLike<number>, size: number, seed: 
   return Int32Array.from(picked).sort();
 }
 
+/** Gathers the images at `indices` into one byte array, as stored (a quarter of toFloatImages' size). */
+export function gatherImages(images: Uint8Array, indices: Int32Array | readonly number[]): Uint8Array {
+  const available = Math.floor(images.length / PIXELS);
+  const out = new Uint8Array(indices.length * PIXELS);
+  for (let k = 0; k < indices.length; k++) {
+    const index = indices[k];
+    if (!Number.isInteger(index) || index < 0 || index >= available) {
+      throw new RangeError(`image index ${index} is out of range (0..${available - 1})`);
+    }
+    out.set(images.subarray(index * PIXELS, (index + 1) * PIXELS), k * PIXELS);
+  }
+  return out;
+}
+
+/** byte / 255 for every byte value, as Float32: the same numbers toFloatImages computes. */
+const PIXEL_SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
+/**
+ * Writes image `index` of `images` (bytes, PIXELS per image) into `out` at `offset`, scaled to
+ * [0, 1] exactly as toFloatImages does.
+ */
+export function scaleImageInto(images: Uint8Array, index: number, out: Float32Array, offset: number): void {
+  const src = index * PIXELS;
+  for (let p = 0; p < PIXELS; p++) out[offset + p] = PIXEL_SCALE[images[src + p]];
+}
+
 /** Gathers the images at `indices` into one Float32Array, scaling pixel bytes to [0, 1]. */
 export function toFloatImages(images: Uint8Array, indices: Int32Array | readonly number[]): Float32Array {
   const available = Math.floor(images.length / PIXELS);

@@ -5,7 +5,7 @@ import { cpus, platform } from "node:os";
 import type * as tfType from "@tensorflow/tfjs";
 import { augmentBatch } from "./augment.ts";
 import { initTf } from "./backend.ts";
-import { loadDataset, splitTrainValidation, stratifiedSubset, toFloatImages, type Dataset } from "./dataset.ts";
+import { gatherImages, loadDataset, scaleImageInto, splitTrainValidation, stratifiedSubset, type Dataset } from "./dataset.ts";
 import { argmaxRows, confusionMatrix, crossEntropy, macroAverage, perClassMetrics, accuracy } from "./metrics.ts";
 import { buildModel, classCount } from "./models.ts";
 import { DataParallel } from "./parallel.ts";
@@ -35,7 +35,9 @@ export interface TrainResult {
 }
 
 interface Split {
-  x: Float32Array;
+  /** Pixel bytes, PIXELS per sample, scaled to [0, 1] batch by batch (scaleImageInto): as floats, a
+   * full training split would hold 170 MB more for the whole run. */
+  images: Uint8Array;
   y: Int32Array;
   /** Index of each sample in its source set (train or test). */
   index: Int32Array;
@@ -46,7 +48,7 @@ interface Split {
 function gather(images: Uint8Array, labels: Uint8Array, index: Int32Array, relabel: Int32Array): Split {
   const y = new Int32Array(index.length);
   for (let i = 0; i < index.length; i++) y[i] = relabel[labels[index[i]]];
-  return { x: toFloatImages(images, index), y, index, count: index.length };
+  return { images: gatherImages(images, index), y, index, count: index.length };
 }
 
 /** Indices of the samples whose label is one of the task's classes (all when it uses every class). */
@@ -98,10 +100,12 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment) {
  */
 export function predictProbabilities(tf: Tf, model: tfType.LayersModel, split: Split, classes = 10): Float32Array {
   const out = new Float32Array(split.count * classes);
+  const chunk = new Float32Array(Math.min(EVAL_BATCH, split.count) * PIXELS);
   for (let start = 0; start < split.count; start += EVAL_BATCH) {
     const n = Math.min(EVAL_BATCH, split.count - start);
+    for (let i = 0; i < n; i++) scaleImageInto(split.images, start + i, chunk, i * PIXELS);
     const probs = tf.tidy(() => {
-      const x = tf.tensor4d(split.x.subarray(start * PIXELS, (start + n) * PIXELS), [n, 28, 28, 1]);
+      const x = tf.tensor4d(chunk.subarray(0, n * PIXELS), [n, 28, 28, 1]);
       // One call per chunk: predict() would otherwise slice it into batches of 32, each slice a copy.
       const y = model.predict(x, { batchSize: n }) as tfType.Tensor;
       return y.shape[1] === 1 && classes === 2 ? tf.concat([tf.sub(1, y), y], 1) : y;
@@ -202,7 +206,7 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
       const n = Math.min(batchSize, data.train.count - start);
       for (let i = 0; i < n; i++) {
         const src = order[start + i];
-        xBatch.set(data.train.x.subarray(src * PIXELS, (src + 1) * PIXELS), i * PIXELS);
+        scaleImageInto(data.train.images, src, xBatch, i * PIXELS);
         yBatch[i] = data.train.y[src];
       }
       if (experiment.augmentation) augmentBatch(xBatch, n, experiment.augmentation, rng);

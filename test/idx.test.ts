@@ -14,9 +14,11 @@ import {
   LABELS_MAGIC,
   NUM_CLASSES,
   PIXELS,
+  gatherImages,
   loadDataset,
   readDataset,
   readSplit,
+  scaleImageInto,
   toFloatImages,
   type DatasetInfo
 } from "../loaders/dataset.ts";
@@ -297,5 +299,18 @@ describe("toFloatImages", () => {
     assert.equal(x[2 * PIXELS + 5], 1);
     assert.deepEqual(toFloatImages(images, [1]), new Float32Array(PIXELS).fill(1));
     assert.throws(() => toFloatImages(images, [3]), /image index 3 is out of range \(0\.\.2\)/);
+  });
+
+  it("bytes gathered, then scaled image by image, are the same floats on real MNIST images", () => {
+    const { train } = loadDataset("mnist");
+    const indices = Int32Array.of(59_999, 0, 7, 31_337, 7);
+    const bytes = gatherImages(train.images, indices);
+    assert.equal(bytes.length, indices.length * PIXELS);
+    const expected = toFloatImages(train.images, indices);
+    const scaled = new Float32Array(expected.length).fill(-1);
+    for (let k = 0; k < indices.length; k++) scaleImageInto(bytes, k, scaled, k * PIXELS);
+    assert.deepEqual(scaled, expected);
+    assert.ok(expected.some((v) => v > 0 && v < 1), "real images have grey levels");
+    assert.throws(() => gatherImages(train.images, [60_000]), /image index 60000 is out of range \(0\.\.59999\)/);
   });
 });
