@@ -2,7 +2,7 @@
 // process and all its descendants, sampled while a command runs. PSS divides each shared page
 // between the processes that map it, so the sum is the tree's real footprint; summed RSS would
 // count the shared pages of Node's binary and libraries once per process. Linux only (/proc).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 /** One process at the moment the tree peaked. */
@@ -23,6 +23,29 @@ export interface TreeMemory {
   largestProcessMB: number;
   samples: number;
   intervalMs: number;
+  /**
+   * CPU time (user + system) of every process seen, as of its last sample, summed: what a parent's
+   * rusage misses when it exits before reaping its workers. A process's last interval is not counted.
+   */
+  cpuSeconds: number;
+}
+
+/** Clock ticks per second of /proc/PID/stat's CPU times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** A process's CPU time so far (user + system, its own threads, not its children), keyed by pid and start time; null when it is gone. */
+export function cpuOf(pid: number): { key: string; seconds: number } | null {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return null;
+  // Fields after "pid (comm) ": state is field 3, so utime (14), stime (15) and starttime (22) are at 11, 12 and 19.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { key: `${pid}@${fields[19]}`, seconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
 }
 
 function read(path: string): string | null {
@@ -77,9 +100,10 @@ export class TreeSampler {
   private readonly started = performance.now();
   private readonly timer: NodeJS.Timeout;
   private result: TreeMemory;
+  private readonly cpu = new Map<string, number>();
 
   constructor(private readonly root: number, readonly intervalMs = 1000) {
-    this.result = { peakMB: 0, peakAtSeconds: 0, atPeak: [], largestProcessMB: 0, samples: 0, intervalMs };
+    this.result = { peakMB: 0, peakAtSeconds: 0, atPeak: [], largestProcessMB: 0, samples: 0, intervalMs, cpuSeconds: 0 };
     this.sample();
     this.timer = setInterval(() => this.sample(), intervalMs);
   }
@@ -89,6 +113,8 @@ export class TreeSampler {
     for (const pid of processTree(this.root)) {
       const mb = pssMB(pid);
       if (mb != null) processes.push({ pid, command: commandOf(pid), pssMB: Math.round(mb * 10) / 10 });
+      const cpu = cpuOf(pid);
+      if (cpu) this.cpu.set(cpu.key, cpu.seconds);
     }
     if (!processes.length) return;
     const total = processes.reduce((sum, p) => sum + p.pssMB, 0);
@@ -104,6 +130,9 @@ export class TreeSampler {
 
   stop(): TreeMemory {
     clearInterval(this.timer);
+    let cpu = 0;
+    for (const seconds of this.cpu.values()) cpu += seconds;
+    this.result.cpuSeconds = Math.round(cpu * 100) / 100;
     return this.result;
   }
 }

@@ -89,10 +89,14 @@ async function measuredNode(args: string[], env: NodeJS.ProcessEnv, echo = false
   const rss = /peak-rss-kb (\d+)/.exec(result.stderr);
   // CPU time of every process (user + system): against the wall time it shows whether cores sat idle
   // or each did the same work more slowly than one process alone does.
+  // Both figures are lower bounds: /usr/bin/time counts only the processes that were reaped (a
+  // parent that exits before its idle workers do leaves theirs out), the sampler misses each
+  // process's last second. The larger is kept.
   const cpu = /cpu-seconds ([\d.]+) ([\d.]+)/.exec(result.stderr);
+  const reaped = cpu ? Number(cpu[1]) + Number(cpu[2]) : 0;
   return {
     ...result,
-    cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : null,
+    cpuSeconds: Math.max(reaped, result.memory.cpuSeconds) || null,
     peakRssMB: rss ? Number(rss[1]) / 1024 : null
   };
 }
