@@ -342,5 +342,10 @@ if (fullSuite) {
       `(${f.memory.atPeak.map((p) => `${p.command} ${p.pssMB.toFixed(0)}`).join(", ")}); largest single process ${f.memory.largestProcessMB.toFixed(0)} MB PSS`
   );
 }
-say(`load average at end: ${loadAtEnd.toFixed(2)}${loadAtEnd > 0.5 || loadAtStart > 0.5 ? " (busy: do not publish these figures)" : ""}`);
+// The load at the end includes this benchmark's own last minute (the build or the suite on every
+// core), so only the load at the start says whether other work shared the machine.
+say(
+  `load average at end: ${loadAtEnd.toFixed(2)} (this benchmark's own last minute included)` +
+    (loadAtStart > 0.5 ? `; the load at the start, ${loadAtStart.toFixed(2)}, says other work was running: do not publish these figures` : "")
+);
 say(`written to ${out}`);
