@@ -272,6 +272,17 @@ export interface ClassicalOptions {
   settings?: Settings;
 }
 
+/** The stored result in `dir`, or null when there is none or it is damaged (then handed to `damaged` first). */
+function readUnlessDamaged(dir: string, damaged: (error: StoredResultError) => void): ClassicalResult | null {
+  try {
+    return readResult(dir);
+  } catch (error) {
+    if (!(error instanceof StoredResultError)) throw error;
+    damaged(error);
+    return null;
+  }
+}
+
 /**
  * The stored result for a profile, computed and stored first when it is missing, when its settings
  * changed (a new key) or when the stored file is damaged (moved aside as `.damaged-<time>`).
@@ -284,15 +295,12 @@ export async function ensureClassical(profile: string, options: ClassicalOptions
   const dir = classicalDir(resolved, key);
   return withLock(`classical-${profile}`, async () => {
     if (!options.force) {
-      try {
-        const stored = readResult(dir);
-        if (stored) return { result: stored, dir, computed: false };
-      } catch (error) {
-        if (!(error instanceof StoredResultError)) throw error;
+      const stored = readUnlessDamaged(dir, (error) => {
         const aside = `${dir}.damaged-${Date.now()}`;
         renameSync(dir, aside);
         log(`[classical] ${error.message}; moved it to ${aside} and computing it again`);
-      }
+      });
+      if (stored) return { result: stored, dir, computed: false };
     }
     log(`[classical] computing ${profile} profile → ${dir}`);
     const result = computeClassical(resolved, key, log);
@@ -316,13 +324,9 @@ export async function ensureClassicalInChild(
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dir = classicalDir(resolveSettings(readSettings(), profile));
   if (!options.force) {
-    try {
-      const stored = readResult(dir);
-      if (stored) return { result: stored, dir, computed: false };
-    } catch (error) {
-      // The child moves a damaged result aside and computes it again.
-      if (!(error instanceof StoredResultError)) throw error;
-    }
+    // A damaged result is left to the child, which moves it aside and computes it again.
+    const stored = readUnlessDamaged(dir, () => {});
+    if (stored) return { result: stored, dir, computed: false };
   }
   const args = ["--profile", profile, ...(options.force ? ["--force"] : [])];
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "loaders", "classical-cli.ts"), ...args], {

@@ -218,15 +218,19 @@ export function stratifiedSubset(labels: ArrayLike<number>, size: number, seed: 
   return Int32Array.from(picked).sort();
 }
 
+function checkedIndex(index: number, available: number): number {
+  if (!Number.isInteger(index) || index < 0 || index >= available) {
+    throw new RangeError(`image index ${index} is out of range (0..${available - 1})`);
+  }
+  return index;
+}
+
 /** Gathers the images at `indices` into one byte array, as stored (a quarter of toFloatImages' size). */
 export function gatherImages(images: Uint8Array, indices: Int32Array | readonly number[]): Uint8Array {
   const available = Math.floor(images.length / PIXELS);
   const out = new Uint8Array(indices.length * PIXELS);
   for (let k = 0; k < indices.length; k++) {
-    const index = indices[k];
-    if (!Number.isInteger(index) || index < 0 || index >= available) {
-      throw new RangeError(`image index ${index} is out of range (0..${available - 1})`);
-    }
+    const index = checkedIndex(indices[k], available);
     out.set(images.subarray(index * PIXELS, (index + 1) * PIXELS), k * PIXELS);
   }
   return out;
@@ -252,11 +256,7 @@ export function toFloatImages(images: Uint8Array, indices: Int32Array | readonly
   const available = Math.floor(images.length / PIXELS);
   const out = new Float32Array(indices.length * PIXELS);
   for (let k = 0; k < indices.length; k++) {
-    const index = indices[k];
-    if (!Number.isInteger(index) || index < 0 || index >= available) {
-      throw new RangeError(`image index ${index} is out of range (0..${available - 1})`);
-    }
-    const src = index * PIXELS;
+    const src = checkedIndex(indices[k], available) * PIXELS;
     const dst = k * PIXELS;
     for (let p = 0; p < PIXELS; p++) out[dst + p] = images[src + p] / 255;
   }
