@@ -21,7 +21,7 @@ import { Matrix } from "ml-matrix";
 import { PCA } from "ml-pca";
 import { z } from "zod";
 import { adjustedRandIndex, homogeneityCompleteness, pairwiseDistances, silhouette, silhouetteFromDistances } from "./clustering.ts";
-import { loadDataset, NUM_CLASSES, PIXELS, stratifiedSubset, toFloatImages, type Dataset } from "./dataset.ts";
+import { gatherImages, loadDataset, NUM_CLASSES, PIXELS, stratifiedSubset, toFloatImages, type Dataset } from "./dataset.ts";
 import { fitMixture, predictMixture } from "./gmm.ts";
 import { deriveSeed } from "./random.ts";
 import { canonicalJson, ROOT, runsRoot, withLock } from "./store.ts";
@@ -636,15 +636,9 @@ export function computeClassical(resolved: ResolvedSettings, key: string, log: (
     return { features: k, steps: sizes.logisticSteps, trainAccuracy: round(accuracy(zTrain, classifierTrain.labels)), testAccuracy: round(accuracy(zTest, test.labels)) };
   });
   const tree = timed("decision tree", () => {
-    // A plain loop: Uint8Array.from with a mapping function collects every value into a temporary
-    // list first, about 200 MB for 10,000 images.
-    const bytesOf = (s: Subset) => {
-      const bytes = new Uint8Array(s.x.length);
-      for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(s.x[i] * 255);
-      return bytes;
-    };
-    const xTrain = bytesOf(classifierTrain);
-    const xTest = bytesOf(test);
+    // The pixel bytes as stored (the tree splits on byte values), not the subsets' floats converted back.
+    const xTrain = gatherImages(dataset.train.images, classifierTrain.indices);
+    const xTest = gatherImages(dataset.test.images, test.indices);
     const root = growTree(xTrain, classifierTrain.labels, classifierTrain.n, d, NUM_CLASSES, { maxDepth: sizes.treeMaxDepth });
     const train = accuracyByDepth(root, xTrain, classifierTrain.labels, classifierTrain.n, d, sizes.treeMaxDepth);
     const testAcc = accuracyByDepth(root, xTest, test.labels, test.n, d, sizes.treeMaxDepth);

@@ -236,12 +236,12 @@ export function gatherImages(images: Uint8Array, indices: Int32Array | readonly 
   return out;
 }
 
-/** byte / 255 for every byte value, as Float32: the same numbers toFloatImages computes. */
+/** byte / 255 for every byte value, as Float32. */
 const PIXEL_SCALE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
 /**
  * Writes image `index` of `images` (bytes, PIXELS per image) into `out` at `offset`, scaled to
- * [0, 1] exactly as toFloatImages does.
+ * [0, 1]: byte / 255 rounded to Float32.
  */
 export function scaleImageInto(images: Uint8Array, index: number, out: Float32Array, offset: number): void {
   // Two running indices and the table in a local: about 1 ns a pixel, half the time of indexing
@@ -255,10 +255,6 @@ export function scaleImageInto(images: Uint8Array, index: number, out: Float32Ar
 export function toFloatImages(images: Uint8Array, indices: Int32Array | readonly number[]): Float32Array {
   const available = Math.floor(images.length / PIXELS);
   const out = new Float32Array(indices.length * PIXELS);
-  for (let k = 0; k < indices.length; k++) {
-    const src = checkedIndex(indices[k], available) * PIXELS;
-    const dst = k * PIXELS;
-    for (let p = 0; p < PIXELS; p++) out[dst + p] = images[src + p] / 255;
-  }
+  for (let k = 0; k < indices.length; k++) scaleImageInto(images, checkedIndex(indices[k], available), out, k * PIXELS);
   return out;
 }

@@ -301,12 +301,16 @@ describe("toFloatImages", () => {
     assert.throws(() => toFloatImages(images, [3]), /image index 3 is out of range \(0\.\.2\)/);
   });
 
-  it("bytes gathered, then scaled image by image, are the same floats on real MNIST images", () => {
+  it("bytes gathered, then scaled image by image, are the same floats as toFloatImages and as byte / 255, on real MNIST images", () => {
     const { train } = loadDataset("mnist");
     const indices = Int32Array.of(59_999, 0, 7, 31_337, 7);
     const bytes = gatherImages(train.images, indices);
     assert.equal(bytes.length, indices.length * PIXELS);
+    for (let k = 0; k < indices.length; k++) {
+      assert.deepEqual(bytes.subarray(k * PIXELS, (k + 1) * PIXELS), Uint8Array.from(train.images.subarray(indices[k] * PIXELS, (indices[k] + 1) * PIXELS)));
+    }
     const expected = toFloatImages(train.images, indices);
+    assert.deepEqual(expected, Float32Array.from(bytes, (b) => b / 255));
     const scaled = new Float32Array(expected.length).fill(-1);
     for (let k = 0; k < indices.length; k++) scaleImageInto(bytes, k, scaled, k * PIXELS);
     assert.deepEqual(scaled, expected);
