@@ -12,7 +12,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { listRunDirs, readRun, ROOT } from "../loaders/store.ts";
-import { planRuns, planSchedule, estimateCost } from "../loaders/suite.ts";
+import { planRuns, planSchedule, estimateCost, TRAINER_NODE_FLAGS } from "../loaders/suite.ts";
 import { runSampled } from "./pss.ts";
 
 const { values: args } = parseArgs({
@@ -81,10 +81,10 @@ function torchThroughput(): Throughput[] {
 }
 
 const TIME = existsSync("/usr/bin/time");
-/** Runs `node --import tsx ...args` under /usr/bin/time (when there) while sampling the PSS of its process tree. */
+/** Runs `node <TRAINER_NODE_FLAGS> --import tsx ...args` (as `npm run train` does) under /usr/bin/time (when there) while sampling the PSS of its process tree. */
 async function measuredNode(args: string[], env: NodeJS.ProcessEnv, echo = false) {
   const cmd = TIME ? "/usr/bin/time" : process.execPath;
-  const full = [...(TIME ? ["-f", "peak-rss-kb %M cpu-seconds %U %S", process.execPath] : []), "--import", "tsx", ...args];
+  const full = [...(TIME ? ["-f", "peak-rss-kb %M cpu-seconds %U %S", process.execPath] : []), ...TRAINER_NODE_FLAGS, "--import", "tsx", ...args];
   const result = await runSampled(cmd, full, { cwd: ROOT, env: { ...process.env, ...env }, intervalMs: 1000, echo });
   const rss = /peak-rss-kb (\d+)/.exec(result.stderr);
   // CPU time of every process (user + system): against the wall time it shows whether cores sat idle
@@ -322,7 +322,11 @@ if (suiteReport) {
   if (one.cpuSeconds && all.cpuSeconds) {
     say(
       `  CPU time: ${one.cpuSeconds.toFixed(0)} s with 1 worker, ${all.cpuSeconds.toFixed(0)} s with ${all.workers} ` +
-        `(${(100 * (all.cpuSeconds / one.cpuSeconds - 1)).toFixed(0)}% more for the same runs); cores busy ${(all.cpuSeconds / all.seconds).toFixed(2)} of ${all.workers} on average`
+        `(${(100 * (all.cpuSeconds / one.cpuSeconds - 1)).toFixed(0)}% more for the same runs); cores busy on average ${(one.cpuSeconds / one.seconds).toFixed(2)} with 1 worker` +
+        (one.cpuSeconds > one.seconds
+          ? ` (V8's collector and compiler threads use the idle core, so ${all.workers} workers gain at most ${((all.workers * one.seconds) / one.cpuSeconds).toFixed(2)}x)`
+          : "") +
+        ` and ${(all.cpuSeconds / all.seconds).toFixed(2)} of ${all.workers} with ${all.workers}`
     );
   }
   if (ceiling) {

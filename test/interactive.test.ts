@@ -210,9 +210,22 @@ describe("interactive cells in Chromium", { skip }, () => {
     await page.mouse.up();
   }
 
+  /**
+   * The cards once n of them show a prediction and the page has settled: the preview redraws as soon
+   * as the drawing changes, the cards only when the models have read it, so cards read right after
+   * a stroke may still show an earlier frame of it. Settled is the same preview and the same cards
+   * in two reads 300 ms apart.
+   */
   async function drawnCards(page: Page, n: number): Promise<Card[]> {
     await page.waitForFunction((n) => Array.from(document.querySelectorAll(".prediction-card")).filter((f) => f.getAttribute("data-top")).length === n, n, { timeout: 30_000 });
-    return cards(page);
+    let last = "";
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await page.waitForTimeout(300)) {
+      const [shown, pixels] = await Promise.all([cards(page), preview(page)]);
+      const now = JSON.stringify([shown, pixels]);
+      if (now === last) return shown;
+      last = now;
+    }
+    throw new Error("the draw page did not settle within 30 s of the stroke");
   }
 
   it("/draw: a mouse stroke shows the 28×28 input and each model's probabilities; Clear empties them", async (t) => {

@@ -1,14 +1,14 @@
 // The suite scheduler: cost estimates from declarations, longest-first order, and long-lived
 // worker processes that train several runs each and report a failing run without losing the others.
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Progress } from "../loaders/progress.ts";
 import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
 import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
-import { estimateCost, listScheduleMakespan, longestFirst, MemoryWatch, multicoreMethod, multicoreMode, planRuns, planSchedule, trainInWorkers, trainingCostPerSample, type PlannedRun } from "../loaders/suite.ts";
+import { estimateCost, listScheduleMakespan, longestFirst, MemoryWatch, multicoreMethod, multicoreMode, planRuns, planSchedule, trainInWorkers, trainingCostPerSample, TRAINER_NODE_FLAGS, type PlannedRun } from "../loaders/suite.ts";
 
 class Captured extends Progress {
   lines: string[] = [];
@@ -123,6 +123,18 @@ describe("per-run peak memory", () => {
     watch.log(`allocated ${big.length} bytes`);
     big = null;
     assert.ok(watch.peakMB() >= before + 200, `peak ${watch.peakMB()} MiB, before ${before} MiB`);
+  });
+});
+
+describe("trainer V8 flags", () => {
+  it("are passed by every training script of package.json, as the suite's workers get them", () => {
+    const scripts = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).scripts as Record<string, string>;
+    assert.ok(TRAINER_NODE_FLAGS.length > 0);
+    for (const name of ["train", "train:studies", "train:all"]) {
+      const words = scripts[name]?.split(/\s+/) ?? [];
+      assert.equal(words[0], "tsx", `script ${name}: ${scripts[name]}`);
+      for (const flag of TRAINER_NODE_FLAGS) assert.ok(words.includes(flag), `script ${name} lacks ${flag}: ${scripts[name]}`);
+    }
   });
 });
 
