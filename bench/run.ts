@@ -35,8 +35,9 @@ interface Throughput {
 
 const cores = availableParallelism();
 const say = (line: string) => process.stdout.write(`${line}\n`);
+/** Runs `node <TRAINER_NODE_FLAGS> --import tsx ...args`: every tfjs figure is measured with the V8 flags training runs with. */
 const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 << 20 });
+  spawnSync(process.execPath, [...TRAINER_NODE_FLAGS, "--import", "tsx", ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 << 20 });
 
 function jsonLines(stdout: string): Record<string, unknown>[] {
   return stdout

@@ -167,6 +167,56 @@ test("conv2d gradients leave no tensors or wasm buffers behind", () => {
   }
 });
 
+test("im2colT filter gradients summed over chunks of images (one, two, uneven, all) match cpu and leave nothing behind", async () => {
+  const cases: ConvCase[] = [
+    { xShape: [5, 9, 9, 1], filterShape: [3, 3, 0, 4], stride: 1, pad: "same" },
+    { xShape: [3, 8, 7, 2], filterShape: [3, 3, 0, 3], stride: 2, pad: "valid" },
+    { xShape: [4, 7, 7, 3], filterShape: [1, 1, 0, 5], stride: 1, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  ];
+  const saved = wasmKernelOptions.filterGradChunkFloats;
+  wasmKernelOptions.filterGrad = "im2colT";
+  try {
+    for (const [i, c] of cases.entries()) {
+      const fn = convGradFn(c, 900 + i);
+      const y = tf.tidy(() => tf.conv2d(tf.zeros(c.xShape) as tf.Tensor4D, tf.zeros([c.filterShape[0], c.filterShape[1], c.xShape[3], c.filterShape[3]]) as tf.Tensor4D, c.stride, c.pad as "same").shape);
+      const perImage = y[1] * y[2] * y[3];
+      // 1 float per chunk means one image at a time; then two images, an uneven split, and the whole batch.
+      for (const floats of [1, 2 * perImage, 3 * perImage, 1e9]) {
+        wasmKernelOptions.filterGradChunkFloats = floats;
+        await assertSameOnBothBackends(`chunks of ${floats} floats ${JSON.stringify(c)}`, fn);
+        tf.dispose(tf.tidy(fn));
+        assertNoLeak(`chunks of ${floats} floats ${JSON.stringify(c)}`, () => tf.dispose(tf.tidy(fn)));
+      }
+    }
+  } finally {
+    wasmKernelOptions.filterGrad = "auto";
+    wasmKernelOptions.filterGradChunkFloats = saved;
+  }
+});
+
+test("Identity (tfjs's clone, run for every tensor a gradient keeps) shares the buffer: copies survive the original, a variable's assign and disposal", () => {
+  const numBuffers = () => tf.engine().backend.numDataIds();
+  const buffers = numBuffers();
+  const a = tf.tensor1d([1, 2, 3]);
+  const copy = a.clone();
+  assert.equal(numBuffers(), buffers + 1, "a clone is one more tensor on the same buffer, not a second buffer");
+  a.dispose();
+  assert.deepEqual(Array.from(copy.dataSync()), [1, 2, 3], "the clone outlives its source");
+  const v = tf.variable(copy);
+  const kept = v.clone();
+  const next = tf.tensor1d([7, 8, 9]);
+  v.assign(next);
+  assert.deepEqual(Array.from(kept.dataSync()), [1, 2, 3], "assigning a variable leaves earlier clones of it alone");
+  assert.deepEqual(Array.from(v.dataSync()), [7, 8, 9]);
+  copy.dispose();
+  assert.deepEqual(Array.from(kept.dataSync()), [1, 2, 3]);
+  tf.dispose([v, kept, next]);
+  assert.equal(numBuffers(), buffers, "the buffers go with their last tensors");
+  const text = tf.tensor1d(["a", "b"], "string");
+  assert.deepEqual(text.clone().arraySync(), ["a", "b"], "strings still clone");
+  text.dispose();
+});
+
 function poolGradFn(shape: [number, number, number, number], k: number, stride: number, pad: "same" | "valid", xv: Float32Array, seed: number) {
   return () => {
     const x = tf.tensor4d(xv, shape);

@@ -127,10 +127,10 @@ describe("per-run peak memory", () => {
 });
 
 describe("trainer V8 flags", () => {
-  it("are passed by every training script of package.json, as the suite's workers get them", () => {
+  it("are passed by every training script of package.json (and the kernel benchmark's), as the suite's workers get them", () => {
     const scripts = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).scripts as Record<string, string>;
     assert.ok(TRAINER_NODE_FLAGS.length > 0);
-    for (const name of ["train", "train:studies", "train:all"]) {
+    for (const name of ["train", "train:studies", "train:all", "bench:kernels"]) {
       const words = scripts[name]?.split(/\s+/) ?? [];
       assert.equal(words[0], "tsx", `script ${name}: ${scripts[name]}`);
       for (const flag of TRAINER_NODE_FLAGS) assert.ok(words.includes(flag), `script ${name} lacks ${flag}: ${scripts[name]}`);
