@@ -1,6 +1,8 @@
 // Training kernels for the tfjs wasm backend in Node: conv gradients on XNNPACK, a fast exact MaxPoolGrad, transposed matmuls and bias-gradient sums on fast paths, and an Identity that does not copy.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { adamUpdateInto, FUSED_ADAM_KERNEL, type FusedAdamAttrs } from "./adam.ts";
+import { simdKernels, type SimdKernels } from "./simd.ts";
 
 /*
  * The stock @tensorflow/tfjs-backend-wasm 4.22 cannot train a convolutional network at a useful
@@ -49,6 +51,9 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): Info;
   disposeData(dataId: object, force?: boolean): boolean;
   incRef(dataId: object): void;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  /** The Emscripten module: its memory is asm.memory (one thread) or wasmMemory (the threaded build). */
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
   typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
 }
 
@@ -70,6 +75,26 @@ let stockIdentity: tf.KernelFunc | undefined;
 
 interface Marked {
   [MARK]?: true;
+}
+
+/** loaders/simd.ts's kernels on this backend's memory, or null (then the JavaScript paths run). */
+function simdFor(backend: WasmBackend): SimdKernels | null {
+  if (!wasmKernelOptions.simd) return null;
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? simdKernels(memory) : null;
+}
+
+/** Whether the current backend is wasm with loaders/simd.ts's kernels bound to its memory. */
+export function wasmSimdActive(): boolean {
+  if (tf.getBackend() !== BACKEND) return false;
+  return simdFor(tf.engine().backend as unknown as WasmBackend) != null;
+}
+
+/** Byte offset of a tensor's buffer in the wasm memory. */
+function offsetOf(backend: WasmBackend, info: Info): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (data == null) throw new Error("wasm training kernels: a tensor has no buffer on the wasm backend");
+  return data.memoryOffset;
 }
 
 function heapF32(backend: WasmBackend, info: Info): Float {
@@ -182,9 +207,11 @@ interface ConvGradAttrs {
 export type FilterGradStrategy = "auto" | "im2col" | "im2colT" | "inputAsFilter" | "gradAsFilter";
 
 /** Tuning knobs, exported for tests and benchmarks. */
-export const wasmKernelOptions: { filterGrad: FilterGradStrategy; fastMaxPoolGrad: boolean; filterGradChunkFloats: number } = {
+export const wasmKernelOptions: { filterGrad: FilterGradStrategy; fastMaxPoolGrad: boolean; filterGradChunkFloats: number; simd: boolean } = {
   filterGrad: "auto",
   fastMaxPoolGrad: true,
+  /** Use loaders/simd.ts's WebAssembly SIMD kernels where they apply (else JavaScript loops). */
+  simd: true,
   /** How much of dy (in floats) "im2colT" hands the matmul at a time; see filterGradIm2colT. */
   filterGradChunkFloats: 65536,
 };
@@ -706,6 +733,22 @@ function maxPoolGrad2x2(out: Float, x: Float, y: Float, g: Float, p: PoolGeometr
   }
 }
 
+/** The 2x2 rule of maxPoolGrad2x2 in WebAssembly SIMD (loaders/simd.ts), one output row per call. */
+function maxPoolGrad2x2Simd(simd: SimdKernels, backend: WasmBackend, dx: Info, input: Info, dy: Info, p: PoolGeometry): void {
+  const { batchSize, inHeight, inWidth, c, outHeight, outWidth } = p;
+  if (outHeight * 2 !== inHeight || outWidth * 2 !== inWidth) heapF32(backend, dx).fill(0); // an uncovered last row/column
+  const x = offsetOf(backend, input);
+  const g = offsetOf(backend, dy);
+  const out = offsetOf(backend, dx);
+  const rowBytes = inWidth * c * 4;
+  for (let b = 0; b < batchSize; b++) {
+    for (let yR = 0; yR < outHeight; yR++) {
+      const inRow = (b * inHeight + yR * 2) * rowBytes;
+      simd.maxPoolGrad2x2Row(x + inRow, g + (b * outHeight + yR) * outWidth * c * 4, out + inRow, rowBytes, outWidth, c);
+    }
+  }
+}
+
 function maxPoolGrad(args: KernelArgs): Info {
   const backend = args.backend as unknown as WasmBackend;
   const { dy, input, output } = args.inputs as { dy: Info; input: Info; output: Info };
@@ -739,11 +782,8 @@ function maxPoolGrad(args: KernelArgs): Info {
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
   };
-  const fast =
+  const twoByTwo =
     wasmKernelOptions.fastMaxPoolGrad &&
-    output != null &&
-    output.dtype === "float32" &&
-    sameShape(output.shape, info.outShape) &&
     geometry.fH === 2 &&
     geometry.fW === 2 &&
     geometry.strideHeight === 2 &&
@@ -752,7 +792,13 @@ function maxPoolGrad(args: KernelArgs): Info {
     geometry.padLeft === 0 &&
     geometry.outHeight * 2 <= geometry.inHeight &&
     geometry.outWidth * 2 <= geometry.inWidth;
+  const fast = twoByTwo && output != null && output.dtype === "float32" && sameShape(output.shape, info.outShape);
   const dx = backend.makeOutput(input.shape, "float32");
+  const simd = twoByTwo ? simdFor(backend) : null;
+  if (simd != null) {
+    maxPoolGrad2x2Simd(simd, backend, dx, input, dy, geometry);
+    return dx;
+  }
   const out = heapF32(backend, dx);
   const x = heapF32(backend, input);
   const g = heapF32(backend, dy);
@@ -917,6 +963,42 @@ function identity(args: KernelArgs): Info {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Adam
+
+/**
+ * loaders/adam.ts's optimizer step for one variable (inputs value, m, v, gradient, float32 of one
+ * shape): the new value, m and v in one pass, in WebAssembly SIMD (loaders/simd.ts) or else in
+ * JavaScript, where tfjs' Adam runs thirteen element-wise kernels.
+ */
+function adamUpdate(args: KernelArgs): Info[] {
+  const backend = args.backend as unknown as WasmBackend;
+  const { value, m, v, gradient } = args.inputs as { value: Info; m: Info; v: Info; gradient: Info };
+  const name = "Adam update";
+  assertFloat32(name, value, m, v, gradient);
+  for (const [label, info] of [["m", m], ["v", v], ["gradient", gradient]] as const) {
+    if (!sameShape(info.shape, value.shape)) {
+      throw new Error(`${name} (wasm training kernels): ${label} shape [${info.shape}] differs from the variable's [${value.shape}]`);
+    }
+  }
+  const a = args.attrs as unknown as FusedAdamAttrs;
+  const outValue = backend.makeOutput(value.shape, "float32");
+  const outM = backend.makeOutput(value.shape, "float32");
+  const outV = backend.makeOutput(value.shape, "float32");
+  const simd = simdFor(backend);
+  if (simd != null) {
+    const at = (info: Info) => offsetOf(backend, info);
+    const n = value.shape.reduce((p, d) => p * d, 1);
+    // The scalars become float32 at the call, as tfjs makes them float32 scalar tensors.
+    simd.adam(at(value), at(m), at(v), at(gradient), at(outValue), at(outM), at(outV), n,
+      a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.oneMinusAccBeta1, a.oneMinusAccBeta2, a.epsilon, -a.learningRate);
+  } else {
+    const h = (info: Info) => heapF32(backend, info);
+    adamUpdateInto(h(value), h(m), h(v), h(gradient), h(outValue), h(outM), h(outV), a);
+  }
+  return [outValue, outM, outV];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Registration
 
 function register(kernelName: string, kernelFunc: tf.KernelFunc, keepStock?: (stock: tf.KernelFunc) => void): void {
@@ -955,4 +1037,5 @@ export function registerWasmTrainingKernels(): void {
   register("Sum", sum, (k) => (stockSum = k));
   register("Tile", tile, (k) => (stockTile = k));
   register("Identity", identity, (k) => (stockIdentity = k));
+  register(FUSED_ADAM_KERNEL, adamUpdate as unknown as tf.KernelFunc);
 }

@@ -1,5 +1,6 @@
 // Model builders: turn a declared layer list into a compiled tf.LayersModel.
 import type * as tfType from "@tensorflow/tfjs";
+import { fusedAdam } from "./adam.ts";
 import { nadam } from "./nadam.ts";
 import type { Experiment, Layer } from "./schema.ts";
 
@@ -74,7 +75,7 @@ export function buildOptimizer(tf: Tf, spec: Experiment["optimizer"]): tfType.Op
     case "momentum":
       return tf.train.momentum(spec.learningRate, spec.momentum ?? 0.9);
     case "adam":
-      return tf.train.adam(spec.learningRate);
+      return fusedAdam(tf, spec.learningRate);
     case "nadam":
       return nadam(tf, { learningRate: spec.learningRate });
     case "rmsprop":

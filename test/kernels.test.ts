@@ -5,7 +5,8 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { initTf } from "../loaders/backend.ts";
-import { registerWasmTrainingKernels, wasmKernelOptions, type FilterGradStrategy } from "../loaders/kernels.ts";
+import { registerWasmTrainingKernels, wasmKernelOptions, wasmSimdActive, type FilterGradStrategy } from "../loaders/kernels.ts";
+import { simdModuleBytes } from "../loaders/simd.ts";
 
 await initTf("wasm");
 
@@ -226,11 +227,18 @@ function poolGradFn(shape: [number, number, number, number], k: number, stride: 
   };
 }
 
-for (const fast of [true, false]) {
-  test(`maxPool gradient (${fast ? "2x2 fast path enabled" : "general path only"}) matches cpu exactly, ties included`, async () => {
+const poolModes = [
+  { label: "2x2 path in WebAssembly SIMD", fast: true, simd: true, seed: 77 },
+  { label: "2x2 path in JavaScript", fast: true, simd: false, seed: 79 },
+  { label: "general path only", fast: false, simd: false, seed: 78 },
+];
+
+for (const { label, fast, simd, seed } of poolModes) {
+  test(`maxPool gradient (${label}) matches cpu exactly, ties included`, async () => {
     wasmKernelOptions.fastMaxPoolGrad = fast;
+    wasmKernelOptions.simd = simd;
     try {
-      const random = rng(fast ? 77 : 78);
+      const random = rng(seed);
       const configs: [number, number, "same" | "valid"][] = [
         [2, 2, "valid"],
         [2, 2, "same"],
@@ -252,23 +260,41 @@ for (const fast of [true, false]) {
       }
     } finally {
       wasmKernelOptions.fastMaxPoolGrad = true;
+      wasmKernelOptions.simd = true;
     }
   });
 }
 
-test("maxPool gradient handles all-zero, -Infinity and NaN windows like cpu", async () => {
-  const shape: [number, number, number, number] = [1, 4, 6, 2];
-  const xv = new Float32Array(48); // all zeros: every window is a 4-way tie
-  xv[0] = -Infinity;
-  xv[2] = -Infinity;
-  xv[12] = -Infinity;
-  xv[14] = -Infinity; // window (0,0) channel 0: all -Infinity -> no gradient on cpu
-  xv[5] = Number.NaN; // a NaN inside a window of zeros
-  xv[40] = 3;
-  const wasm = await valuesOn("wasm", poolGradFn(shape, 2, 2, "valid", xv, 5));
-  const cpu = await valuesOn("cpu", poolGradFn(shape, 2, 2, "valid", xv, 5));
+test("maxPool gradient handles all-zero, -Infinity and NaN windows like cpu (SIMD vectors and tails, JavaScript)", async () => {
+  // 4 channels go through the SIMD kernel's vector loop, 5 through it and its scalar tail, 2 through the tail only.
+  for (const channels of [2, 4, 5]) {
+    const shape: [number, number, number, number] = [1, 4, 6, channels];
+    const xv = new Float32Array(24 * channels); // all zeros: every window is a 4-way tie
+    const at = (r: number, c: number, d: number) => (r * 6 + c) * channels + d;
+    for (const [r, c] of [[0, 0], [0, 1], [1, 0], [1, 1]]) xv[at(r, c, 0)] = -Infinity; // window (0,0), channel 0: all -Infinity, no gradient on cpu
+    xv[at(0, 2, 1)] = Number.NaN; // a NaN inside a window of zeros
+    xv[at(1, 3, channels - 1)] = Number.NaN;
+    xv[at(3, 4, 0)] = 3;
+    xv[at(2, 5, channels - 1)] = -0; // -0 ties with +0: the first of the window still wins
+    const cpu = await valuesOn("cpu", poolGradFn(shape, 2, 2, "valid", xv, 5));
+    for (const simd of [true, false]) {
+      wasmKernelOptions.simd = simd;
+      try {
+        const wasm = await valuesOn("wasm", poolGradFn(shape, 2, 2, "valid", xv, 5));
+        assert.deepEqual(Array.from(wasm[0]), Array.from(cpu[0]), `${channels} channels, simd ${simd}`);
+      } finally {
+        wasmKernelOptions.simd = true;
+      }
+    }
+  }
   await tf.setBackend("wasm");
-  assert.deepEqual(Array.from(wasm[0]), Array.from(cpu[0]));
+});
+
+test("the WebAssembly SIMD kernels assemble and bind to the wasm backend's memory", () => {
+  assert.ok(WebAssembly.validate(simdModuleBytes(false)), "the module for an unshared memory is invalid");
+  assert.ok(WebAssembly.validate(simdModuleBytes(true)), "the module for a shared (threaded) memory is invalid");
+  assert.equal(tf.getBackend(), "wasm");
+  assert.ok(wasmSimdActive(), "the SIMD kernels are not bound to the backend: the JavaScript paths would run");
 });
 
 test("maxPool gradient leaves no tensors or wasm buffers behind", () => {

@@ -1,0 +1,302 @@
+// Hand-assembled WebAssembly SIMD kernels that work in place on the tfjs wasm backend's memory.
+//
+// The training kernels of loaders/kernels.ts that are not matrix products (max-pool gradients, the
+// Adam update) were JavaScript loops over the wasm heap: scalar, and for Adam slower than the
+// thirteen element-wise XNNPACK kernels it would replace. A WebAssembly module may import another
+// module's memory, so these functions, written below as WebAssembly instructions and assembled
+// here (no compiler is needed at build or run time), read and write the backend's tensors where
+// they lie, four floats at a time. simdKernels() returns null where the memory cannot be imported
+// (then the callers keep their JavaScript paths).
+//
+// Every operation is IEEE single precision with round-to-nearest, as in XNNPACK's kernels, so an
+// expression evaluated in the same order gives the same bits.
+
+// ---------------------------------------------------------------------------------------------
+// A small assembler: the binary encoding of the few instructions used here.
+
+type Bytes = number[];
+
+function uleb(value: number): Bytes {
+  const out: Bytes = [];
+  let n = value >>> 0;
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(value: number): Bytes {
+  const out: Bytes = [];
+  let n = value | 0;
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const name = (s: string): Bytes => [...uleb(s.length), ...new TextEncoder().encode(s)];
+const vec = (items: Bytes[]): Bytes => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: Bytes): Bytes => [id, ...uleb(body.length), ...body];
+
+const I32 = 0x7f;
+const F32 = 0x7d;
+const V128 = 0x7b;
+type ValType = typeof I32 | typeof F32 | typeof V128;
+
+const simd = (op: number): Bytes => [0xfd, ...uleb(op)];
+/** Instructions; loads and stores take no alignment hint (0) and no offset. */
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  i32And: [0x71],
+  i32GeU: [0x4f],
+  select: [0x1b],
+  f32Load: [0x2a, 0x00, 0x00],
+  f32Store: [0x38, 0x00, 0x00],
+  f32Gt: [0x5e],
+  f32Sqrt: [0x91],
+  f32Add: [0x92],
+  f32Mul: [0x94],
+  f32Div: [0x95],
+  vLoad: [...simd(0x00), 0x00, 0x00],
+  vStore: [...simd(0x0b), 0x00, 0x00],
+  vSplat: simd(0x13),
+  vGt: simd(0x44),
+  vAnd: simd(0x4e),
+  vAndNot: simd(0x4f),
+  vBitselect: simd(0x52),
+  vSqrt: simd(0xe3),
+  vAdd: simd(0xe4),
+  vMul: simd(0xe6),
+  vDiv: simd(0xe7),
+};
+
+/** A function under construction: named parameters and locals, and its instruction bytes. */
+class Fn {
+  readonly params: ValType[] = [];
+  readonly locals: ValType[] = [];
+  private readonly index = new Map<string, number>();
+  readonly code: Bytes = [];
+
+  constructor(params: [string, ValType][]) {
+    for (const [n, t] of params) {
+      this.index.set(n, this.params.length);
+      this.params.push(t);
+    }
+  }
+  local(n: string, t: ValType): void {
+    this.index.set(n, this.params.length + this.locals.length);
+    this.locals.push(t);
+  }
+  private at(n: string): number {
+    const i = this.index.get(n);
+    if (i == null) throw new Error(`simd assembler: no local "${n}"`);
+    return i;
+  }
+  get = (n: string): Bytes => [0x20, ...uleb(this.at(n))];
+  set = (n: string): Bytes => [0x21, ...uleb(this.at(n))];
+  emit(...parts: Bytes[]): void {
+    for (const p of parts) this.code.push(...p);
+  }
+  /** `counter` += step each iteration while counter < limit (both i32 locals). */
+  loopWhileBelow(counter: string, limit: string, step: Bytes, body: () => void): void {
+    this.emit(op.block, op.loop, this.get(counter), this.get(limit), op.i32GeU, op.brIf(1));
+    body();
+    this.emit(this.get(counter), step, op.i32Add, this.set(counter), op.br(0), op.end, op.end);
+  }
+  body(): Bytes {
+    const runs: Bytes[] = [];
+    for (let i = 0; i < this.locals.length; ) {
+      let j = i;
+      while (j < this.locals.length && this.locals[j] === this.locals[i]) j++;
+      runs.push([...uleb(j - i), this.locals[i]]);
+      i = j;
+    }
+    const bytes = [...vec(runs), ...this.code, ...op.end];
+    return [...uleb(bytes.length), ...bytes];
+  }
+}
+
+function assemble(functions: [string, Fn][], memory: { shared: boolean; pages: number }): Uint8Array<ArrayBuffer> {
+  const types = functions.map(([, f]) => [0x60, ...vec(f.params.map((t) => [t])), 0x00]);
+  // The imported memory: at least one page; a shared memory must also state its maximum (tfjs': 4 GiB).
+  const limits = memory.shared ? [0x03, ...uleb(1), ...uleb(memory.pages)] : [0x00, ...uleb(1)];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, ...limits]])),
+    ...section(3, vec(functions.map((_, i) => uleb(i)))),
+    ...section(7, vec(functions.map(([n], i) => [...name(n), 0x00, ...uleb(i)]))),
+    ...section(10, vec(functions.map(([, f]) => f.body()))),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kernels.
+
+/**
+ * adam(w, m, v, g, outW, outM, outV: byte offsets; n; b1, c1, b2, c2, d1, d2, eps, negLr): tfjs'
+ * AdamOptimizer expression, operation for operation:
+ *   m' = m*b1 + g*c1;  v' = v*b2 + (g*g)*c2;  w' = ((m'/d1) / (sqrt(v'/d2) + eps)) * negLr + w
+ * with c1 = 1 - beta1, c2 = 1 - beta2, d1 = 1 - beta1^t, d2 = 1 - beta2^t, negLr = -learningRate.
+ */
+function adamFn(): Fn {
+  const f = new Fn([
+    ["w", I32], ["m", I32], ["v", I32], ["g", I32], ["ow", I32], ["om", I32], ["ov", I32], ["n", I32],
+    ["b1", F32], ["c1", F32], ["b2", F32], ["c2", F32], ["d1", F32], ["d2", F32], ["eps", F32], ["negLr", F32],
+  ]);
+  const scalars = ["b1", "c1", "b2", "c2", "d1", "d2", "eps", "negLr"];
+  f.local("i", I32);
+  f.local("end", I32);
+  f.local("vend", I32);
+  for (const s of scalars) f.local(`${s}4`, V128);
+  for (const t of ["g4", "m4", "v4"]) f.local(t, V128);
+  for (const t of ["gs", "ms", "vs"]) f.local(t, F32);
+  const { get, set } = f;
+  const at = (base: string) => [...get(base), ...get("i"), ...op.i32Add];
+  f.emit(get("n"), op.i32(2), op.i32Shl, set("end"));
+  f.emit(get("n"), op.i32(-4), op.i32And, op.i32(2), op.i32Shl, set("vend"));
+  for (const s of scalars) f.emit(get(s), op.vSplat, set(`${s}4`));
+  // The same expression twice: four floats at a time, then one at a time for the last n % 4.
+  for (const lanes of [4, 1]) {
+    const [load, store, add, mul, div, sqrt] =
+      lanes === 4 ? [op.vLoad, op.vStore, op.vAdd, op.vMul, op.vDiv, op.vSqrt] : [op.f32Load, op.f32Store, op.f32Add, op.f32Mul, op.f32Div, op.f32Sqrt];
+    const k = (scalar: string) => get(lanes === 4 ? `${scalar}4` : scalar);
+    const [g, m, v] = lanes === 4 ? ["g4", "m4", "v4"] : ["gs", "ms", "vs"];
+    f.loopWhileBelow("i", lanes === 4 ? "vend" : "end", op.i32(lanes * 4), () => {
+      f.emit(at("g"), load, set(g));
+      f.emit(at("m"), load, k("b1"), mul, get(g), k("c1"), mul, add, set(m));
+      f.emit(at("v"), load, k("b2"), mul, get(g), get(g), mul, k("c2"), mul, add, set(v));
+      f.emit(at("om"), get(m), store);
+      f.emit(at("ov"), get(v), store);
+      f.emit(at("ow"));
+      f.emit(get(m), k("d1"), div);
+      f.emit(get(v), k("d2"), div, sqrt, k("eps"), add);
+      f.emit(div, k("negLr"), mul, at("w"), load, add, store);
+    });
+  }
+  return f;
+}
+
+/**
+ * maxPoolGrad2x2Row(x, dy, out: byte offsets of one output row's first window; rowBytes: the byte
+ * stride of an input row; windows; channels): for each 2x2 window of the row and each channel, dy
+ * goes to the window's first maximum in row-major order under a strict ">" starting from
+ * -Infinity (the cpu backend's rule: NaN never wins, a window of -Infinity and NaN routes nothing),
+ * every other position gets +0 (adding +0 also turns a routed -0 into the +0 the cpu backend gives).
+ */
+function maxPoolGrad2x2RowFn(): Fn {
+  const f = new Fn([["x", I32], ["dy", I32], ["out", I32], ["rowBytes", I32], ["windows", I32], ["channels", I32]]);
+  f.local("k", I32); // window
+  f.local("d", I32); // byte offset of the channel within a position
+  f.local("cBytes", I32);
+  f.local("vBytes", I32);
+  f.local("p0", I32);
+  f.local("q", I32);
+  for (const n of ["x0", "x1", "x2", "x3", "best", "c0", "c1", "c2", "c3", "g", "zero", "ninf"]) f.local(`${n}v`, V128);
+  for (const n of ["x0", "x1", "x2", "x3", "best", "g"]) f.local(`${n}s`, F32);
+  for (const n of ["c0", "c1", "c2", "c3"]) f.local(`${n}s`, I32);
+  const { get, set } = f;
+  // Address of position j (0..3) of the current window at channel offset d.
+  const pos = (j: number): Bytes => [
+    ...get("p0"),
+    ...(j & 1 ? [...get("cBytes"), ...op.i32Add] : []),
+    ...(j & 2 ? [...get("rowBytes"), ...op.i32Add] : []),
+    ...get("d"),
+    ...op.i32Add,
+  ];
+  f.emit(get("channels"), op.i32(2), op.i32Shl, set("cBytes"));
+  f.emit(get("channels"), op.i32(-4), op.i32And, op.i32(2), op.i32Shl, set("vBytes"));
+  // zero = splat(+0), ninf = splat(-Infinity)
+  f.emit([0x43, 0x00, 0x00, 0x00, 0x00], op.vSplat, set("zerov"));
+  f.emit([0x43, 0x00, 0x00, 0x80, 0xff], op.vSplat, set("ninfv"));
+  f.emit(op.i32(0), set("k"));
+  f.loopWhileBelow("k", "windows", op.i32(1), () => {
+    // p0 = x + k * 2 * cBytes; q = k * cBytes (offset into dy and, doubled, into out)
+    f.emit(get("k"), get("cBytes"), op.i32Mul, set("q"));
+    f.emit(get("q"), op.i32(1), op.i32Shl, set("p0"));
+    f.emit(op.i32(0), set("d"));
+    f.loopWhileBelow("d", "vBytes", op.i32(16), () => {
+      for (let j = 0; j < 4; j++) f.emit(get("x"), pos(j), op.i32Add, op.vLoad, set(`x${j}v`));
+      f.emit(get("ninfv"), set("bestv"));
+      for (let j = 0; j < 4; j++) {
+        f.emit(get(`x${j}v`), get("bestv"), op.vGt, set(`c${j}v`));
+        if (j < 3) f.emit(get(`x${j}v`), get("bestv"), get(`c${j}v`), op.vBitselect, set("bestv"));
+      }
+      f.emit(get("dy"), get("q"), op.i32Add, get("d"), op.i32Add, op.vLoad, set("gv"));
+      // winner j: c_j and no later c
+      for (let j = 0; j < 4; j++) {
+        f.emit(get("out"), pos(j), op.i32Add);
+        f.emit(get("gv"), get(`c${j}v`));
+        for (let later = j + 1; later < 4; later++) f.emit(get(`c${later}v`), op.vAndNot);
+        f.emit(op.vAnd, get("zerov"), op.vAdd, op.vStore);
+      }
+    });
+    f.loopWhileBelow("d", "cBytes", op.i32(4), () => {
+      for (let j = 0; j < 4; j++) f.emit(get("x"), pos(j), op.i32Add, op.f32Load, set(`x${j}s`));
+      f.emit([0x43, 0x00, 0x00, 0x80, 0xff], set("bests"));
+      for (let j = 0; j < 4; j++) {
+        f.emit(get(`x${j}s`), get("bests"), op.f32Gt, set(`c${j}s`));
+        if (j < 3) f.emit(get(`x${j}s`), get("bests"), get(`c${j}s`), op.select, set("bests"));
+      }
+      f.emit(get("dy"), get("q"), op.i32Add, get("d"), op.i32Add, op.f32Load, set("gs"));
+      for (let j = 0; j < 4; j++) {
+        f.emit(get("out"), pos(j), op.i32Add);
+        // c_j && !c_{j+1} && ... as an i32 condition: c_j > (c_{j+1} | ...), all 0 or 1
+        f.emit(get("gs"), [0x43, 0x00, 0x00, 0x00, 0x00]);
+        f.emit(get(`c${j}s`));
+        if (j < 3) {
+          f.emit(get(`c${j + 1}s`));
+          for (let later = j + 2; later < 4; later++) f.emit(get(`c${later}s`), [0x72]); // i32.or
+          f.emit([0x4b]); // i32.gt_u: c_j (0/1) > any later (0/1)
+        }
+        f.emit(op.select, [0x43, 0x00, 0x00, 0x00, 0x00], op.f32Add, op.f32Store);
+      }
+    });
+  });
+  return f;
+}
+
+export interface SimdKernels {
+  adam(w: number, m: number, v: number, g: number, ow: number, om: number, ov: number, n: number,
+    b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
+  maxPoolGrad2x2Row(x: number, dy: number, out: number, rowBytes: number, windows: number, channels: number): void;
+}
+
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
+
+/** The kernels bound to `memory` (the wasm backend's), or null when they cannot be (no SIMD, or the module is rejected). */
+export function simdKernels(memory: WebAssembly.Memory): SimdKernels | null {
+  if (instances.has(memory)) return instances.get(memory)!;
+  let kernels: SimdKernels | null = null;
+  try {
+    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = assemble([["adam", adamFn()], ["maxPoolGrad2x2Row", maxPoolGrad2x2RowFn()]], { shared, pages: 65536 });
+    const module = new WebAssembly.Module(bytes);
+    kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+  } catch {
+    kernels = null;
+  }
+  instances.set(memory, kernels);
+  return kernels;
+}
+
+/** The assembled module's bytes, for tests (WebAssembly.validate). */
+export function simdModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
+  return assemble([["adam", adamFn()], ["maxPoolGrad2x2Row", maxPoolGrad2x2RowFn()]], { shared, pages: 65536 });
+}
