@@ -70,6 +70,7 @@ let stockConv2DBackpropInput: tf.KernelFunc | undefined;
 let stockMaxPoolGrad: tf.KernelFunc | undefined;
 let stockBatchMatMul: tf.KernelFunc | undefined;
 let stockSum: tf.KernelFunc | undefined;
+let stockMean: tf.KernelFunc | undefined;
 let stockTile: tf.KernelFunc | undefined;
 let stockIdentity: tf.KernelFunc | undefined;
 
@@ -340,6 +341,9 @@ function filterGradIm2colT(backend: WasmBackend, x: Info, dy: Info, g: FilterGra
         heapF32(backend, dyChunk).set(heapF32(backend, dy).subarray(b0 * perImage * outC, b1 * perImage * outC));
         const xv = heapF32(backend, xSource);
         const pv = heapF32(backend, patchesT);
+        const simd = sW === 1 ? simdFor(backend) : null;
+        const xAt = simd ? offsetOf(backend, xSource) : 0;
+        const patchesAt = simd ? offsetOf(backend, patchesT) : 0;
         for (let i = 0; i < kh; i++) {
           for (let j = 0; j < kw; j++) {
             // Output columns bc whose input column bc*sW + j - left lies inside x: [bcLo, bcHi).
@@ -348,6 +352,12 @@ function filterGradIm2colT(backend: WasmBackend, x: Info, dy: Info, g: FilterGra
             const colOffset = j - left;
             for (let ci = 0; ci < inC; ci++) {
               let p = ((i * kw + j) * inC + ci) * rows;
+              if (simd) {
+                // The same rows in WebAssembly SIMD (loaders/simd.ts), four floats at a time.
+                const src = xAt + ((ci * n + b0) * plane + colOffset + bcLo) * 4;
+                simd.im2colRows(patchesAt + p * 4, src, plane * 4, b1 - b0, outH, outW, h, w, i - top, sH, bcLo, bcHi);
+                continue;
+              }
               for (let b = b0; b < b1; b++) {
                 const planeBase = (ci * n + b) * plane;
                 for (let a = 0; a < outH; a++) {
@@ -467,15 +477,17 @@ function filterGradGradAsFilter(backend: WasmBackend, x: Info, dy: Info, g: Filt
 }
 
 /**
- * The fastest way measured on this backend (batch 128, the model zoo's layers and the search's):
- * im2colT for a first layer (kh*kw*inC <= 32) and for any unpadded stride-1 layer (a 3x3 32->64
- * layer on 12x12 inputs: 22 ms, against 30 ms as a convolution), a convolution of dy with x as the
- * filter for the other stride-1 layers (im2colT's patch matrix, with its zeros, costs more there:
- * 3x3 'same' on 14x14x32, 40 against 42 ms; 5x5, 82 against 108 ms), and the general convolution
- * for strides above 1.
+ * The fastest way measured on this backend (batch 128, the model zoo's layers and the search's).
+ * With the SIMD patch rows (loaders/simd.ts), im2colT for every stride-1 layer: the report's 3x3
+ * 32->64 layer on 14x14 inputs takes 33 ms against 40 as a convolution of dy with x as the filter,
+ * cnn-strong's 32->32 layer on 26x26 51 against 80. Without them (JavaScript patch rows), im2colT
+ * for a first layer (kh*kw*inC <= 32) and for unpadded stride-1 layers (3x3 32->64 on 12x12: 22
+ * against 30 ms), the convolution for the other stride-1 layers (its patch matrix of zeros costs
+ * more: 5x5 'same' on 14x14x32, 108 against 82 ms). Strides above 1: the general convolution.
  */
-function filterGradStrategy(g: FilterGradGeometry): FilterGradStrategy {
+function filterGradStrategy(g: FilterGradGeometry, simdRows: boolean): FilterGradStrategy {
   const strideOne = g.sH === 1 && g.sW === 1;
+  if (strideOne && simdRows) return "im2colT";
   const unpadded = g.top === 0 && g.left === 0 && g.outH === g.h - g.kh + 1 && g.outW === g.w - g.kw + 1;
   if (g.kh * g.kw * g.inC <= 32 || (strideOne && unpadded)) return "im2colT";
   return strideOne ? "inputAsFilter" : "gradAsFilter";
@@ -520,7 +532,7 @@ function conv2dBackpropFilter(args: KernelArgs): Info {
     left: conv.padInfo.left,
   };
   let strategy = wasmKernelOptions.filterGrad;
-  if (strategy === "auto") strategy = filterGradStrategy(g);
+  if (strategy === "auto") strategy = filterGradStrategy(g, simdFor(backend) != null);
   if (strategy === "im2col") return filterGradIm2col(backend, x, dy, g);
   if (strategy === "im2colT") return filterGradIm2colT(backend, x, dy, g);
   if (strategy === "inputAsFilter") {
@@ -819,11 +831,12 @@ interface SumAttrs {
  * The stock Sum transposes the reduced axes to the end before summing: for a conv bias gradient
  * (sum of [N, H, W, C] over N, H, W) that transpose costs more than the sum. When the reduced
  * axes are exactly the leading ones of a float32 tensor, sum the rows of the [outer, inner] view
- * directly (float64 accumulators). Anything else goes to the stock kernel.
+ * directly (float64 accumulators). Anything else goes to the stock kernel. Mean (batch norm's
+ * statistics over N, H, W) is the same sum, rounded to float32 and then divided by the count in
+ * float32, as the cpu backend computes it.
  */
-function sum(args: KernelArgs): Info {
-  const stock = stockSum;
-  if (stock == null) throw new Error("Sum (wasm training kernels): stock kernel missing");
+function reduceLeadingAxes(args: KernelArgs, kernel: "Sum" | "Mean", stock: tf.KernelFunc | undefined): Info {
+  if (stock == null) throw new Error(`${kernel} (wasm training kernels): stock kernel missing`);
   const backend = args.backend as unknown as WasmBackend;
   const { x } = args.inputs as { x: Info };
   const { axis, keepDims } = args.attrs as unknown as SumAttrs;
@@ -854,9 +867,13 @@ function sum(args: KernelArgs): Info {
     const base = r * inner;
     for (let j = 0; j < inner; j++) acc[j] += src[base + j];
   }
-  for (let j = 0; j < inner; j++) dst[j] = acc[j];
+  if (kernel === "Mean") for (let j = 0; j < inner; j++) dst[j] = Math.fround(acc[j]) / outer;
+  else for (let j = 0; j < inner; j++) dst[j] = acc[j];
   return out;
 }
+
+const sum = (args: KernelArgs): Info => reduceLeadingAxes(args, "Sum", stockSum);
+const mean = (args: KernelArgs): Info => reduceLeadingAxes(args, "Mean", stockMean);
 
 // ---------------------------------------------------------------------------------------------
 // BatchMatMul
@@ -922,6 +939,19 @@ function tile(args: KernelArgs): Info {
   const out = backend.makeOutput(outShape, "float32");
   const total = outShape.reduce((p, v) => p * v, 1);
   if (total === 0) return out;
+  // Batch norm's case: x is 1 along every tiled axis and those come first ([1, 1, 1, C] tiled
+  // [N, H, W, 1]), so the output is x over and over: copy x once, then double the filled part in
+  // place (copyWithin on the heap is a memmove) until the output is full.
+  const firstUntiled = reps.reduce((m, r, i) => (r !== 1 ? i + 1 : m), 0);
+  if (x.shape.slice(0, firstUntiled).every((d) => d === 1)) {
+    const dst = heapF32(backend, out);
+    const src = heapF32(backend, x);
+    dst.set(src);
+    for (let filled = src.length; filled < total; filled *= 2) {
+      dst.copyWithin(filled, 0, Math.min(filled, total - filled));
+    }
+    return out;
+  }
   let current: Float32Array = heapF32(backend, x).slice();
   const shape = [...x.shape];
   for (let axis = shape.length - 1; axis >= 0; axis--) {
@@ -1035,6 +1065,7 @@ export function registerWasmTrainingKernels(): void {
   register("MaxPoolGrad", maxPoolGrad, (k) => (stockMaxPoolGrad = k));
   register("BatchMatMul", batchMatMul, (k) => (stockBatchMatMul = k));
   register("Sum", sum, (k) => (stockSum = k));
+  register("Mean", mean, (k) => (stockMean = k));
   register("Tile", tile, (k) => (stockTile = k));
   register("Identity", identity, (k) => (stockIdentity = k));
   register(FUSED_ADAM_KERNEL, adamUpdate as unknown as tf.KernelFunc);

@@ -69,6 +69,9 @@ const op = {
   f32Load: [0x2a, 0x00, 0x00],
   f32Store: [0x38, 0x00, 0x00],
   f32Gt: [0x5e],
+  i32Sub: [0x6b],
+  i32LtU: [0x49],
+  i32Store: [0x36, 0x00, 0x00],
   f32Sqrt: [0x91],
   f32Add: [0x92],
   f32Mul: [0x94],
@@ -76,6 +79,7 @@ const op = {
   vLoad: [...simd(0x00), 0x00, 0x00],
   vStore: [...simd(0x0b), 0x00, 0x00],
   vSplat: simd(0x13),
+  vZero: [...simd(0x0c), ...new Array(16).fill(0)], // v128.const 0
   vGt: simd(0x44),
   vAnd: simd(0x4e),
   vAndNot: simd(0x4f),
@@ -272,11 +276,72 @@ function maxPoolGrad2x2RowFn(): Fn {
   return f;
 }
 
+/**
+ * im2colRows(dst, src, planeBytes, images, outH, outW, h, w, r0, sH, lo, hi): one row of the
+ * transposed patch matrix of a stride-1 (along the width) convolution, for one kernel position and
+ * one input channel, over `images` images: for each image (planes of x laid out channel-major,
+ * `planeBytes` apart from `src`, which points at input column lo + the kernel column offset) and
+ * each output row a, input row r = a*sH + r0 gives outW floats: zeros before column lo and from
+ * column hi, x's row in between; a row outside [0, h) is all zeros.
+ */
+function im2colRowsFn(): Fn {
+  const f = new Fn([
+    ["dst", I32], ["src", I32], ["planeBytes", I32], ["images", I32], ["outH", I32], ["outW", I32],
+    ["h", I32], ["w", I32], ["r0", I32], ["sH", I32], ["lo", I32], ["hi", I32],
+  ]);
+  for (const n of ["b", "a", "r", "row", "p", "end", "vend", "plane"]) f.local(n, I32);
+  const { get, set } = f;
+  /** Stores zeros from p (bytes) to end. */
+  const zeros = () => {
+    f.loopWhileBelow("p", "end", op.i32(4), () => f.emit(get("p"), op.i32(0), op.i32Store));
+  };
+  f.emit(get("src"), set("plane"));
+  f.loopWhileBelow("b", "images", op.i32(1), () => {
+    f.emit(op.i32(0), set("a"));
+    f.loopWhileBelow("a", "outH", op.i32(1), () => {
+      f.emit(get("a"), get("sH"), op.i32Mul, get("r0"), op.i32Add, set("r"));
+      // end of this patch row: dst + outW*4
+      f.emit(get("dst"), get("outW"), op.i32(2), op.i32Shl, op.i32Add, set("end"));
+      // if (r as unsigned) >= h: the whole row is zeros (a negative r is a large unsigned one)
+      f.emit(get("r"), get("h"), op.i32GeU, [0x04, 0x40]); // if
+      f.emit(get("dst"), set("p"));
+      zeros();
+      f.emit([0x05]); // else
+      // zeros before lo
+      f.emit(get("dst"), set("p"));
+      f.emit(get("end"), set("row")); // keep the row's end
+      f.emit(get("dst"), get("lo"), op.i32(2), op.i32Shl, op.i32Add, set("end"));
+      zeros();
+      // x's row from column lo to hi: src row = plane + r*w*4; four floats at a time, then one
+      f.emit(get("plane"), get("r"), get("w"), op.i32Mul, op.i32(2), op.i32Shl, op.i32Add, set("src"));
+      f.emit(get("dst"), get("hi"), op.i32(2), op.i32Shl, op.i32Add, set("end"));
+      f.emit(get("end"), op.i32(12), op.i32Sub, set("vend"));
+      f.emit(op.block, op.loop, get("p"), get("vend"), op.i32GeU, op.brIf(1));
+      f.emit(get("p"), get("src"), op.vLoad, op.vStore);
+      f.emit(get("p"), op.i32(16), op.i32Add, set("p"), get("src"), op.i32(16), op.i32Add, set("src"), op.br(0), op.end, op.end);
+      f.emit(op.block, op.loop, get("p"), get("end"), op.i32GeU, op.brIf(1));
+      f.emit(get("p"), get("src"), op.f32Load, op.f32Store);
+      f.emit(get("p"), op.i32(4), op.i32Add, set("p"), get("src"), op.i32(4), op.i32Add, set("src"), op.br(0), op.end, op.end);
+      // zeros from hi to the row's end
+      f.emit(get("row"), set("end"));
+      zeros();
+      f.emit(op.end); // end if
+      f.emit(get("dst"), get("outW"), op.i32(2), op.i32Shl, op.i32Add, set("dst"));
+    });
+    f.emit(get("plane"), get("planeBytes"), op.i32Add, set("plane"));
+  });
+  return f;
+}
+
 export interface SimdKernels {
   adam(w: number, m: number, v: number, g: number, ow: number, om: number, ov: number, n: number,
     b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
   maxPoolGrad2x2Row(x: number, dy: number, out: number, rowBytes: number, windows: number, channels: number): void;
+  im2colRows(dst: number, src: number, planeBytes: number, images: number, outH: number, outW: number,
+    h: number, w: number, r0: number, sH: number, lo: number, hi: number): void;
 }
+
+const FUNCTIONS = (): [string, Fn][] => [["adam", adamFn()], ["maxPoolGrad2x2Row", maxPoolGrad2x2RowFn()], ["im2colRows", im2colRowsFn()]];
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 
@@ -286,7 +351,7 @@ export function simdKernels(memory: WebAssembly.Memory): SimdKernels | null {
   let kernels: SimdKernels | null = null;
   try {
     const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = assemble([["adam", adamFn()], ["maxPoolGrad2x2Row", maxPoolGrad2x2RowFn()]], { shared, pages: 65536 });
+    const bytes = assemble(FUNCTIONS(), { shared, pages: 65536 });
     const module = new WebAssembly.Module(bytes);
     kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
   } catch {
@@ -298,5 +363,5 @@ export function simdKernels(memory: WebAssembly.Memory): SimdKernels | null {
 
 /** The assembled module's bytes, for tests (WebAssembly.validate). */
 export function simdModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
-  return assemble([["adam", adamFn()], ["maxPoolGrad2x2Row", maxPoolGrad2x2RowFn()]], { shared, pages: 65536 });
+  return assemble(FUNCTIONS(), { shared, pages: 65536 });
 }

@@ -81,7 +81,7 @@ function assertNoLeak(label: string, fn: () => void): void {
 interface ConvCase {
   xShape: [number, number, number, number];
   filterShape: [number, number, number, number];
-  stride: number;
+  stride: number | [number, number];
   pad: "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]];
 }
 
@@ -168,11 +168,13 @@ test("conv2d gradients leave no tensors or wasm buffers behind", () => {
   }
 });
 
-test("im2colT filter gradients summed over chunks of images (one, two, uneven, all) match cpu and leave nothing behind", async () => {
+test("im2colT filter gradients summed over chunks of images (one, two, uneven, all), patch rows in SIMD and in JavaScript, match cpu and leave nothing behind", async () => {
   const cases: ConvCase[] = [
     { xShape: [5, 9, 9, 1], filterShape: [3, 3, 0, 4], stride: 1, pad: "same" },
     { xShape: [3, 8, 7, 2], filterShape: [3, 3, 0, 3], stride: 2, pad: "valid" },
     { xShape: [4, 7, 7, 3], filterShape: [1, 1, 0, 5], stride: 1, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+    { xShape: [3, 9, 10, 2], filterShape: [3, 3, 0, 3], stride: [2, 1], pad: "same" }, // SIMD rows with a row stride of 2
+    { xShape: [2, 6, 21, 1], filterShape: [3, 3, 0, 2], stride: 1, pad: "valid" }, // rows of 19 floats: four vectors and a tail
   ];
   const saved = wasmKernelOptions.filterGradChunkFloats;
   wasmKernelOptions.filterGrad = "im2colT";
@@ -183,15 +185,21 @@ test("im2colT filter gradients summed over chunks of images (one, two, uneven, a
       const perImage = y[1] * y[2] * y[3];
       // 1 float per chunk means one image at a time; then two images, an uneven split, and the whole batch.
       for (const floats of [1, 2 * perImage, 3 * perImage, 1e9]) {
-        wasmKernelOptions.filterGradChunkFloats = floats;
-        await assertSameOnBothBackends(`chunks of ${floats} floats ${JSON.stringify(c)}`, fn);
-        tf.dispose(tf.tidy(fn));
-        assertNoLeak(`chunks of ${floats} floats ${JSON.stringify(c)}`, () => tf.dispose(tf.tidy(fn)));
+        // Patch rows in WebAssembly SIMD (stride 1) and in JavaScript.
+        for (const simd of [true, false]) {
+          wasmKernelOptions.filterGradChunkFloats = floats;
+          wasmKernelOptions.simd = simd;
+          const label = `chunks of ${floats} floats, simd ${simd}, ${JSON.stringify(c)}`;
+          await assertSameOnBothBackends(label, fn);
+          tf.dispose(tf.tidy(fn));
+          assertNoLeak(label, () => tf.dispose(tf.tidy(fn)));
+        }
       }
     }
   } finally {
     wasmKernelOptions.filterGrad = "auto";
     wasmKernelOptions.filterGradChunkFloats = saved;
+    wasmKernelOptions.simd = true;
   }
 });
 
@@ -338,27 +346,35 @@ test("matMul gradients (transposed BatchMatMul) match cpu, batched and rank-2", 
   tf.dispose([a, b]);
 });
 
-test("sum over leading axes (bias gradients) matches cpu; other reductions unchanged", async () => {
+test("sum and mean over leading axes (bias gradients, batch-norm statistics) match cpu; other reductions unchanged", async () => {
   const random = rng(99);
   const xv = randomArray(random, 3 * 5 * 4 * 6);
   const shape = [3, 5, 4, 6];
-  for (const [axis, keepDims] of [
-    [[0, 1, 2], false],
-    [[0, 1, 2], true],
-    [0, false],
-    [[1, 0], true],
-    [[0, 2], false],
-    [-1, false],
-    [undefined, false],
-  ] as [number | number[] | undefined, boolean][]) {
-    await assertSameOnBothBackends(`sum axis=${JSON.stringify(axis)} keepDims=${keepDims}`, () => {
-      const s = tf.sum(tf.tensor(xv, shape), axis, keepDims);
-      return [s, tf.tensor(s.shape)];
-    }, 1e-6);
+  for (const reduce of [tf.sum, tf.mean]) {
+    for (const [axis, keepDims] of [
+      [[0, 1, 2], false],
+      [[0, 1, 2], true],
+      [0, false],
+      [[1, 0], true],
+      [[0, 2], false],
+      [-1, false],
+      [undefined, false],
+    ] as [number | number[] | undefined, boolean][]) {
+      await assertSameOnBothBackends(`${reduce.name} axis=${JSON.stringify(axis)} keepDims=${keepDims}`, () => {
+        const s = reduce(tf.tensor(xv, shape), axis, keepDims);
+        return [s, tf.tensor(s.shape)];
+      }, 1e-6);
+    }
+    const x = tf.tensor(xv, shape);
+    assertNoLeak(reduce.name, () => tf.dispose(reduce(x, [0, 1, 2])));
+    x.dispose();
   }
-  const x = tf.tensor(xv, shape);
-  assertNoLeak("sum", () => tf.dispose(tf.sum(x, [0, 1, 2])));
-  x.dispose();
+  // The mean is the float32 sum divided by the count, as on cpu: compare exactly on a batch-norm-sized case.
+  const big = randomArray(random, 64 * 9 * 9 * 5);
+  const [wasmMean] = await valuesOn("wasm", () => [tf.mean(tf.tensor(big, [64, 9, 9, 5]), [0, 1, 2])]);
+  const [cpuMean] = await valuesOn("cpu", () => [tf.mean(tf.tensor(big, [64, 9, 9, 5]), [0, 1, 2])]);
+  await tf.setBackend("wasm");
+  assert.ok(relativeError(wasmMean, cpuMean) < 1e-6, `mean: ${wasmMean} vs ${cpuMean}`);
 });
 
 test("tile (batch norm's broadcast) matches cpu for every axis pattern, and the batch-norm gradient too", async () => {
@@ -370,6 +386,8 @@ test("tile (batch norm's broadcast) matches cpu for every axis pattern, and the 
     [[2, 2, 2, 2], [1, 1, 1, 1]],
     [[5], [7]],
     [[1, 3, 1, 2], [2, 1, 3, 2]],
+    [[1, 1, 7], [9, 2, 1]], // the broadcast case, filled by doubling: 18 copies
+    [[1, 2], [6, 1]],
   ] as [number[], number[]][]) {
     const xv = randomArray(random, shape.reduce((p, v) => p * v, 1));
     await assertSameOnBothBackends(`tile ${shape} x ${reps}`, () => [tf.tile(tf.tensor(xv, shape), reps)], 1e-9);
