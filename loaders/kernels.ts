@@ -851,6 +851,17 @@ function reduceLeadingAxes(args: KernelArgs, kernel: "Sum" | "Mean", stock: tf.K
   if (outer === 0 || inner === 0) return stock(args) as Info;
   const outShape = keepDims ? [...x.shape.slice(0, k).map(() => 1), ...innerShape] : innerShape;
   const out = backend.makeOutput(outShape, "float32");
+  const simd = simdFor(backend);
+  if (simd != null) {
+    // The same sums in WebAssembly SIMD (loaders/simd.ts), over float64 scratch on the heap.
+    const scratch = backend.makeOutput([2 * inner], "float32");
+    try {
+      simd.sumRows(offsetOf(backend, x), offsetOf(backend, scratch), offsetOf(backend, out), outer, inner, outer, kernel === "Mean" ? 1 : 0);
+    } finally {
+      backend.disposeData(scratch.dataId);
+    }
+    return out;
+  }
   const src = heapF32(backend, x);
   const dst = heapF32(backend, out);
   const acc = new Float64Array(inner);

@@ -70,6 +70,15 @@ const op = {
   f32Store: [0x38, 0x00, 0x00],
   f32Gt: [0x5e],
   i32Sub: [0x6b],
+  f64Load: [0x2b, 0x00, 0x00],
+  f64Store: [0x39, 0x00, 0x00],
+  f64Add: [0xa0],
+  f64Const0: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
+  f64PromoteF32: [0xbb],
+  f32DemoteF64: [0xb6],
+  vLoad64Zero: [...simd(0x5d), 0x00, 0x00],
+  vPromoteLow: simd(0x5f),
+  vF64Add: simd(0xf0),
   i32LtU: [0x49],
   i32Store: [0x36, 0x00, 0x00],
   f32Sqrt: [0x91],
@@ -333,15 +342,72 @@ function im2colRowsFn(): Fn {
   return f;
 }
 
+/**
+ * sumRows(src, acc, out, outer, inner, divisor, mean): the sum of the `outer` rows of the float32
+ * matrix at src ([outer, inner]) in float64, exactly as loaders/kernels.ts's JavaScript sums them
+ * (rows four at a time, acc + ((r0 + r1) + (r2 + r3)), then one at a time), two columns at a
+ * time; acc is scratch for inner float64s; out gets the sums rounded to float32, or, when mean is
+ * 1, those divided by `divisor` in float32.
+ */
+function sumRowsFn(): Fn {
+  const f = new Fn([["src", I32], ["acc", I32], ["out", I32], ["outer", I32], ["inner", I32], ["divisor", F32], ["mean", I32]]);
+  for (const n of ["r", "j", "rowBytes", "rows4", "pairs", "base", "p", "a"]) f.local(n, I32);
+  f.local("x", F32);
+  const { get, set } = f;
+  // acc[j] = 0
+  f.emit(op.i32(0), set("j"));
+  f.loopWhileBelow("j", "inner", op.i32(1), () => f.emit(get("acc"), get("j"), op.i32(3), op.i32Shl, op.i32Add, op.f64Const0, op.f64Store));
+  f.emit(get("inner"), op.i32(2), op.i32Shl, set("rowBytes"));
+  f.emit(get("outer"), op.i32(-4), op.i32And, set("rows4"));
+  f.emit(get("inner"), op.i32(-2), op.i32And, set("pairs"));
+  const rowAt = (k: number): Bytes => [...get("p"), ...(k ? [...get("rowBytes"), ...op.i32(k), ...op.i32Mul, ...op.i32Add] : [])];
+  f.loopWhileBelow("r", "rows4", op.i32(4), () => {
+    f.emit(get("src"), get("r"), get("rowBytes"), op.i32Mul, op.i32Add, set("base"));
+    f.emit(op.i32(0), set("j"));
+    f.loopWhileBelow("j", "pairs", op.i32(2), () => {
+      f.emit(get("base"), get("j"), op.i32(2), op.i32Shl, op.i32Add, set("p"));
+      f.emit(get("acc"), get("j"), op.i32(3), op.i32Shl, op.i32Add, set("a"));
+      f.emit(get("a"), get("a"), op.vLoad);
+      f.emit(rowAt(0), op.vLoad64Zero, op.vPromoteLow, rowAt(1), op.vLoad64Zero, op.vPromoteLow, op.vF64Add);
+      f.emit(rowAt(2), op.vLoad64Zero, op.vPromoteLow, rowAt(3), op.vLoad64Zero, op.vPromoteLow, op.vF64Add);
+      f.emit(op.vF64Add, op.vF64Add, op.vStore);
+    });
+    f.loopWhileBelow("j", "inner", op.i32(1), () => {
+      f.emit(get("base"), get("j"), op.i32(2), op.i32Shl, op.i32Add, set("p"));
+      f.emit(get("acc"), get("j"), op.i32(3), op.i32Shl, op.i32Add, set("a"));
+      f.emit(get("a"), get("a"), op.f64Load);
+      f.emit(rowAt(0), op.f32Load, op.f64PromoteF32, rowAt(1), op.f32Load, op.f64PromoteF32, op.f64Add);
+      f.emit(rowAt(2), op.f32Load, op.f64PromoteF32, rowAt(3), op.f32Load, op.f64PromoteF32, op.f64Add);
+      f.emit(op.f64Add, op.f64Add, op.f64Store);
+    });
+  });
+  f.loopWhileBelow("r", "outer", op.i32(1), () => {
+    f.emit(get("src"), get("r"), get("rowBytes"), op.i32Mul, op.i32Add, set("base"));
+    f.emit(op.i32(0), set("j"));
+    f.loopWhileBelow("j", "inner", op.i32(1), () => {
+      f.emit(get("acc"), get("j"), op.i32(3), op.i32Shl, op.i32Add, set("a"));
+      f.emit(get("a"), get("a"), op.f64Load, get("base"), get("j"), op.i32(2), op.i32Shl, op.i32Add, op.f32Load, op.f64PromoteF32, op.f64Add, op.f64Store);
+    });
+  });
+  f.emit(op.i32(0), set("j"));
+  f.loopWhileBelow("j", "inner", op.i32(1), () => {
+    f.emit(get("acc"), get("j"), op.i32(3), op.i32Shl, op.i32Add, op.f64Load, op.f32DemoteF64, set("x"));
+    f.emit(get("out"), get("j"), op.i32(2), op.i32Shl, op.i32Add);
+    f.emit(get("x"), get("divisor"), op.f32Div, get("x"), get("mean"), op.select, op.f32Store);
+  });
+  return f;
+}
+
 export interface SimdKernels {
   adam(w: number, m: number, v: number, g: number, ow: number, om: number, ov: number, n: number,
     b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
   maxPoolGrad2x2Row(x: number, dy: number, out: number, rowBytes: number, windows: number, channels: number): void;
   im2colRows(dst: number, src: number, planeBytes: number, images: number, outH: number, outW: number,
     h: number, w: number, r0: number, sH: number, lo: number, hi: number): void;
+  sumRows(src: number, acc: number, out: number, outer: number, inner: number, divisor: number, mean: number): void;
 }
 
-const FUNCTIONS = (): [string, Fn][] => [["adam", adamFn()], ["maxPoolGrad2x2Row", maxPoolGrad2x2RowFn()], ["im2colRows", im2colRowsFn()]];
+const FUNCTIONS = (): [string, Fn][] => [["adam", adamFn()], ["maxPoolGrad2x2Row", maxPoolGrad2x2RowFn()], ["im2colRows", im2colRowsFn()], ["sumRows", sumRowsFn()]];
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 
