@@ -79,6 +79,8 @@ const op = {
   vLoad64Zero: [...simd(0x5d), 0x00, 0x00],
   vPromoteLow: simd(0x5f),
   vF64Add: simd(0xf0),
+  vSub: simd(0xe5),
+  f32Sub: [0x93],
   i32LtU: [0x49],
   i32Store: [0x36, 0x00, 0x00],
   f32Sqrt: [0x91],
@@ -398,6 +400,36 @@ function sumRowsFn(): Fn {
   return f;
 }
 
+/**
+ * batchNormRows(x, out, mean, nf, scale, offset, rows, channels): the wasm backend's FusedBatchNorm
+ * formula for per-channel statistics, out = offset + ((x - mean) * scale) / nf
+ * with nf = sqrt(variance + epsilon) per channel (computed by the caller), over `rows` rows of
+ * `channels` floats, four channels at a time.
+ */
+function batchNormRowsFn(): Fn {
+  const f = new Fn([["x", I32], ["out", I32], ["mean", I32], ["nf", I32], ["scale", I32], ["offset", I32], ["rows", I32], ["channels", I32]]);
+  for (const n of ["r", "d", "cBytes", "vBytes", "base"]) f.local(n, I32);
+  const { get, set } = f;
+  f.emit(get("channels"), op.i32(2), op.i32Shl, set("cBytes"));
+  f.emit(get("channels"), op.i32(-4), op.i32And, op.i32(2), op.i32Shl, set("vBytes"));
+  f.loopWhileBelow("r", "rows", op.i32(1), () => {
+    f.emit(get("r"), get("cBytes"), op.i32Mul, set("base"));
+    f.emit(op.i32(0), set("d"));
+    for (const lanes of [4, 1]) {
+      const [load, store, add, sub, mul, div] =
+        lanes === 4 ? [op.vLoad, op.vStore, op.vAdd, op.vSub, op.vMul, op.vDiv] : [op.f32Load, op.f32Store, op.f32Add, op.f32Sub, op.f32Mul, op.f32Div];
+      const perChannel = (name: string): Bytes => [...get(name), ...get("d"), ...op.i32Add, ...load];
+      const element = (name: string): Bytes => [...get(name), ...get("base"), ...op.i32Add, ...get("d"), ...op.i32Add];
+      f.loopWhileBelow("d", lanes === 4 ? "vBytes" : "cBytes", op.i32(lanes * 4), () => {
+        f.emit(element("out"), perChannel("offset"));
+        f.emit(element("x"), load, perChannel("mean"), sub, perChannel("scale"), mul, perChannel("nf"), div);
+        f.emit(add, store);
+      });
+    }
+  });
+  return f;
+}
+
 export interface SimdKernels {
   adam(w: number, m: number, v: number, g: number, ow: number, om: number, ov: number, n: number,
     b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number, negLr: number): void;
@@ -405,9 +437,10 @@ export interface SimdKernels {
   im2colRows(dst: number, src: number, planeBytes: number, images: number, outH: number, outW: number,
     h: number, w: number, r0: number, sH: number, lo: number, hi: number): void;
   sumRows(src: number, acc: number, out: number, outer: number, inner: number, divisor: number, mean: number): void;
+  batchNormRows(x: number, out: number, mean: number, nf: number, scale: number, offset: number, rows: number, channels: number): void;
 }
 
-const FUNCTIONS = (): [string, Fn][] => [["adam", adamFn()], ["maxPoolGrad2x2Row", maxPoolGrad2x2RowFn()], ["im2colRows", im2colRowsFn()], ["sumRows", sumRowsFn()]];
+const FUNCTIONS = (): [string, Fn][] => [["adam", adamFn()], ["maxPoolGrad2x2Row", maxPoolGrad2x2RowFn()], ["im2colRows", im2colRowsFn()], ["sumRows", sumRowsFn()], ["batchNormRows", batchNormRowsFn()]];
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 

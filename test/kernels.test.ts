@@ -416,6 +416,36 @@ test("tile (batch norm's broadcast) matches cpu for every axis pattern, and the 
   x.dispose();
 });
 
+test("batch norm with per-channel statistics (SIMD) agrees with the stock kernel to rounding and matches cpu, with and without offset and scale", async () => {
+  const random = rng(31);
+  for (const shape of [[3, 5, 4, 6], [2, 7, 3], [9, 4], [4, 3, 3, 13]]) {
+    const c = shape.at(-1)!;
+    const xv = randomArray(random, shape.reduce((p, d) => p * d, 1));
+    const stats = [randomArray(random, c), randomArray(random, c).map(Math.abs), randomArray(random, c), randomArray(random, c)];
+    for (const withAffine of [true, false]) {
+      const fn = () => {
+        const [mean, variance, offset, scale] = stats.map((v) => tf.tensor1d(v));
+        return [tf.batchNorm(tf.tensor(xv, shape), mean, variance, withAffine ? offset : undefined, withAffine ? scale : undefined, 1e-3)];
+      };
+      const label = `batchNorm ${shape} ${withAffine ? "with" : "without"} offset and scale`;
+      await assertSameOnBothBackends(label, fn, 1e-5);
+      const [simd] = await valuesOn("wasm", fn);
+      wasmKernelOptions.simd = false; // the stock kernel
+      try {
+        const [stock] = await valuesOn("wasm", fn);
+        // Single-precision rounding of the same formula: within a few units in the last place.
+        for (let i = 0; i < simd.length; i++) {
+          assert.ok(Math.abs(simd[i] - stock[i]) <= 4e-7 * Math.max(1, Math.abs(stock[i])), `${label}: element ${i}: SIMD ${simd[i]}, stock ${stock[i]}`);
+        }
+      } finally {
+        wasmKernelOptions.simd = true;
+      }
+      await tf.setBackend("wasm");
+      assertNoLeak(label, () => tf.dispose(tf.tidy(fn)));
+    }
+  }
+});
+
 test("registerWasmTrainingKernels is idempotent", async () => {
   const before = tf.getKernel("Conv2DBackpropFilter", "wasm")?.kernelFunc;
   registerWasmTrainingKernels();
