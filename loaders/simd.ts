@@ -1,8 +1,9 @@
 // Hand-assembled WebAssembly SIMD kernels that work in place on the tfjs wasm backend's memory.
 //
-// The training kernels of loaders/kernels.ts that are not matrix products (max-pool gradients, the
-// Adam update) were JavaScript loops over the wasm heap: scalar, and for Adam slower than the
-// thirteen element-wise XNNPACK kernels it would replace. A WebAssembly module may import another
+// The parts of a training step that loaders/kernels.ts does outside XNNPACK (the max-pool gradient,
+// the patch rows of im2col filter gradients, sums over leading axes, batch norm, the Adam update)
+// were JavaScript loops over the wasm heap: scalar, and for Adam slower than the thirteen
+// element-wise XNNPACK kernels it would replace. A WebAssembly module may import another
 // module's memory, so these functions, written below as WebAssembly instructions and assembled
 // here (no compiler is needed at build or run time), read and write the backend's tensors where
 // they lie, four floats at a time. simdKernels() returns null where the memory cannot be imported
@@ -69,6 +70,12 @@ const op = {
   f32Load: [0x2a, 0x00, 0x00],
   f32Store: [0x38, 0x00, 0x00],
   f32Gt: [0x5e],
+  f32Zero: [0x43, 0x00, 0x00, 0x00, 0x00], // f32.const +0
+  f32MinusInfinity: [0x43, 0x00, 0x00, 0x80, 0xff], // f32.const -Infinity
+  i32Or: [0x72],
+  i32GtU: [0x4b],
+  if: [0x04, 0x40],
+  else: [0x05],
   i32Sub: [0x6b],
   f64Load: [0x2b, 0x00, 0x00],
   f64Store: [0x39, 0x00, 0x00],
@@ -81,7 +88,6 @@ const op = {
   vF64Add: simd(0xf0),
   vSub: simd(0xe5),
   f32Sub: [0x93],
-  i32LtU: [0x49],
   i32Store: [0x36, 0x00, 0x00],
   f32Sqrt: [0x91],
   f32Add: [0x92],
@@ -90,7 +96,6 @@ const op = {
   vLoad: [...simd(0x00), 0x00, 0x00],
   vStore: [...simd(0x0b), 0x00, 0x00],
   vSplat: simd(0x13),
-  vZero: [...simd(0x0c), ...new Array(16).fill(0)], // v128.const 0
   vGt: simd(0x44),
   vAnd: simd(0x4e),
   vAndNot: simd(0x4f),
@@ -238,8 +243,8 @@ function maxPoolGrad2x2RowFn(): Fn {
   f.emit(get("channels"), op.i32(2), op.i32Shl, set("cBytes"));
   f.emit(get("channels"), op.i32(-4), op.i32And, op.i32(2), op.i32Shl, set("vBytes"));
   // zero = splat(+0), ninf = splat(-Infinity)
-  f.emit([0x43, 0x00, 0x00, 0x00, 0x00], op.vSplat, set("zerov"));
-  f.emit([0x43, 0x00, 0x00, 0x80, 0xff], op.vSplat, set("ninfv"));
+  f.emit(op.f32Zero, op.vSplat, set("zerov"));
+  f.emit(op.f32MinusInfinity, op.vSplat, set("ninfv"));
   f.emit(op.i32(0), set("k"));
   f.loopWhileBelow("k", "windows", op.i32(1), () => {
     // p0 = x + k * 2 * cBytes; q = k * cBytes (offset into dy and, doubled, into out)
@@ -264,7 +269,7 @@ function maxPoolGrad2x2RowFn(): Fn {
     });
     f.loopWhileBelow("d", "cBytes", op.i32(4), () => {
       for (let j = 0; j < 4; j++) f.emit(get("x"), pos(j), op.i32Add, op.f32Load, set(`x${j}s`));
-      f.emit([0x43, 0x00, 0x00, 0x80, 0xff], set("bests"));
+      f.emit(op.f32MinusInfinity, set("bests"));
       for (let j = 0; j < 4; j++) {
         f.emit(get(`x${j}s`), get("bests"), op.f32Gt, set(`c${j}s`));
         if (j < 3) f.emit(get(`x${j}s`), get("bests"), get(`c${j}s`), op.select, set("bests"));
@@ -273,14 +278,14 @@ function maxPoolGrad2x2RowFn(): Fn {
       for (let j = 0; j < 4; j++) {
         f.emit(get("out"), pos(j), op.i32Add);
         // c_j && !c_{j+1} && ... as an i32 condition: c_j > (c_{j+1} | ...), all 0 or 1
-        f.emit(get("gs"), [0x43, 0x00, 0x00, 0x00, 0x00]);
+        f.emit(get("gs"), op.f32Zero);
         f.emit(get(`c${j}s`));
         if (j < 3) {
           f.emit(get(`c${j + 1}s`));
-          for (let later = j + 2; later < 4; later++) f.emit(get(`c${later}s`), [0x72]); // i32.or
-          f.emit([0x4b]); // i32.gt_u: c_j (0/1) > any later (0/1)
+          for (let later = j + 2; later < 4; later++) f.emit(get(`c${later}s`), op.i32Or);
+          f.emit(op.i32GtU); // c_j (0/1) > any later (0/1)
         }
-        f.emit(op.select, [0x43, 0x00, 0x00, 0x00, 0x00], op.f32Add, op.f32Store);
+        f.emit(op.select, op.f32Zero, op.f32Add, op.f32Store);
       }
     });
   });
@@ -314,10 +319,10 @@ function im2colRowsFn(): Fn {
       // end of this patch row: dst + outW*4
       f.emit(get("dst"), get("outW"), op.i32(2), op.i32Shl, op.i32Add, set("end"));
       // if (r as unsigned) >= h: the whole row is zeros (a negative r is a large unsigned one)
-      f.emit(get("r"), get("h"), op.i32GeU, [0x04, 0x40]); // if
+      f.emit(get("r"), get("h"), op.i32GeU, op.if);
       f.emit(get("dst"), set("p"));
       zeros();
-      f.emit([0x05]); // else
+      f.emit(op.else);
       // zeros before lo
       f.emit(get("dst"), set("p"));
       f.emit(get("end"), set("row")); // keep the row's end
