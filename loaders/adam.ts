@@ -89,8 +89,9 @@ function fusedAdamClass(tf: Tf) {
 
   // Same className ("Adam"), config, weights and serialisation as tfjs' AdamOptimizer; only the update differs.
   class FusedAdam extends tf.AdamOptimizer {
-    constructor(learningRate: number) {
-      super(learningRate, 0.9, 0.999);
+    // tfjs' arguments and defaults, so that fromConfig (inherited) rebuilds it faithfully.
+    constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number) {
+      super(learningRate, beta1, beta2, epsilon);
     }
 
     applyGradients(variableGradients: Parameters<tfType.AdamOptimizer["applyGradients"]>[0]): void {
