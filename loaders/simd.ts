@@ -371,22 +371,21 @@ function sumRowsFn(): Fn {
   f.loopWhileBelow("r", "rows4", op.i32(4), () => {
     f.emit(get("src"), get("r"), get("rowBytes"), op.i32Mul, op.i32Add, set("base"));
     f.emit(op.i32(0), set("j"));
-    f.loopWhileBelow("j", "pairs", op.i32(2), () => {
-      f.emit(get("base"), get("j"), op.i32(2), op.i32Shl, op.i32Add, set("p"));
-      f.emit(get("acc"), get("j"), op.i32(3), op.i32Shl, op.i32Add, set("a"));
-      f.emit(get("a"), get("a"), op.vLoad);
-      f.emit(rowAt(0), op.vLoad64Zero, op.vPromoteLow, rowAt(1), op.vLoad64Zero, op.vPromoteLow, op.vF64Add);
-      f.emit(rowAt(2), op.vLoad64Zero, op.vPromoteLow, rowAt(3), op.vLoad64Zero, op.vPromoteLow, op.vF64Add);
-      f.emit(op.vF64Add, op.vF64Add, op.vStore);
-    });
-    f.loopWhileBelow("j", "inner", op.i32(1), () => {
-      f.emit(get("base"), get("j"), op.i32(2), op.i32Shl, op.i32Add, set("p"));
-      f.emit(get("acc"), get("j"), op.i32(3), op.i32Shl, op.i32Add, set("a"));
-      f.emit(get("a"), get("a"), op.f64Load);
-      f.emit(rowAt(0), op.f32Load, op.f64PromoteF32, rowAt(1), op.f32Load, op.f64PromoteF32, op.f64Add);
-      f.emit(rowAt(2), op.f32Load, op.f64PromoteF32, rowAt(3), op.f32Load, op.f64PromoteF32, op.f64Add);
-      f.emit(op.f64Add, op.f64Add, op.f64Store);
-    });
+    // Two columns at a time (two floats loaded and widened to float64), then one for an odd last column.
+    for (const lanes of [2, 1]) {
+      const [row, accLoad, add, accStore] =
+        lanes === 2
+          ? [[...op.vLoad64Zero, ...op.vPromoteLow], op.vLoad, op.vF64Add, op.vStore]
+          : [[...op.f32Load, ...op.f64PromoteF32], op.f64Load, op.f64Add, op.f64Store];
+      f.loopWhileBelow("j", lanes === 2 ? "pairs" : "inner", op.i32(lanes), () => {
+        f.emit(get("base"), get("j"), op.i32(2), op.i32Shl, op.i32Add, set("p"));
+        f.emit(get("acc"), get("j"), op.i32(3), op.i32Shl, op.i32Add, set("a"));
+        f.emit(get("a"), get("a"), accLoad);
+        f.emit(rowAt(0), row, rowAt(1), row, add);
+        f.emit(rowAt(2), row, rowAt(3), row, add);
+        f.emit(add, add, accStore);
+      });
+    }
   });
   f.loopWhileBelow("r", "outer", op.i32(1), () => {
     f.emit(get("src"), get("r"), get("rowBytes"), op.i32Mul, op.i32Add, set("base"));
