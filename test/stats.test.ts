@@ -1,0 +1,119 @@
+// The statistics module against hand-worked cases and values from SciPy 1.17 (scipy.stats.t,
+// ttest_ind(equal_var=False), binomtest), computed once and written here as the expected figures.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { mcnemarExact, pairedComparison, pairedFromCounts, seedInterval, verdictOf, welchTest, wilsonInterval } from "../loaders/stats.ts";
+
+const close = (actual: number, expected: number, tol = 1e-9, what = "") =>
+  assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} differs from ${expected} by more than ${tol}`);
+
+describe("interval over seeds", () => {
+  it("is mean ± t(0.975, n-1)·sd/√n", () => {
+    // [1, 2, 3]: mean 2, sd 1; t(0.975, 2) = 4.302652729749462, so the half-width is 4.3026527/√3 = 2.4841377117503303.
+    const s = seedInterval([1, 2, 3]);
+    assert.equal(s.n, 3);
+    close(s.mean, 2);
+    close(s.sd, 1);
+    close(s.low, 2 - 2.4841377117503303, 1e-9, "low");
+    close(s.high, 2 + 2.4841377117503303, 1e-9, "high");
+    assert.equal(s.min, 1);
+    assert.equal(s.max, 3);
+    assert.equal(s.hasInterval, true);
+  });
+  it("has no interval for one seed, and refuses no values or non-finite ones", () => {
+    const s = seedInterval([0.97]);
+    assert.equal(s.hasInterval, false);
+    assert.equal(s.low, 0.97);
+    assert.throws(() => seedInterval([]), /no values/);
+    assert.throws(() => seedInterval([0.9, NaN]), /finite/);
+  });
+  it("narrows with more seeds of the same spread", () => {
+    const three = seedInterval([0.97, 0.98, 0.99]);
+    const six = seedInterval([0.97, 0.98, 0.99, 0.97, 0.98, 0.99]);
+    assert.ok(six.high - six.low < three.high - three.low);
+  });
+});
+
+describe("interval over test images (Wilson)", () => {
+  it("matches the worked formula for 97 of 100", () => {
+    // z = 1.959963984540054; centre (p + z²/2n)/(1 + z²/n), half-width z/(1 + z²/n)·√(p(1-p)/n + z²/4n²).
+    const w = wilsonInterval(97, 100);
+    close(w.accuracy, 0.97);
+    close(w.low, 0.9154806357094724, 1e-12, "low");
+    close(w.high, 0.9897454759759611, 1e-12, "high");
+  });
+  it("stays inside [0, 1] at the edges and rejects impossible counts", () => {
+    const all = wilsonInterval(10, 10);
+    assert.equal(all.high, 1);
+    assert.ok(all.low > 0.6 && all.low < 1);
+    const none = wilsonInterval(0, 10);
+    assert.equal(none.low, 0);
+    assert.throws(() => wilsonInterval(11, 10), /correct/);
+    assert.throws(() => wilsonInterval(1, 0), /positive integer/);
+  });
+});
+
+describe("McNemar's exact test", () => {
+  it("is the two-sided binomial test of the discordant pairs", () => {
+    // 3 against 10: 2·(C(13,0) + C(13,1) + C(13,2) + C(13,3))/2¹³ = 2·378/8192.
+    close(mcnemarExact(3, 10), 756 / 8192, 1e-12);
+    close(mcnemarExact(10, 3), 756 / 8192, 1e-12, "symmetric");
+    // 0 against 5: 2/2⁵.
+    close(mcnemarExact(0, 5), 0.0625, 1e-12);
+    // SciPy binomtest(40, 55).pvalue.
+    close(mcnemarExact(40, 15), 0.0010158471941252854, 1e-12);
+  });
+  it("gives 1 for balanced or no discordant pairs", () => {
+    assert.equal(mcnemarExact(5, 5), 1);
+    assert.equal(mcnemarExact(0, 0), 1);
+    assert.throws(() => mcnemarExact(-1, 2), /non-negative/);
+  });
+  it("counts discordant images from per-image correctness", () => {
+    const a = [1, 1, 1, 0, 0, 1, 1, 0];
+    const b = [1, 0, 0, 0, 1, 1, 0, 0];
+    const r = pairedComparison(a, b);
+    assert.equal(r.onlyA, 3);
+    assert.equal(r.onlyB, 1);
+    assert.equal(r.n, 8);
+    close(r.difference, 2 / 8);
+    close(r.pValue, mcnemarExact(3, 1));
+    assert.throws(() => pairedComparison([1, 0], [1]), /different numbers/);
+  });
+  it("gives the paired Wald interval of the difference", () => {
+    // n = 10,000, 40 against 15: d = 0.0025, se = √(55 - 25²/10⁴)/10⁴.
+    const r = pairedFromCounts(40, 15, 10000);
+    close(r.difference, 0.0025, 1e-15);
+    close(r.low, 0.001047277920723019, 1e-12, "low");
+    close(r.high, 0.003952722079276981, 1e-12, "high");
+  });
+});
+
+describe("Welch's test across seeds", () => {
+  it("matches SciPy's ttest_ind(equal_var=False)", () => {
+    const r = welchTest([1, 2, 3], [4, 6, 8])!;
+    close(r.difference, -4);
+    close(r.df, 50 / 17, 1e-9, "df");
+    close(r.pValue, 0.054786766041076435, 1e-9, "p");
+    close(r.low, -8.155399503182505, 1e-9, "low");
+    close(r.high, 0.1553995031825055, 1e-9, "high");
+  });
+  it("needs two seeds a side, and handles groups without spread", () => {
+    assert.equal(welchTest([1], [2, 3]), null);
+    const same = welchTest([0.5, 0.5], [0.5, 0.5])!;
+    assert.equal(same.pValue, 1);
+    const apart = welchTest([0.6, 0.6], [0.5, 0.5])!;
+    assert.equal(apart.pValue, 0);
+    close(apart.difference, 0.1);
+  });
+});
+
+describe("verdicts", () => {
+  it("follow the p-value and the sign", () => {
+    assert.equal(verdictOf(0.004, 0.01), "higher");
+    assert.equal(verdictOf(-0.004, 0.01), "lower");
+    assert.equal(verdictOf(0.004, 0.2), "indistinguishable");
+    assert.equal(verdictOf(0.004, 0.05), "indistinguishable");
+    assert.equal(verdictOf(0, 0), "indistinguishable");
+    assert.equal(verdictOf(0.01, NaN), "indistinguishable");
+  });
+});
