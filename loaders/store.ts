@@ -1,13 +1,19 @@
 // Stored runs: run keys, the on-disk layout under data/runs, atomic writes and a cross-process lock.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { ProfileName, ResolvedExperiment } from "./schema.ts";
+import { RUN_PREDICTIONS_FILE, decodeRunPredictions, decodeTestSet, encodeTestSet, type RunPredictions, type TestSet } from "./testPredictions.ts";
 
-/** Bump when a change to the trainer would change what a stored run contains or means. */
-export const TRAINER_VERSION = 1;
+/**
+ * Bump when a change to the trainer would change what a stored run contains or means. 2: every run
+ * stores its per-image test predictions; test subsets no longer depend on the run's seed; a run that
+ * does not learn is stored as diverged.
+ */
+export const TRAINER_VERSION = 2;
 export const RUN_SCHEMA_VERSION = 1;
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -32,11 +38,11 @@ export function canonicalJson(value: unknown): string {
 /**
  * The run key: a hash of everything that decides what a run computes — the resolved
  * declaration (which names the dataset and profile) and the trainer version. Title,
- * question, reference figures, the study a run is shown in and its grid coordinates are
+ * question, reference figures, the study a run is shown in, its grid coordinates and its seed group are
  * presentation and do not change the key.
  */
 export function runKey(experiment: ResolvedExperiment): string {
-  const { title: _t, question: _q, reference: _r, study: _s, variant: _v, ...computed } = experiment;
+  const { title: _t, question: _q, reference: _r, study: _s, variant: _v, group: _g, ...computed } = experiment;
   const payload = canonicalJson({ trainer: TRAINER_VERSION, experiment: computed });
   return createHash("sha256").update(payload).digest("hex").slice(0, 12);
 }
@@ -100,7 +106,15 @@ export const RunRecordSchema = z.object({
   history: z.array(HistoryRow),
   bestEpoch: z.number().int().nullable(),
   stoppedEarly: z.boolean(),
-  divergence: z.object({ epoch: z.number().int(), batch: z.number().int(), loss: z.number().nullable() }).nullable(),
+  divergence: z
+    .object({
+      epoch: z.number().int(),
+      batch: z.number().int(),
+      loss: z.number().nullable(),
+      /** Why the run was stopped (absent in runs stored before the second reason existed: a non-finite loss). */
+      reason: z.enum(["non-finite loss", "no better than chance"]).optional()
+    })
+    .nullable(),
   timing: z.object({
     trainSeconds: z.number().nonnegative(),
     evalSeconds: z.number().nonnegative(),
@@ -118,8 +132,19 @@ export const RunRecordSchema = z.object({
       macroF1: z.number()
     })
     .nullable(),
+  /**
+   * The test set (testPredictions.ts: testSetId) whose images predictions.bin follows, one answer per
+   * image; absent in runs stored before trainer version 2 and in diverged runs.
+   */
+  testSet: z.string().regex(/^[a-z0-9-]+$/).optional(),
   misclassified: z.array(Misclassified),
   hasWeights: z.boolean(),
+  /**
+   * Every other file of the run (weights, topology, predictions) with its size and SHA-256, recorded
+   * when the run is written, so that a truncated or altered file is caught when the run is read.
+   * Absent in runs stored before it was recorded.
+   */
+  files: z.record(z.string(), z.object({ bytes: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).optional(),
   createdAt: z.string()
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
@@ -147,11 +172,69 @@ export function readRun(dir: string): RunRecord | null {
     const issue = parsed.error.issues[0];
     throw new StoredRunError(`${file}: field "${issue.path.join(".")}": ${issue.message}`);
   }
+  for (const [name, expected] of Object.entries(parsed.data.files ?? {})) {
+    const path = join(dir, name);
+    if (!existsSync(path)) throw new StoredRunError(`${file}: lists ${name}, but ${path} is missing`);
+    const bytes = readFileSync(path);
+    if (bytes.length !== expected.bytes) throw new StoredRunError(`${path}: ${bytes.length} bytes, but run.json recorded ${expected.bytes} (truncated or replaced)`);
+    if (sha256(bytes) !== expected.sha256) throw new StoredRunError(`${path}: its contents differ from the SHA-256 run.json recorded (damaged or replaced)`);
+  }
   if (parsed.data.hasWeights && !existsSync(join(dir, "model.json"))) {
     throw new StoredRunError(`${file}: says it has weights but ${join(dir, "model.json")} is missing`);
   }
+  if (parsed.data.testSet !== undefined) {
+    const predictions = join(dir, RUN_PREDICTIONS_FILE);
+    const expected = parsed.data.data.testCount;
+    try {
+      const decoded = decodeRunPredictions(readFileSync(predictions), predictions);
+      if (decoded.predicted.length !== expected) throw new RangeError(`${predictions}: ${decoded.predicted.length} images, but the run was tested on ${expected}`);
+    } catch (error) {
+      throw new StoredRunError(existsSync(predictions) ? (error as Error).message : `${file}: names test set "${parsed.data.testSet}" but ${predictions} is missing`);
+    }
+  }
   return parsed.data;
 }
+
+/** A stored run's per-image test predictions (validated by readRun when the run was read). */
+export function readRunPredictions(dir: string): RunPredictions {
+  const file = join(dir, RUN_PREDICTIONS_FILE);
+  return decodeRunPredictions(readFileSync(file), file);
+}
+
+function testSetFile(profile: ProfileName, id: string): string {
+  return join(runsRoot(), profile, "test-sets", `${id}.bin`);
+}
+
+/** The test images and labels a profile's runs of one task were scored on; null if none is stored. */
+export function readTestSet(profile: ProfileName, id: string): TestSet | null {
+  const file = testSetFile(profile, id);
+  if (!existsSync(file)) return null;
+  const testSet = decodeTestSet(readFileSync(file), file);
+  if (testSet.id !== id) throw new StoredRunError(`${file}: holds test set "${testSet.id}", not "${id}"`);
+  return testSet;
+}
+
+/**
+ * Stores a test set the first time a run of its task is stored. Every later run must have been scored
+ * on exactly the same images and labels: a difference means the test subset is no longer drawn the
+ * same way, and comparing predictions image by image would be wrong, so it stops the build.
+ */
+export function storeTestSet(profile: ProfileName, testSet: TestSet): void {
+  const file = testSetFile(profile, testSet.id);
+  const bytes = encodeTestSet(testSet);
+  if (existsSync(file)) {
+    if (Buffer.compare(readFileSync(file), bytes) !== 0) {
+      throw new StoredRunError(`${file}: the stored test set differs from the images this run was scored on; remove the file only if every run of the profile is retrained`);
+    }
+    return;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, file);
+}
+
+const sha256 = (bytes: Uint8Array | string): string => createHash("sha256").update(bytes).digest("hex");
 
 /** Extra files stored beside run.json (model topology and weights). */
 export interface RunFiles {
@@ -161,15 +244,22 @@ export interface RunFiles {
 /**
  * Writes a run directory atomically: everything goes into a temporary sibling, run.json last,
  * then one rename makes it visible. A run interrupted before the rename leaves only a
- * `*.tmp-*` directory, which is never read and is swept by `sweepTemporary`.
+ * `*.tmp-*` directory, which is never read and is swept by `sweepTemporary`. Returns the record as
+ * stored (with the size and hash of each file).
  */
-export function writeRunAtomic(dir: string, record: RunRecord, files: RunFiles = {}): void {
+export function writeRunAtomic(dir: string, record: RunRecord, files: RunFiles = {}): RunRecord {
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   mkdirSync(tmp);
+  let stored: RunRecord;
   try {
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, name), content);
-    writeFileSync(join(tmp, "run.json"), JSON.stringify(record));
+    const listed: NonNullable<RunRecord["files"]> = {};
+    for (const [name, content] of Object.entries(files)) {
+      writeFileSync(join(tmp, name), content);
+      listed[name] = { bytes: typeof content === "string" ? Buffer.byteLength(content) : content.length, sha256: sha256(content) };
+    }
+    stored = Object.keys(listed).length ? { ...record, files: listed } : record;
+    writeFileSync(join(tmp, "run.json"), JSON.stringify(stored));
     if (existsSync(dir)) {
       // Replacing a run (forced retrain): keep the old one until the new one is in place.
       const old = `${dir}.old-${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -183,6 +273,7 @@ export function writeRunAtomic(dir: string, record: RunRecord, files: RunFiles =
     rmSync(tmp, { recursive: true, force: true });
     throw error;
   }
+  return stored;
 }
 
 function processAlive(pid: number): boolean {
@@ -194,19 +285,29 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Removes temporary directories left by processes that are no longer running. */
+/**
+ * Removes what processes that are no longer running left of a write: temporary run directories, and
+ * the previous run a forced retrain had moved aside (`.old-*`). When that process died between its two
+ * renames, the new run never arrived, so the previous run is put back instead of deleted. Returns what
+ * it did, one line per entry.
+ */
 export function sweepTemporary(profile: ProfileName): string[] {
   const dir = join(runsRoot(), profile);
   if (!existsSync(dir)) return [];
-  const removed: string[] = [];
+  const done: string[] = [];
   for (const name of readdirSync(dir)) {
-    const match = /\.(?:tmp|old)-(\d+)-[0-9a-f]+$/.exec(name);
-    if (match && !processAlive(Number(match[1]))) {
-      rmSync(join(dir, name), { recursive: true, force: true });
-      removed.push(name);
+    const match = /^(.+)\.(tmp|old)-(\d+)-[0-9a-f]+$/.exec(name);
+    if (!match || processAlive(Number(match[3]))) continue;
+    const [, target, kind] = match;
+    if (kind === "old" && !existsSync(join(dir, target))) {
+      renameSync(join(dir, name), join(dir, target));
+      done.push(`${name} (restored as ${target}: the run that was to replace it never arrived)`);
+      continue;
     }
+    rmSync(join(dir, name), { recursive: true, force: true });
+    done.push(name);
   }
-  return removed;
+  return done;
 }
 
 /** Lists stored run directories of a profile (complete ones only). */
@@ -221,38 +322,130 @@ export function listRunDirs(profile: ProfileName): string[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Who holds a lock: enough to tell the owner from a process that reused its pid, or one on another machine. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  /** The kernel's boot id (Linux): a pid is only meaningful within one boot. */
+  boot: string | null;
+  /** The process's start time in clock ticks since boot (/proc/<pid>/stat), or null where unknown. */
+  start: number | null;
+  since: string;
+}
+
+function readOptional(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return null;
+  }
+}
+
+const BOOT_ID = readOptional("/proc/sys/kernel/random/boot_id");
+
+/** A process's start time (field 22 of /proc/<pid>/stat), or null when it cannot be read. */
+export function processStart(pid: number): number | null {
+  const stat = readOptional(`/proc/${pid}/stat`);
+  if (!stat) return null;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const start = Number(fields[19]);
+  return Number.isFinite(start) ? start : null;
+}
+
+export function currentOwner(): LockOwner {
+  return { pid: process.pid, host: hostname(), boot: BOOT_ID, start: processStart(process.pid), since: new Date().toISOString() };
+}
+
 /**
- * Runs `fn` while holding a lock on `name`, so that two loaders building at once never train
- * the same run twice. The lock is a directory (mkdir is atomic) holding the owner's pid; a
- * lock whose owner has died is taken over.
+ * Whether a lock's owner is certainly gone: on this machine and boot, no process has its pid, or the
+ * one that has it started at another time (the pid was reused, e.g. after a crash or a container
+ * restart). An owner on another host, or one this machine cannot check, is taken to be alive.
  */
-export async function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+export function ownerGone(owner: LockOwner): boolean {
+  if (owner.host !== hostname()) return false;
+  if (owner.boot != null && BOOT_ID != null && owner.boot !== BOOT_ID) return true;
+  if (!processAlive(owner.pid)) return true;
+  const start = processStart(owner.pid);
+  return owner.start != null && start != null && start !== owner.start;
+}
+
+function readOwner(lock: string): LockOwner | null {
+  const text = readOptional(join(lock, "owner.json"));
+  if (text) {
+    try {
+      return JSON.parse(text) as LockOwner;
+    } catch {
+      return null;
+    }
+  }
+  // A lock written before owners were recorded: its pid only.
+  const pid = Number(readOptional(join(lock, "pid")));
+  return pid > 0 ? { pid, host: hostname(), boot: BOOT_ID, start: null, since: "an unknown time" } : null;
+}
+
+export class LockTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LockTimeoutError";
+  }
+}
+
+export interface LockOptions {
+  /** Give up after waiting this long for another owner (default LOCK_TIMEOUT_S, else an hour). */
+  timeoutMs?: number;
+  /** Where to say who is being waited for (once, then every minute). */
+  log?: (line: string) => void;
+}
+
+/** How long a process waits for another's lock by default: LOCK_TIMEOUT_S seconds, else an hour. */
+export function lockTimeoutMs(): number {
+  const seconds = Number(process.env.LOCK_TIMEOUT_S ?? 3600);
+  if (!(seconds > 0)) throw new Error(`LOCK_TIMEOUT_S must be a positive number of seconds, got "${process.env.LOCK_TIMEOUT_S}"`);
+  return seconds * 1000;
+}
+
+/**
+ * Runs `fn` while holding a lock on `name`, so that two loaders building at once never train the same
+ * run twice. The lock is a directory (mkdir is atomic) holding its owner (pid, start time, boot and
+ * host); a lock whose owner is gone is taken over. While another owner holds it, the wait is reported
+ * through `log`, and it ends with a LockTimeoutError naming the owner after `timeoutMs`.
+ */
+export async function withLock<T>(name: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const locks = join(runsRoot(), ".locks");
   mkdirSync(locks, { recursive: true });
   const lock = join(locks, `${name}.lock`);
+  const timeout = options.timeoutMs ?? lockTimeoutMs();
+  const started = Date.now();
+  let reported = 0;
   for (;;) {
     try {
       mkdirSync(lock);
-      writeFileSync(join(lock, "pid"), String(process.pid));
+      writeFileSync(join(lock, "owner.json"), JSON.stringify(currentOwner()));
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      let owner = NaN;
-      try {
-        owner = Number(readFileSync(join(lock, "pid"), "utf8"));
-      } catch {
-        // The owner has made the directory but not yet written its pid.
-      }
+      const owner = readOwner(lock);
       let age = 0;
       try {
         age = Date.now() - statSync(lock).mtimeMs;
       } catch {
         continue; // released meanwhile
       }
-      const ownerlessForLong = !(owner > 0) && age > 10_000;
-      if ((owner > 0 && !processAlive(owner)) || ownerlessForLong) {
+      // The owner has made the directory but not yet written who it is; after 10 s it never will.
+      if ((owner && ownerGone(owner)) || (!owner && age > 10_000)) {
         rmSync(lock, { recursive: true, force: true });
         continue;
+      }
+      const waited = Date.now() - started;
+      const who = owner ? `process ${owner.pid} on ${owner.host}, holding it since ${owner.since}` : "a process that has not written its name";
+      if (waited >= timeout) {
+        throw new LockTimeoutError(
+          `${lock}: still held by ${who} after waiting ${Math.round(waited / 1000)} s; if that process is gone, remove the lock directory, or wait longer with LOCK_TIMEOUT_S`
+        );
+      }
+      if (options.log && waited >= reported) {
+        options.log(`[lock] waiting for ${name}: held by ${who} (gives up after ${Math.round(timeout / 1000)} s)`);
+        reported = waited + 60_000;
       }
       await sleep(250);
     }

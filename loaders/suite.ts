@@ -21,6 +21,7 @@ import {
   readRun,
   runDir,
   runKey,
+  storeTestSet,
   sweepTemporary,
   withLock,
   writeRunAtomic,
@@ -109,20 +110,21 @@ export async function ensureRun(planned: PlannedRun, options: EnsureOptions = {}
     // Imported here, so that reading stored runs never loads tfjs (about a second).
     const { trainRun } = await import("./train.ts");
     const memory = new MemoryWatch(progress);
-    const { record, files } = await trainRun(planned.experiment, planned.key, {
+    const { record, files, testSet } = await trainRun(planned.experiment, planned.key, {
       progress: memory,
       backend: options.backend,
       replicas: options.replicas
     });
     record.timing.peakRssMB = Math.round(memory.peakMB() * 10) / 10;
     if ((options.replicas ?? 1) > 1) record.environment.replicas = options.replicas;
-    writeRunAtomic(planned.dir, record, files);
+    if (record.testSet) storeTestSet(planned.experiment.profile, testSet);
+    const stored = writeRunAtomic(planned.dir, record, files);
     progress.log(
       `[${planned.experiment.id}] stored ${record.status} run ${planned.key}` +
         (record.test ? `: test accuracy ${(record.test.accuracy * 100).toFixed(2)}%` : "")
     );
-    return record;
-  });
+    return stored;
+  }, { log: (line) => progress.log(line) });
 }
 
 /**

@@ -13,12 +13,26 @@ import { Progress } from "./progress.ts";
 import { createRng, shuffleInPlace } from "./random.ts";
 import type { ResolvedExperiment } from "./schema.ts";
 import { RUN_SCHEMA_VERSION, TRAINER_VERSION, type HistoryEntry, type RunFiles, type RunRecord } from "./store.ts";
+import { RUN_PREDICTIONS_FILE, encodeRunPredictions, testSetId, type TestSet } from "./testPredictions.ts";
 
 type Tf = typeof tfType;
 const PIXELS = 784;
 /** How many of the most confidently misclassified test images a run keeps. */
 export const MISCLASSIFIED_KEPT = 24;
 const EVAL_BATCH = 500;
+/**
+ * Seed of the test subset a profile with fewer test images than the task has draws: the same for
+ * every run, so that any two runs of a task are scored on the same images and can be compared image
+ * by image. (A run's own seed sets its split, initialisation, batch order and augmentation.)
+ */
+export const TEST_SUBSET_SEED = 0;
+/**
+ * A run that has not learnt: after an epoch its validation accuracy is within this of chance (1/K)
+ * while its validation cross-entropy is above twice a uniform guess's (ln K). tfjs clips
+ * probabilities, so a run whose weights blew up keeps a finite loss (about 14.5 at learning rate 10)
+ * and would otherwise be stored as completed; a run that is merely slow (loss near ln K) is not caught.
+ */
+export const CHANCE_MARGIN = 0.05;
 
 export interface TrainOptions {
   backend?: "wasm" | "cpu";
@@ -32,6 +46,8 @@ export interface TrainOptions {
 export interface TrainResult {
   record: RunRecord;
   files: RunFiles;
+  /** The test images the run was scored on, which its predictions file follows (stored once per profile). */
+  testSet: TestSet;
 }
 
 interface Split {
@@ -85,12 +101,13 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment) {
   let testIndex = testPool;
   if (experiment.testSize < testPool.length) {
     const labels = Uint8Array.from(testPool, (i) => dataset.test.labels[i]);
-    testIndex = Int32Array.from(stratifiedSubset(labels, experiment.testSize, experiment.seed), (i) => testPool[i]);
+    testIndex = Int32Array.from(stratifiedSubset(labels, experiment.testSize, TEST_SUBSET_SEED), (i) => testPool[i]);
   }
   return {
     train: gather(dataset.train.images, dataset.train.labels, trainIndex, relabel),
     validation: gather(dataset.train.images, dataset.train.labels, validation, relabel),
-    test: gather(dataset.test.images, dataset.test.labels, testIndex, relabel)
+    test: gather(dataset.test.images, dataset.test.labels, testIndex, relabel),
+    testSetId: testSetId(experiment.dataset, experiment.classes, testIndex.length, testPool.length)
   };
 }
 
@@ -220,7 +237,7 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
         ys.dispose();
       }
       if (!Number.isFinite(loss)) {
-        divergence = { epoch, batch: b + 1, loss: Number.isNaN(loss) ? null : loss };
+        divergence = { epoch, batch: b + 1, loss: Number.isNaN(loss) ? null : loss, reason: "non-finite loss" };
         trainSeconds += (performance.now() - started) / 1000;
         history.push({
           epoch,
@@ -274,6 +291,13 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
         ` val_loss ${val.loss.toFixed(4)} val_acc ${val.accuracy.toFixed(4)} (${seconds.toFixed(1)}s)`
     );
 
+    if (val.accuracy <= 1 / numClasses + CHANCE_MARGIN && val.loss > 2 * Math.log(numClasses)) {
+      divergence = { epoch, batch: batches, loss: lossSum / seen, reason: "no better than chance" };
+      progress.log(
+        `[${label}] diverged: validation accuracy ${val.accuracy.toFixed(4)} is at chance and its loss ${val.loss.toFixed(2)} above twice a uniform guess's after epoch ${epoch}; stored as a diverged run`
+      );
+      break;
+    }
     if (es) {
       const value = es.monitor === "valLoss" ? val.loss : -val.accuracy;
       if (!best || value < best.value) {
@@ -301,6 +325,7 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
 
   let test: RunRecord["test"] = null;
   let misclassified: RunRecord["misclassified"] = [];
+  let predictionFiles: RunFiles = {};
   const evalStarted = performance.now();
   if (!divergence) {
     const probs = predictProbabilities(tf, model, data.test, numClasses);
@@ -314,9 +339,11 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
       macroF1: macroAverage(perClass).f1
     };
     misclassified = mostConfidentMistakes(probs, result.predicted, data.test, dataset, numClasses);
+    const confidence = Float32Array.from(result.predicted, (p, i) => probs[i * numClasses + p]);
+    predictionFiles = { [RUN_PREDICTIONS_FILE]: encodeRunPredictions({ classes: numClasses, predicted: Uint8Array.from(result.predicted), confidence }) };
   }
   const evalSeconds = (performance.now() - evalStarted) / 1000;
-  const files = experiment.keepWeights && !divergence ? await saveWeights(tf, model) : {};
+  const files = { ...predictionFiles, ...(experiment.keepWeights && !divergence ? await saveWeights(tf, model) : {}) };
   model.optimizer.dispose();
   model.dispose();
   const leaked = tf.memory().numTensors - tensorsBefore;
@@ -348,11 +375,18 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
       samplesSeen
     },
     test,
+    ...(test ? { testSet: data.testSetId } : {}),
     misclassified,
     hasWeights: Boolean(files["model.json"]),
     createdAt: new Date().toISOString()
   };
-  return { record, files };
+  const testSet: TestSet = {
+    id: data.testSetId,
+    classes: numClasses,
+    index: Uint16Array.from(data.test.index),
+    label: Uint8Array.from(data.test.y)
+  };
+  return { record, files, testSet };
 }
 
 /** The test images the model got wrong with the highest confidence, with their pixels as base64. */

@@ -97,6 +97,39 @@ describe("predictions files", () => {
   });
 });
 
+describe("every run's stored per-image predictions (predictions.bin)", () => {
+  it("round-trip through their encoding and refuse damaged bytes", async () => {
+    const { decodeRunPredictions, encodeRunPredictions, decodeTestSet, encodeTestSet } = await import("../loaders/testPredictions.ts");
+    const p = { classes: 10, predicted: Uint8Array.from([3, 9, 0, 7]), confidence: Float32Array.from([0.5, 1, 0.123456, 0]) };
+    const back = decodeRunPredictions(encodeRunPredictions(p));
+    assert.deepEqual([...back.predicted], [3, 9, 0, 7]);
+    back.confidence.forEach((c, i) => assert.ok(Math.abs(c - p.confidence[i]) <= 0.5 / 65535 + 1e-7));
+    const bytes = encodeRunPredictions(p);
+    assert.throws(() => decodeRunPredictions(bytes.subarray(0, bytes.length - 1)), /expected 24 for 4 images/);
+    assert.throws(() => encodeRunPredictions({ ...p, predicted: Uint8Array.from([3, 9, 0, 10]) }), /not below 10/);
+    const t = { id: "mnist-5v8", classes: 2, index: Uint16Array.from([9999, 0, 42]), label: Uint8Array.from([1, 0, 1]) };
+    const u = decodeTestSet(encodeTestSet(t));
+    assert.equal(u.id, "mnist-5v8");
+    assert.deepEqual([...u.index], [9999, 0, 42]);
+    assert.deepEqual([...u.label], [1, 0, 1]);
+  });
+
+  it("of a stored full-profile model equal a fresh evaluation of its kept weights", { timeout: 120_000 }, async () => {
+    const { predictionsFile, storedRunWithWeights } = await import("../loaders/predictions.ts");
+    const { readRunPredictions, readTestSet } = await import("../loaders/store.ts");
+    const { planned, record } = await storedRunWithWeights("full", "baseline-mlp");
+    const stored = readRunPredictions(planned.dir);
+    const testSet = readTestSet("full", record.testSet!)!;
+    const fresh = decodePredictions(await predictionsFile("full", "baseline-mlp"));
+    assert.equal(stored.predicted.length, fresh.count);
+    assert.deepEqual([...testSet.label], Array.from(fresh.label), "same test images in the same order");
+    assert.deepEqual([...testSet.index], Array.from(fresh.index));
+    assert.deepEqual([...stored.predicted], Array.from(fresh.predicted), "every image's predicted class");
+    // The drill-down stores confidence to 1/65535 as well: both round the same probability.
+    stored.confidence.forEach((c, i) => assert.ok(Math.abs(c - fresh.confidence[i]) <= 1.5 / 65535, `image ${i}: ${c} against ${fresh.confidence[i]}`));
+  });
+});
+
 describe("models served to the page as float16", () => {
   it("round to the nearest half-precision number", () => {
     const cases: [number, number][] = [

@@ -107,6 +107,29 @@ describe("training on a small real subset", { timeout: 10 * 60_000 }, () => {
     assert.equal(readRun(planned.dir)!.status, "diverged");
   });
 
+  it("a run that does not learn (finite but huge loss, accuracy at chance) is stored as diverged, not completed", async () => {
+    const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+    const base = experiments.find((e) => e.id === "baseline-mlp")!;
+    const experiment: ResolvedExperiment = {
+      ...resolveExperiment(base, profiles.quick),
+      id: "no-learning",
+      trainSize: 500,
+      epochs: 2,
+      // Adam at learning rate 10 saturates the softmax: tfjs clips the loss, so it stays finite (about 14.5).
+      optimizer: { name: "adam", learningRate: 10 }
+    };
+    const key = runKey(experiment);
+    const planned = { experiment, key, dir: runDir("quick", "no-learning", key) };
+    const progress = new Captured();
+    const run = await ensureRun(planned, { progress });
+    assert.equal(run.status, "diverged");
+    assert.equal(run.divergence?.reason, "no better than chance");
+    assert.ok(run.history.every((h) => h.loss != null && Number.isFinite(h.loss)), "the loss never became NaN");
+    assert.ok(run.history[0].valAccuracy! <= 0.15 && run.history[0].valLoss! > 2 * Math.log(10));
+    assert.equal(run.test, null);
+    assert.ok(progress.lines.some((l) => l.includes("at chance")));
+  });
+
   it("a CNN trained with our wasm kernels reaches the test accuracy it reaches on the cpu backend", async (t) => {
     const { trainRun } = await import("../loaders/train.ts");
     const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
