@@ -3,7 +3,9 @@
 //   npx tsx loaders/readme.ts --check  exit 1 if the README's table differs from the stored runs
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describeLayers, outputWidth } from "./models.ts";
+import { seedInterval } from "./stats.ts";
 import { ROOT, readRun } from "./store.ts";
 import { planRuns } from "./suite.ts";
 
@@ -13,24 +15,35 @@ const END = "<!-- findings:end -->";
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
-/** The findings table as Markdown, from the stored runs of the full profile (missing runs are listed as such). */
+/**
+ * The findings table as Markdown, from the stored runs of the full profile: one row per declared model,
+ * its test accuracy as the mean over its seeds ± half the 95% interval (missing runs are listed as such).
+ */
 export function findingsTable(): string {
   // The model-family runs; the studies' grids and searches are presented on their own pages.
-  const rows = planRuns("full").filter((planned) => planned.experiment.study == null).map((planned) => {
-    const e = planned.experiment;
-    const run = readRun(planned.dir);
+  const planned = planRuns("full").filter((p) => p.experiment.study == null);
+  const groups = new Map<string, typeof planned>();
+  for (const p of planned) {
+    const id = p.experiment.group ?? p.experiment.id;
+    groups.set(id, [...(groups.get(id) ?? []), p]);
+  }
+  const rows = [...groups.values()].map((members) => {
+    const e = members[0].experiment;
     const theirs = e.reference.filter((r) => r.testAccuracy != null).map((r) => `${pct(r.testAccuracy!)} (${r.source.slice(0, 3)})`);
-    if (!run) return `| ${e.title} | ${describeLayers(e.layers, outputWidth(e))} | not trained yet | | | | ${theirs.join(", ")} |`;
-    const acc = run.test ? pct(run.test.accuracy) : run.status;
-    const loss = run.test ? run.test.loss.toFixed(4) : "";
-    return (
-      `| ${e.title} | ${describeLayers(e.layers, outputWidth(e))} | ${acc} | ${loss} | ${run.params.toLocaleString("en-US")} | ` +
-      `${Math.round(run.timing.trainSeconds)} s | ${theirs.join(", ")} |`
-    );
+    const runs = members.map((p) => readRun(p.dir));
+    const layers = describeLayers(e.layers, outputWidth(e));
+    if (runs.some((r) => r == null)) return `| ${e.title} | ${layers} | not trained yet | | | | | ${theirs.join(", ")} |`;
+    const tested = runs.filter((r) => r!.test != null);
+    if (!tested.length) return `| ${e.title} | ${layers} | ${runs[0]!.status} | | ${members.length} | | | ${theirs.join(", ")} |`;
+    const accuracy = seedInterval(tested.map((r) => r!.test!.accuracy));
+    const acc = accuracy.hasInterval ? `${pct(accuracy.mean)} ± ${((accuracy.high - accuracy.mean) * 100).toFixed(2)}` : pct(accuracy.mean);
+    const loss = (tested.reduce((s, r) => s + r!.test!.loss, 0) / tested.length).toFixed(4);
+    const seconds = runs.reduce((s, r) => s + r!.timing.trainSeconds, 0) / runs.length;
+    return `| ${e.title} | ${layers} | ${acc} | ${loss} | ${tested.length} of ${members.length} | ${runs[0]!.params.toLocaleString("en-US")} | ${Math.round(seconds)} s | ${theirs.join(", ")} |`;
   });
   return [
-    "| experiment | layers | test accuracy | test loss | parameters | training time | write-up's figure |",
-    "|---|---|---|---|---|---|---|",
+    "| experiment | layers | test accuracy (mean ± 95% interval over seeds) | test loss (mean) | seeds | parameters | training time (mean) | write-up's figure |",
+    "|---|---|---|---|---|---|---|---|",
     ...rows
   ].join("\n");
 }
@@ -42,7 +55,8 @@ export function renderReadme(text: string): string {
   return `${text.slice(0, start + START.length)}\n${findingsTable()}\n${text.slice(end)}`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a script (compared as URLs, so that a path with spaces matches).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const text = readFileSync(README_FILE, "utf8");
   const next = renderReadme(text);
   if (process.argv.includes("--check")) {

@@ -125,7 +125,12 @@ const ExperimentFields = {
   /** The study page that presents the run; absent means the model-family pages. Not part of the run key. */
   study: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "lower-case letters, digits and dashes").optional(),
   /** For runs expanded from a grid: the grid coordinates, by axis name. Not part of the run key. */
-  variant: z.record(z.string(), z.union([z.string(), z.number()])).optional()
+  variant: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  /**
+   * For runs expanded from `seeds`: the id of the configuration they repeat (the first seed's run
+   * keeps that id). Runs of one group differ only in their seed. Not part of the run key.
+   */
+  group: z.string().optional()
 };
 
 export const ExperimentSchema = z.strictObject(ExperimentFields);
@@ -187,9 +192,10 @@ export const MLP_PARAMS = ["depth", "units", "units0", "units1", "units2", "unit
  * The hyperparameters a CNN tuner may search: `blocks` convolution blocks, the first with `filters0`
  * filters and the later ones with `filters`, of `kernel` x `kernel`, each followed by `subsample`
  * ("pool": 2x2 max pool; "stride": a 5x5 convolution with stride 2), optional `batchNorm` after every
- * convolution, then a `dense` layer and `dropout`.
+ * convolution, then a `dense` layer and `dropout`; `batchSize` and `decayPerEpoch` (the learning rate
+ * multiplied by it after every epoch) search the training recipe.
  */
-export const CNN_PARAMS = ["blocks", "filters0", "filters", "kernel", "subsample", "batchNorm", "dense", "dropout", "learningRate", "batchSize"] as const;
+export const CNN_PARAMS = ["blocks", "filters0", "filters", "kernel", "subsample", "batchNorm", "dense", "dropout", "learningRate", "batchSize", "decayPerEpoch"] as const;
 /** Augmentation a tuner may search (either model kind): the fields of an experiment's `augmentation`. */
 export const AUGMENTATION_PARAMS = ["rotationDegrees", "widthShift", "heightShift", "zoom"] as const;
 const TUNER_PARAMS = [...new Set([...MLP_PARAMS, ...CNN_PARAMS, ...AUGMENTATION_PARAMS])] as [string, ...string[]];
@@ -224,6 +230,11 @@ const TunerSchema = z.strictObject({
   maxEpochs: positiveInt.optional(),
   /** Overrides for retraining the winner (e.g. all training data, more epochs, early stopping); null: no retraining. */
   final: z.record(z.string(), z.unknown()).nullable().default({}),
+  /**
+   * How many times the winner is retrained with `final` (seeds seed, seed + 1, ...), so that its test
+   * figure comes with the spread between seeds; the first keeps the id "<tuner id>-final".
+   */
+  finalRepeats: positiveInt.max(10).default(1),
   /**
    * In place of `final`: the id of a declared experiment that is the retrained winner, written out
    * (so the report's main pages, kept weights and the suite share one run). Its layers, optimizer and
@@ -309,7 +320,9 @@ export function parseDeclarations(raw: unknown, file: string): Declarations {
   const seen = new Set<string>();
   const entries = experiments.flatMap((entry, index) => {
     const label = typeof entry.id === "string" ? `experiment "${entry.id}"` : `experiment #${index + 1}`;
-    return expandGrid({ ...defaults, ...entry }, `${file}: ${label}`).map((expanded) => ({ entry: expanded, index }));
+    return expandGrid({ ...defaults, ...entry }, `${file}: ${label}`)
+      .flatMap((expanded) => expandSeeds(expanded, `${file}: ${label}`))
+      .map((expanded) => ({ entry: expanded, index }));
   });
   const parsed = entries.map(({ entry, index }) => {
     const label = typeof entry.id === "string" ? `experiment "${entry.id}"` : `experiment #${index + 1}`;
@@ -340,6 +353,7 @@ export function parseDeclarations(raw: unknown, file: string): Declarations {
     }
     if (tuner.finalExperiment != null) {
       if (tuner.final != null) throw new DeclarationError(`${label}: field "final": must be null when "finalExperiment" names the retrained winner`);
+      if (tuner.finalRepeats !== 1) throw new DeclarationError(`${label}: field "finalRepeats": the retrained winner "${tuner.finalExperiment}" is repeated by its own "seeds", not by "finalRepeats"`);
       if (!parsed.some((e) => e.id === tuner.finalExperiment)) {
         throw new DeclarationError(`${label}: field "finalExperiment": "${tuner.finalExperiment}" is not a declared experiment`);
       }
@@ -457,6 +471,34 @@ export function expandGrid(entry: Record<string, unknown>, where: string): Recor
       variant
     };
   });
+}
+
+const SeedsSchema = z
+  .array(z.number().int().nonnegative())
+  .min(1)
+  .refine((seeds) => new Set(seeds).size === seeds.length, "each seed may be listed once");
+
+/**
+ * An entry with `seeds` (e.g. [1, 2, 3]) becomes one run per seed, so that its results can be
+ * given with the spread between seeds. The first seed's run keeps the entry's id and title and is
+ * the one that keeps weights; the others are "<id>-s<seed>", "<title> (seed <seed>)". Every run of
+ * the entry records `group`: the entry's id. A grid's runs are expanded first, so each grid point
+ * is repeated.
+ */
+export function expandSeeds(entry: Record<string, unknown>, where: string): Record<string, unknown>[] {
+  if (entry.seeds === undefined) return [entry];
+  const parsed = SeedsSchema.safeParse(entry.seeds);
+  if (!parsed.success) throw new DeclarationError(`${where}: field "seeds": ${parsed.error.issues[0].message} (expected a list of distinct non-negative integers, got ${JSON.stringify(entry.seeds)})`);
+  if (entry.variant && typeof entry.variant === "object" && "seed" in entry.variant) {
+    throw new DeclarationError(`${where}: field "seeds": the grid already has an axis named "seed"; use one or the other`);
+  }
+  const { seeds: _s, ...rest } = entry;
+  const id = String(entry.id);
+  return parsed.data.map((seed, i) =>
+    i === 0
+      ? { ...rest, seed, group: id }
+      : { ...rest, id: `${id}-s${seed}`, title: `${String(entry.title)} (seed ${seed})`, seed, group: id, keepWeights: false }
+  );
 }
 
 /** Conv and pooling layers need an image-shaped input: they cannot follow a flatten or dense layer. */

@@ -115,6 +115,7 @@ export function trialExperiment(
     optimizer,
     ...(augmentation ? { augmentation: { ...((base.augmentation as object | null | undefined) ?? {}), ...augmentation } } : {}),
     ...(params.batchSize != null ? { batchSize: params.batchSize } : {}),
+    ...(params.decayPerEpoch != null ? { schedule: { decayPerEpoch: Number(params.decayPerEpoch) } } : {}),
     ...(epochs != null ? { epochs } : {}),
     seed,
     variant: { ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === "boolean" ? String(v) : v])), seed },
@@ -325,14 +326,25 @@ export interface TunerResult {
   /** The winner retrained and tested (the declared `finalExperiment`'s run, if any); null when the tuner declares `final: null`. */
   final: { planned: PlannedRun; record: RunRecord } | null;
   /**
+   * Every retraining of the winner, one per seed (`finalRepeats`, or the seeds of `finalExperiment`),
+   * `final` first; empty when there is none.
+   */
+  finals: { planned: PlannedRun; record: RunRecord }[];
+  /** Every stored trial run of the search, in the order it trained them. */
+  trialResults: { planned: PlannedRun; record: RunRecord }[];
+  /**
    * With `finalExperiment`: each setting in which that declared experiment is not the winner
    * ("layers", "optimizer", "augmentation"), with both values; empty when it is the winner.
    */
   finalDifferences: { field: string; winner: unknown; declared: unknown }[];
 }
 
-/** Where a declared final experiment's model, optimizer and augmentation differ from the winner's trial experiment. */
-export function finalDifferences(winner: Experiment, declared: Experiment): TunerResult["finalDifferences"] {
+/**
+ * Where a declared final experiment differs from the winner's trial experiment: its model, optimizer and
+ * augmentation, and its training recipe (data sizes, epochs, batch size, schedule, early stopping) when
+ * the tuner's own trials train with the final recipe (`recipe`: a search of the recipe itself).
+ */
+export function finalDifferences(winner: Experiment, declared: Experiment, recipe = false): TunerResult["finalDifferences"] {
   const differences: TunerResult["finalDifferences"] = [];
   const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
   const compare = (field: string, a: unknown, b: unknown) => {
@@ -341,6 +353,9 @@ export function finalDifferences(winner: Experiment, declared: Experiment): Tune
   compare("layers", winner.layers, declared.layers);
   compare("optimizer", winner.optimizer, declared.optimizer);
   compare("augmentation", winner.augmentation, declared.augmentation);
+  if (recipe) {
+    for (const field of ["trainSize", "validationSize", "epochs", "batchSize", "schedule", "earlyStopping", "dataset"] as const) compare(field, winner[field], declared[field]);
+  }
   return differences;
 }
 
@@ -438,32 +453,41 @@ export async function runTuner(
   const winnerRun = trained.get(
     tuner.method === "successiveHalving" ? `${tuner.id}-p${winnerIndex}-e${rungs[rungs.length - 1].budget}` : `${tuner.id}-p${winnerIndex}-s0`
   )!;
-  let final: TunerResult["final"] = null;
+  let finalPlans: PlannedRun[] = [];
   let differences: TunerResult["finalDifferences"] = [];
   if (tuner.finalExperiment != null) {
     const declared = declarations.experiments.find((e) => e.id === tuner.finalExperiment);
     if (!declared) throw new Error(`tuner "${tuner.id}": "finalExperiment" names an unknown experiment "${tuner.finalExperiment}"`);
-    const finalPlanned = planExperiment(declared, declarations, profile);
-    differences = finalDifferences(trialExperiment(declarations, tuner, winner.params, { id: declared.id }), declared);
+    // A search of the recipe itself trains its trials as the final model is trained: then the declared
+    // model must match the winning trial in everything but its seeds (so its first seed is that trial).
+    const recipe = "batchSize" in tuner.space || "decayPerEpoch" in tuner.space;
+    differences = finalDifferences(trialExperiment(declarations, tuner, winner.params, { id: declared.id }), declared, recipe);
     if (differences.length) {
       progress.log(
         `[${tuner.id}] note: the declared final experiment "${declared.id}" is not this search's winner (${profile} profile) in ${differences.map((d) => d.field).join(", ")}`
       );
     }
-    const [finalRecord] = await ensurePlanned([finalPlanned], { ...claim, progress });
-    final = { planned: finalPlanned, record: finalRecord };
+    // The declared experiment and its other seeds (declared with `seeds`), first seed first.
+    const seeds = declarations.experiments.filter((e) => e.id === declared.id || (declared.group != null && e.group === declared.group));
+    finalPlans = seeds.map((e) => planExperiment(e, declarations, profile));
   } else if (tuner.final != null) {
-    const finalPlanned = planExperiment(
-      trialExperiment(declarations, tuner, winner.params, { id: `${tuner.id}-final`, overrides: tuner.final }),
-      declarations,
-      profile
+    const group = `${tuner.id}-final`;
+    // Named like the seeds of a declared experiment: the first keeps the group's id, the others "-s<seed>".
+    const firstSeed = Number({ ...declarations.defaults, ...tuner.base }.seed ?? 1);
+    finalPlans = Array.from({ length: tuner.finalRepeats }, (_, i) =>
+      planExperiment(
+        trialExperiment(declarations, tuner, winner.params, { id: i === 0 ? group : `${group}-s${firstSeed + i}`, seedOffset: i, overrides: { ...tuner.final, group } }),
+        declarations,
+        profile
+      )
     );
-    const [finalRecord] = await ensurePlanned([finalPlanned], { ...claim, progress });
-    final = { planned: finalPlanned, record: finalRecord };
   }
+  const finalRecords = finalPlans.length ? await ensurePlanned(finalPlans, { ...claim, progress }) : [];
+  const finals = finalPlans.map((planned, i) => ({ planned, record: finalRecords[i] }));
+  const final: TunerResult["final"] = finals[0] ?? null;
   progress.log(`[${tuner.id}] winner ${describePoint(winner.params)}: validation ${(winner.score * 100).toFixed(2)}%` +
     (final?.record.test ? `, retrained test accuracy ${(final.record.test.accuracy * 100).toFixed(2)}%` : ""));
-  return { tuner, fixed, runs, trials, rungs, winner, winnerRun, final, finalDifferences: differences };
+  return { tuner, fixed, runs, trials, rungs, winner, winnerRun, final, finals, trialResults: [...trained.values()], finalDifferences: differences };
 }
 
 /** Scores every point `executions` times (seeds seed, seed + 1, ...); trials best first by mean score. */

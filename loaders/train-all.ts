@@ -107,7 +107,7 @@ if (values.stale) {
   for (const tuner of declarations.tuners) {
     const result = await runTuner(profile, tuner, declarations, { workers, progress, readOnly: true });
     for (const run of result.runs) used.add(`${run.id}--${run.key}`);
-    if (result.final) used.add(basename(result.final.planned.dir));
+    for (const final of result.finals) used.add(basename(final.planned.dir));
   }
   const dir = join(runsRoot(), profile);
   for (const name of readdirSync(dir).sort()) if (name.includes("--") && !name.startsWith(".") && !used.has(name)) console.log(join(dir, name));

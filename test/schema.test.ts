@@ -156,6 +156,27 @@ describe("grids, studies and tasks", () => {
     );
   });
 
+  it("seeds expand into one run per seed: the first keeps the id and the weights, all share a group", () => {
+    const { experiments, profiles } = parseDeclarations(withEntry({ ...base, keepWeights: true, seeds: [4, 5, 6] }), "x.json");
+    const runs = experiments.filter((e) => e.study === "s");
+    assert.deepEqual(runs.map((e) => [e.id, e.seed, e.group, e.keepWeights]), [["grid", 4, "grid", true], ["grid-s5", 5, "grid", false], ["grid-s6", 6, "grid", false]]);
+    assert.equal(runs[1].title, "Grid (seed 5)");
+    // The group does not enter the key; the seed does.
+    const keys = runs.map((e) => runKey(resolveExperiment(e, profiles.full)));
+    assert.equal(new Set(keys).size, 3);
+    assert.equal(runKey(resolveExperiment({ ...runs[0], group: "other" }, profiles.full)), keys[0]);
+  });
+
+  it("a grid with seeds repeats every point; bad seeds are errors naming the field", () => {
+    const { experiments } = parseDeclarations(withEntry({ ...base, seeds: [1, 2], grid: [{ name: "lr", path: "optimizer.learningRate", values: [0.1, 0.01] }] }), "x.json");
+    const runs = experiments.filter((e) => e.study === "s");
+    assert.deepEqual(runs.map((e) => `${e.id}:${e.group}`), ["grid-0p1:grid-0p1", "grid-0p1-s2:grid-0p1", "grid-0p01:grid-0p01", "grid-0p01-s2:grid-0p01"]);
+    expectErrorIn(withEntry({ ...base, seeds: [1, 1] }), 'experiment "grid"', '"seeds"', "listed once");
+    expectErrorIn(withEntry({ ...base, seeds: [] }), '"seeds"');
+    expectErrorIn(withEntry({ ...base, seeds: [1.5] }), '"seeds"', "non-negative integers");
+    expectErrorIn(withEntry({ ...base, seeds: [1, 2], grid: [{ name: "seed", path: "seed", values: [1, 2] }] }), '"seeds"', 'axis named "seed"');
+  });
+
   it("an expanded experiment that is invalid is reported with its generated id and field", () => {
     expectErrorIn(withEntry({ ...base, grid: [{ name: "lr", path: "optimizer.learningRate", values: [0.1, -1] }] }), 'experiment "grid--1"', "optimizer.learningRate");
   });
