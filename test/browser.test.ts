@@ -144,16 +144,28 @@ describe("the built site in Chromium", { skip }, () => {
   }
 
   async function checkOverview(page: Page) {
-    // The overview lists the model-family runs; study runs are listed on their study's page.
-    const runs = readJson<{ runs: { id: string; study?: string | null; reference: { testAccuracy?: number }[] }[] }>("data/runs.json").runs.filter((r) => r.study == null);
-    const tableRows = await page.locator("form table tbody tr").count();
-    assert.equal(tableRows, runs.length, "one row per run in the run table");
-    const links = await page.locator("form table tbody a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href")));
-    for (const run of runs) assert.ok(links.some((href) => href?.endsWith(`#run-${run.id}`)), `run table links to #run-${run.id}`);
-    const references = runs.flatMap((r) => r.reference.filter((ref) => ref.testAccuracy != null)).length;
-    assert.equal(await page.locator("table.reference-table tbody tr").count(), references, "one row per numeric reference");
-    assert.equal(await page.locator("svg[aria-label='test accuracy per run']").count(), 1, "accuracy chart");
+    // The overview lists the declared models, each over its seeds; study runs are listed on their study's page.
+    const report = readJson<{ groups: { id: string; seeds: number[]; reference: { testAccuracy?: number }[] }[]; claims: Record<string, { text: string }> }>("data/runs.json");
+    const groups = report.groups;
+    assert.equal(await page.locator("table.group-table tbody tr").count(), groups.length, "one row per model in the table of models");
+    const links = await page.locator("table.group-table tbody a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href")));
+    for (const group of groups) assert.ok(links.some((href) => href?.endsWith(`#run-${group.id}`)), `the table links to #run-${group.id}`);
+    // Each model's seeds are a click away.
+    const seeds = page.locator("table.group-table details.seeds").first();
+    await seeds.locator("summary").click();
+    assert.equal(await seeds.locator("li").count(), groups[0] ? groups.find((g) => g.id === (links[0] ?? "").replace(/^.*#run-/, ""))!.seeds.length : 0, "every seed listed");
+    const references = groups.flatMap((g) => g.reference.filter((ref) => ref.testAccuracy != null)).length;
+    assert.equal(await page.locator(".claim[data-claim^='models.reference.']").count(), references, "one claim per numeric reference");
+    assert.equal(await page.locator("svg[aria-label='mean test accuracy per model with 95% intervals over seeds']").count(), 1, "accuracy chart");
     assert.equal(await page.locator(".profile-banner").count(), 1, "profile banner");
+    // Findings are claims with their evidence a click away.
+    const ranking = page.locator(".claim[data-claim='models.ranking']").first();
+    assert.equal((await ranking.textContent())?.startsWith(report.claims["models.ranking"].text), true, "the ranking claim as the loader wrote it");
+    const box = ranking.locator(".evidence");
+    assert.equal(await box.isVisible(), false);
+    await ranking.locator("button.evidence-toggle").click();
+    assert.equal(await box.isVisible(), true, "evidence opens");
+    assert.ok((await box.locator("table.evidence-table tr").count()) > 2, "the evidence lists the runs");
   }
 
   async function checkDataPage(page: Page) {
@@ -228,15 +240,16 @@ describe("the built site in Chromium", { skip }, () => {
   }
 
   it("a link to a run's anchor scrolls to its section once it is drawn", async () => {
-    const runs = readJson<{ runs: { id: string; family: string; study?: string | null }[] }>("data/runs.json").runs.filter((r) => r.study == null);
-    const last = runs[runs.length - 1];
+    // The model drawn last on its page: the last group of the overview's table (groups are named by their first seed).
+    const groups = readJson<{ groups: { id: string; family: string }[] }>("data/runs.json").groups;
+    const last = groups[groups.length - 1];
     const href = await (async () => {
       const v = await visit("/");
-      const found = await v.page.locator(`form table tbody a[href$='#run-${last.id}']`).getAttribute("href");
+      const found = await v.page.locator(`table.group-table tbody a[href$='#run-${last.id}']`).getAttribute("href");
       await v.page.context().close();
       return found;
     })();
-    assert.ok(href, `the run table links to #run-${last.id}`);
+    assert.ok(href, `the table of models links to #run-${last.id}`);
     const v = await visit(new URL(href, `${server.url}/`).pathname + `#run-${last.id}`);
     await v.page.waitForTimeout(600);
     const top = await v.page.locator(`h2#run-${last.id}`).evaluate((h) => h.getBoundingClientRect().top);

@@ -79,13 +79,20 @@ describe("offline build with the quick profile", () => {
       const file = builtDataFile(build.dir, path);
       assert.ok(file, `no built ${path}`);
       const report = JSON.parse(readFileSync(join(build.dir, file), "utf8"));
-      // A family page shows the family's declared runs; study runs are shown on their study's page.
-      const expected = declarations.experiments.filter((e) => e.family === report.family && e.study == null).map((e) => e.id);
+      // A family page shows each declared model of the family through its first seed, with the group of
+      // its seeds; study runs are shown on their study's page.
+      const declared = declarations.experiments.filter((e) => e.family === report.family && e.study == null);
+      const expected = declared.filter((e) => (e.group ?? e.id) === e.id).map((e) => e.id);
       assert.deepEqual(
         report.runs.map((r: { id: string }) => r.id),
         expected,
         `${path}: runs`
       );
+      assert.deepEqual(report.groups.map((g: { id: string }) => g.id), expected, `${path}: one group per model`);
+      for (const group of report.groups) {
+        assert.deepEqual(group.runIds, declared.filter((e) => (e.group ?? e.id) === group.id).map((e) => e.id), `${group.id}: every seed`);
+        assert.ok(group.curves.length > 0, `${group.id}: mean curves`);
+      }
       for (const run of report.runs) {
         assert.equal(run.classNames.length, 10, `${run.id}: class names`);
         assert.ok(run.history.length > 0, `${run.id}: learning curves`);

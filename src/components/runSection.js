@@ -3,11 +3,13 @@
 import {html} from "htl";
 import * as d3 from "d3";
 import {ConfusionPanel, confusedPairs, mostConfused} from "./confusionMatrix.js";
-import {capitalize, count, duration, gap, integer, list, loss, percent, writeup} from "./format.js";
+import {capitalize, count, duration, integer, list, loss, percent, writeup} from "./format.js";
 import {DrillDown, hasDrillDown} from "./drillDown.js";
 import {Gallery} from "./gallery.js";
 import {LearningCurves} from "./learningCurves.js";
 import {PerClassChart} from "./perClass.js";
+import {Claim} from "./claim.js";
+import {SeedCurves, meanInterval} from "./seedGroups.js";
 
 const OPTIMIZER_NAMES = {adam: "Adam", sgd: "SGD", momentum: "SGD with momentum", rmsprop: "RMSprop"};
 
@@ -38,41 +40,34 @@ function resultSentence(run) {
       d ? ` in epoch ${d.epoch}, batch ${d.batch}${d.loss != null ? ` (loss ${loss(d.loss)})` : " (the loss was no longer a finite number)"}` : ""
     }, so it has no test figures; its curves stop where training stopped.</p>`;
   }
-  const trainGap = run.finalTrainAccuracy != null && run.finalValAccuracy != null ? run.finalTrainAccuracy - run.finalValAccuracy : null;
-  // Where validation accuracy peaked, to tell a late collapse from steady overfitting.
-  const epochs = (run.epochs ?? []).filter((e) => e.valAccuracy != null);
-  const peak = d3.greatest(epochs, (e) => e.valAccuracy);
-  const collapsed = peak && run.finalValAccuracy != null && peak.epoch !== epochs[epochs.length - 1]?.epoch && peak.valAccuracy - run.finalValAccuracy > 0.05;
-  const gapText =
-    trainGap == null
+  // The validation loss's lowest point, to say whether it turned upward (a first sign of overfitting) by the end.
+  const epochs = (run.epochs ?? []).filter((e) => e.valLoss != null);
+  const lowest = d3.least(epochs, (e) => e.valLoss);
+  const last = epochs[epochs.length - 1];
+  const turned = lowest && last && lowest.epoch !== last.epoch ? (last.valLoss - lowest.valLoss) / lowest.valLoss : null;
+  const lossText =
+    turned == null
       ? ""
-      : ` In the last epoch, training accuracy was ${percent(run.finalTrainAccuracy)} and validation accuracy ${percent(run.finalValAccuracy)}: ${
-          collapsed
-            ? `validation accuracy had fallen from ${percent(peak.valAccuracy)} in epoch ${peak.epoch}, so training became unstable or began to overfit.`
-            : trainGap > 0.02
-              ? `a gap of ${gap(trainGap)}, a sign of overfitting.`
-              : trainGap < -0.005
-                ? `validation ran ahead of training by ${gap(trainGap)}. The training figure is an average over an epoch in which the model was still improving, while validation is scored at the end of it${
-                    run.augmentation ? "; augmented training images are also harder than the untouched validation ones" : ""
-                  }.`
-                : "close together, so the model was not yet overfitting."
-        }`;
-  return html`<p>On ${integer(run.testCount)} test images it scored <strong>${percent(run.testAccuracy)}</strong> accuracy (loss ${loss(run.testLoss)}, macro-averaged F1 ${percent(run.macroF1)}).${gapText}</p>`;
+      : ` Its validation loss was lowest in epoch ${lowest.epoch} (${loss(lowest.valLoss)}) and ${(turned * 100).toFixed(0)}% higher by the last epoch (${loss(last.valLoss)})${
+          run.bestEpoch === lowest.epoch && run.bestEpoch !== run.epochsRun ? "; the weights of that epoch were kept" : ""
+        }.`;
+  return html`<p>On ${integer(run.testCount)} test images this seed scored <strong>${percent(run.testAccuracy)}</strong> accuracy (loss ${loss(run.testLoss)}, macro-averaged F1 ${percent(run.macroF1)}).${lossText}</p>`;
 }
 
-function referenceSentence(run) {
-  const refs = (run.reference ?? []).filter((r) => r.testAccuracy != null);
-  const notes = (run.reference ?? []).filter((r) => r.testAccuracy == null);
-  const items = [];
-  for (const r of refs) {
-    const diff = run.testAccuracy == null ? null : run.testAccuracy - r.testAccuracy;
-    items.push(
-      html`<li><span title=${r.source}>${capitalize(writeup(r.source))}</span> reported ${percent(r.testAccuracy)}${r.testLoss != null ? ` (loss ${loss(r.testLoss)})` : ""} for ${r.note}${
-        diff == null ? "." : `; ours is ${gap(diff)} ${diff >= 0 ? "above" : "below"} it.`
-      }</li>`
-    );
-  }
-  for (const r of notes) items.push(html`<li><span title=${r.source}>${capitalize(writeup(r.source))}</span>: ${r.note}.</li>`);
+/** The configuration over its seeds: mean and interval, each seed's figure, and its train–validation gap. */
+function groupSentence(group, claims) {
+  if (!group || group.seeds.length < 2) return "";
+  return html`<p>Over its ${count(group.seeds.length)} seeds (${group.seeds.join(", ")}) the model scored a mean of <strong>${meanInterval(group.testAccuracy)}</strong> (95% interval over seeds)${
+    group.completedCount < group.seeds.length ? `; ${count(group.seeds.length - group.completedCount)} of them did not complete` : ""
+  }. ${Claim(claims?.[`models.gap.${group.id}`])}</p>`;
+}
+
+function referenceSentence(run, group, claims) {
+  const items = (run.reference ?? []).map((r, i) => {
+    const claim = claims?.[`models.reference.${group?.id ?? run.id}.${i}`];
+    if (claim) return html`<li>${Claim(claim)}</li>`;
+    return html`<li><span title=${r.source}>${capitalize(writeup(r.source))}</span>: ${r.note}${r.testAccuracy != null ? ` (reported ${percent(r.testAccuracy)}; no finished run of ours to set beside it)` : ""}.</li>`;
+  });
   return items.length ? html`<ul class="references">${items}</ul>` : "";
 }
 
@@ -118,8 +113,13 @@ function gallerySentence(run) {
     The bars give the probability of each class: the true class in blue, the wrong prediction in red.</p>`;
 }
 
-/** The whole section for one run of a family report; `width` is the page's content width. */
-export function RunSection(run, {width = 640, galleryLimit = 24} = {}) {
+/**
+ * The whole section for one model of a family report, shown through its first seed's run; `group` (the
+ * report's group of that run) adds the figures over seeds and mean curves, `claims` the report's claims.
+ * `width` is the page's content width.
+ */
+export function RunSection(run, {width = 640, galleryLimit = 24, group, claims} = {}) {
+  const seeded = group && group.completedCount > 1 && group.curves?.length;
   const curvesSide = width >= 560;
   const panelsSide = width >= 900;
   const half = (side) => (side ? (width - 16) / 2 : width) - 34; // less the card's padding and border
@@ -135,14 +135,16 @@ export function RunSection(run, {width = 640, galleryLimit = 24} = {}) {
     <h2 id=${`run-${run.id}`}><a href=${`#run-${run.id}`} class="observablehq-header-anchor">${run.title}</a></h2>
     <p class="question"><em>${run.question}</em></p>
     <p class="setup">${setup(run)}</p>
-    <p>${epochsSentence(run)}</p>
+    ${groupSentence(group, claims)}
+    <p>${group && group.seeds.length > 1 ? `Its first seed, whose weights, mistakes and galleries this section shows, ${epochsSentence(run).replace(/^It /, "")}` : epochsSentence(run)}</p>
     ${resultSentence(run)}
-    ${referenceSentence(run)}
+    ${referenceSentence(run, group, claims)}
     <h3>Learning curves</h3>
     <div class="panels ${curvesSide ? "side-by-side" : ""}">
-      <div class="card">${LearningCurves(run.history, {metric: "loss", width: half(curvesSide), bestEpoch: keptEpoch, divergedAt: diverged ? divergedAt : null})}</div>
-      <div class="card">${LearningCurves(run.history, {metric: "accuracy", width: half(curvesSide), bestEpoch: keptEpoch, divergedAt: diverged ? divergedAt : null})}</div>
+      <div class="card">${seeded ? SeedCurves(group.curves, {metric: "loss", width: half(curvesSide)}) : LearningCurves(run.history, {metric: "loss", width: half(curvesSide), bestEpoch: keptEpoch, divergedAt: diverged ? divergedAt : null})}</div>
+      <div class="card">${seeded ? SeedCurves(group.curves, {metric: "accuracy", width: half(curvesSide)}) : LearningCurves(run.history, {metric: "accuracy", width: half(curvesSide), bestEpoch: keptEpoch, divergedAt: diverged ? divergedAt : null})}</div>
     </div>
+    ${seeded ? html`<p class="caption">Mean over the ${count(group.completedCount)} seeds per epoch, with the 95% interval over seeds as a band.</p>` : ""}
     ${
       diverged || !run.confusion.length
         ? ""
@@ -166,7 +168,12 @@ export function RunSection(run, {width = 640, galleryLimit = 24} = {}) {
  * `#run-…` fragment; this scrolls to the fragment's element once it exists (giving up after `timeout` ms).
  */
 export function revealHash({timeout = 5000} = {}) {
-  const id = decodeURIComponent(location.hash.slice(1));
+  let id;
+  try {
+    id = decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return; // a malformed fragment (%E0%A4%A): nothing to scroll to
+  }
   if (!id) return;
   const start = performance.now();
   (function attempt() {

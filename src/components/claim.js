@@ -1,0 +1,61 @@
+// A finding as the page shows it: the claim's sentence (built and checked in loaders/findings), then a
+// small "evidence" button that opens the runs, figures, interval and test the sentence rests on.
+import {html} from "htl";
+import {percent} from "./format.js";
+
+const TESTS = {
+  welch: "Welch's t-test across seeds",
+  mcnemar: "McNemar's exact test on the same test images",
+  none: "no test possible"
+};
+
+const p = (x) => (x == null || !Number.isFinite(x) ? "—" : x < 0.001 ? "< 0.001" : x.toFixed(x < 0.01 ? 3 : 2));
+const pp = (x) => (x == null || !Number.isFinite(x) ? "—" : `${x > 0 ? "+" : x < 0 ? "−" : "±"}${Math.abs(x * 100).toFixed(2)} pp`);
+const runName = (dir) => dir.replace(/--[0-9a-f]{12}$/, "");
+
+function sideRow(side, metric) {
+  const format = metric === "trainValGap" ? pp : (x) => percent(x);
+  return html`<tr><td>${side.label}</td><td class="num">${side.values.length}</td><td class="num">${format(side.mean)}</td><td>${side.values.map((v, i) => html`<span title=${runName(side.runs[i])}>${format(v)}</span>`).reduce((a, b) => [a, ", ", b])}</td></tr>`;
+}
+
+function comparisonDetails(e) {
+  return html`<table class="evidence-table">
+      <thead><tr><th></th><th class="num">Runs</th><th class="num">Mean</th><th>Each run</th></tr></thead>
+      <tbody>${sideRow(e.a, e.metric)}${sideRow(e.b, e.metric)}</tbody>
+    </table>
+    <p>Difference ${pp(e.difference)}${Number.isFinite(e.low) ? `, 95% interval ${pp(e.low)} to ${pp(e.high)}` : ""}; ${TESTS[e.test]}${e.pValue != null ? `, p ${e.pValue < 0.001 ? "" : "= "}${p(e.pValue)}` : ""}${
+      e.test === "mcnemar" ? ` (${e.onlyA} images only the first got right, ${e.onlyB} only the second)` : ""
+    }. Verdict: ${e.verdict === "indistinguishable" ? "no detectable difference" : e.verdict === "higher" ? "the first is higher" : "the first is lower"} at the 5% level.</p>`;
+}
+
+function details(e) {
+  if (e.kind === "comparison") return comparisonDetails(e);
+  if (e.kind === "ranking")
+    return html`<table class="evidence-table">
+        <thead><tr><th>Rank</th><th></th><th class="num">Runs</th><th class="num">Mean</th></tr></thead>
+        <tbody>${e.items.map((s, i) => html`<tr><td class="num">${i + 1}</td><td>${s.label}</td><td class="num">${s.values.length}</td><td class="num">${percent(s.mean)}</td></tr>`)}</tbody>
+      </table>
+      ${e.lead ? comparisonDetails(e.lead) : ""}`;
+  if (e.kind === "reference")
+    return html`<table class="evidence-table"><tbody>${sideRow(e.ours, "testAccuracy")}</tbody></table>
+      <p>Reported: ${percent(e.reported)}. Our 95% interval ${e.interval === "seeds" ? "over seeds" : "over the test images"}: ${percent(e.low)} to ${percent(e.high)}.</p>`;
+  if (e.kind === "sign")
+    return html`<table class="evidence-table"><tbody>${sideRow(e.side, e.metric)}</tbody></table>
+      <p>95% interval ${pp(e.low)} to ${pp(e.high)}${e.side.values.length < 2 ? " (one seed: no interval)" : ""}.</p>`;
+  return html`<p>Runs: ${e.runs.map(runName).join(", ")}.</p>`;
+}
+
+/**
+ * The sentence of `claim` with an evidence toggle; "" when the claim is missing (the data does not
+ * support it in this build). `claim` comes from a loader's `claims` map.
+ */
+export function Claim(claim) {
+  if (!claim) return "";
+  const box = html`<span class="evidence" hidden>${details(claim.evidence)}</span>`;
+  const button = html`<button type="button" class="evidence-toggle" aria-expanded="false" title="Show the runs and the test behind this sentence">evidence</button>`;
+  button.onclick = () => {
+    box.hidden = !box.hidden;
+    button.setAttribute("aria-expanded", String(!box.hidden));
+  };
+  return html`<span class="claim" data-claim=${claim.id}>${claim.text} ${button}${box}</span>`;
+}
