@@ -21,13 +21,13 @@ function rng(seed: number) {
   return () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
 
-const run = (id: string, fields: Record<string, unknown>) => ({ id, title: id.toUpperCase(), dataset: "mnist", family: "deep-mlp", optimizer: "adam", params: 1000, testAccuracy: 0.9, trainSeconds: 10, architecture: "784-10", ...fields });
+const run = (id: string, fields: Record<string, unknown>) => ({ id, title: id.toUpperCase(), task: "mnist", dataset: "mnist", family: "deep-mlp", optimizer: "adam", params: 1000, testAccuracy: 0.9, trainSeconds: 10, architecture: "784-10", ...fields });
 
 const RUNS = [
   run("a", { family: "cnn", params: 200_000, testAccuracy: 0.99, trainSeconds: 600 }),
   run("b", { family: "baseline-mlp", params: 100_000, testAccuracy: 0.975, trainSeconds: 20 }),
   run("c", { params: 670_000, testAccuracy: 0.98, trainSeconds: 90, optimizer: "sgd", architecture: "784-512-512-10" }),
-  run("d", { dataset: "fashion-mnist", params: 50_000, testAccuracy: 0.88, trainSeconds: 15 }),
+  run("d", { task: "fashion-mnist", dataset: "fashion-mnist", params: 50_000, testAccuracy: 0.88, trainSeconds: 15 }),
   run("e", { params: 235_000, testAccuracy: null, trainSeconds: 30, status: "diverged" }),
   run("f", { family: "cnn", params: 420_000, testAccuracy: 0.989, trainSeconds: 560, optimizer: "sgd" })
 ];
@@ -71,10 +71,17 @@ describe("paretoFront", () => {
 });
 
 describe("filterRuns (Arquero)", () => {
-  const ids = (state: Parameters<typeof filterRuns>[1]) => filterRuns(RUNS, state).map((r) => r.id);
+  // Every task at once (the page always picks one; the logic allows none for these checks).
+  const ids = (state: Parameters<typeof filterRuns>[1]) => filterRuns(RUNS, { task: null, ...state }).map((r) => r.id);
 
   it("with no filter shows every run, best test accuracy first and runs without one last", () => {
     assert.deepEqual(ids({}), ["a", "f", "c", "b", "d", "e"]);
+  });
+
+  it("shows one task at a time, ten-class MNIST by default, so runs of different tasks are never ranked together", () => {
+    assert.deepEqual(filterRuns(RUNS, {}).map((r) => r.id), ["a", "f", "c", "b", "e"]);
+    assert.deepEqual(filterRuns(RUNS, { task: "fashion-mnist" }).map((r) => r.id), ["d"]);
+    assert.deepEqual(filterRuns(RUNS, { task: "mnist-5v8" }).map((r) => r.id), []);
   });
 
   it("filters by dataset, family and optimizer lists", () => {
@@ -104,6 +111,7 @@ describe("filterRuns (Arquero)", () => {
     const random = rng(3);
     const many = Array.from({ length: 400 }, (_, i) => run(`r${i}`, { params: Math.floor(random() * 1e6), testAccuracy: random(), family: ["cnn", "deep-mlp"][i % 2] }));
     const shown = filterRuns(many, { families: ["cnn"], minAccuracy: 0.5, sort: "-testAccuracy" });
+    assert.ok(shown.every((r) => r.task === "mnist"));
     assert.equal(shown.length, many.filter((r) => r.family === "cnn" && r.testAccuracy! >= 0.5).length);
     for (let i = 1; i < shown.length; i++) assert.ok(shown[i - 1].testAccuracy! >= shown[i].testAccuracy!);
   });
@@ -118,6 +126,7 @@ describe("explorer state in the URL", () => {
   it("round-trips every field", () => {
     const state = {
       runs: ["cnn-strong", "yours-2"],
+      task: "mnist-5v8",
       datasets: ["mnist"],
       families: [],
       optimizers: ["adam", "sgd"],

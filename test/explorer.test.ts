@@ -19,6 +19,7 @@ const skip = haveChromium ? false : `no Chromium at ${CHROMIUM} (install Debian'
 
 interface Run {
   id: string;
+  task: string;
   title: string;
   family: string;
   dataset: string;
@@ -116,9 +117,12 @@ describe("run explorer and training in the page, in Chromium", { skip }, () => {
     console.log(`# /explorer drew its table of ${runs.length} runs ${Date.now() - started} ms after navigation`);
     assert.ok(runs.length >= 2, "at least two runs to explore");
 
-    // Every run is listed, best first; the default choice is the best run of each family.
+    // Every run of the default task (ten-class MNIST) is listed, best first; the default choice is the best run of each family.
+    const mnist = runs.filter((r) => r.task === "mnist");
+    assert.ok(mnist.length < runs.length, "the build has runs of other tasks too");
     assert.deepEqual(await rowIds(page), filterRuns(runs, {}).map((r) => r.id));
-    assert.deepEqual((await chosenIds(page)).sort(), defaultChoice(runs).sort());
+    assert.ok((await rowIds(page)).every((id) => runs.find((r) => r.id === id)!.task === "mnist"), "only ten-class MNIST runs are ranked");
+    assert.deepEqual((await chosenIds(page)).sort(), defaultChoice(mnist).sort());
 
     // Choose none, then two runs by clicking their boxes: two curves, and the URL names them in order.
     await page.click("button.choose-none");
@@ -135,7 +139,7 @@ describe("run explorer and training in the page, in Chromium", { skip }, () => {
 
     // Uncheck the most common family: its rows go, the rest stay in order; chosen runs keep their curves.
     const counts = new Map<string, number>();
-    for (const r of runs) counts.set(r.family, (counts.get(r.family) ?? 0) + 1);
+    for (const r of mnist) counts.set(r.family, (counts.get(r.family) ?? 0) + 1);
     const [family] = [...counts].sort((a, b) => b[1] - a[1])[0];
     const families = [...new Set(runs.map((r) => r.family))];
     const familyBoxes = field(page, "Family").locator("input[type=checkbox]");
@@ -145,7 +149,7 @@ describe("run explorer and training in the page, in Chromium", { skip }, () => {
     const expected = filterRuns(runs, { families: kept.length === families.length ? null : kept });
     await page.waitForFunction((n) => document.querySelectorAll("table.explorer-table tbody tr").length === n, expected.length);
     assert.deepEqual(await rowIds(page), expected.map((r) => r.id), `rows without family ${family}`);
-    assert.ok(expected.length < runs.length);
+    assert.ok(expected.length < mnist.length);
     assert.equal(query(page).get("family"), kept.join(","));
     assert.deepEqual(await frontIds(page), bruteFront(expected, "params"), "Pareto front (parameters) of the shown runs");
 
@@ -193,6 +197,20 @@ describe("run explorer and training in the page, in Chromium", { skip }, () => {
     const chosenCount = query(restored).get("runs")!.split(",").length; // chosen runs hidden by a filter keep their curves
     assert.equal(await restored.locator(`svg[aria-label='validation accuracy of ${chosenCount} runs']`).count(), 1, "curves of the chosen runs");
     await again.close();
+
+    // Another task by a click: only its runs, and the address says so; an unknown task in a link falls back with a note.
+    const tasks = await newContext();
+    const byTask = await open(tasks, "/explorer");
+    await field(byTask, "Task").locator("label:has-text('5 vs 8') input").check();
+    const binary = filterRuns(runs, { task: "mnist-5v8" });
+    assert.ok(binary.length > 0);
+    await byTask.waitForFunction((n) => document.querySelectorAll("table.explorer-table tbody tr").length === n, binary.length);
+    assert.deepEqual(await rowIds(byTask), binary.map((r) => r.id));
+    assert.equal(query(byTask).get("task"), "mnist-5v8");
+    const bogus = await open(tasks, "/explorer?task=no-such-task");
+    await bogus.waitForSelector("text=this build does not have (no-such-task)");
+    assert.deepEqual(await rowIds(bogus), filterRuns(runs, {}).map((r) => r.id), "falls back to ten-class MNIST");
+    await tasks.close();
     assert.deepEqual(problems.splice(0), [], "console errors, failed or outside requests");
   });
 

@@ -1,6 +1,8 @@
 // Types of explorer.js for the TypeScript tests.
 export interface ExplorerState {
   runs: string[] | null;
+  /** One task (dataset and classes) at a time; null only in tests, for every task at once. */
+  task: string | null;
   datasets: string[] | null;
   families: string[] | null;
   optimizers: string[] | null;

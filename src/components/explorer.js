@@ -23,6 +23,8 @@ export const SORTS = {
 /** The explorer's state when the URL says nothing. `runs: null` means "the default choice". */
 export const DEFAULT_STATE = Object.freeze({
   runs: null,
+  /** One task at a time (dataset and classes): runs of different tasks are never ranked together. */
+  task: "mnist",
   datasets: null,
   families: null,
   optimizers: null,
@@ -48,7 +50,7 @@ export function encodeState(state) {
   for (const [key, name] of Object.entries(LISTS)) if (s[key] != null) params.set(name, s[key].join(","));
   for (const [key, name] of Object.entries(NUMBERS)) if (s[key] != null && Number.isFinite(s[key])) params.set(name, String(s[key]));
   if (s.query) params.set("q", s.query);
-  for (const key of ["sort", "x", "metric", "split"]) if (s[key] !== DEFAULT_STATE[key]) params.set(key, s[key]);
+  for (const key of ["task", "sort", "x", "metric", "split"]) if (s[key] != null && s[key] !== DEFAULT_STATE[key]) params.set(key, s[key]);
   return params.toString().replace(/%2C/g, ","); // commas are legal in a query and keep run lists readable
 }
 
@@ -63,6 +65,8 @@ export function decodeState(search) {
     if (Number.isFinite(value)) state[key] = value;
   }
   state.query = params.get("q") ?? "";
+  // A task is checked against the runs by the page (an unknown one falls back to the default there).
+  if (/^[a-z0-9-]{1,40}$/.test(params.get("task") ?? "")) state.task = params.get("task");
   if (Object.hasOwn(SORTS, params.get("sort") ?? "")) state.sort = params.get("sort");
   if (Object.hasOwn(X_AXES, params.get("x") ?? "")) state.x = params.get("x");
   if (METRICS.includes(params.get("metric"))) state.metric = params.get("metric");
@@ -81,6 +85,7 @@ export function filterTable(runs, filters = {}) {
   return aq
     .from(runs)
     .params({
+      task: f.task,
       datasets: f.datasets,
       families: f.families,
       optimizers: f.optimizers,
@@ -89,6 +94,7 @@ export function filterTable(runs, filters = {}) {
       minAccuracy: f.minAccuracy,
       words
     })
+    .filter((d, $) => $.task == null || d.task === $.task)
     .filter((d, $) => $.datasets == null || op.includes($.datasets, d.dataset))
     .filter((d, $) => $.families == null || op.includes($.families, d.family))
     .filter((d, $) => $.optimizers == null || op.includes($.optimizers, d.optimizer))

@@ -1,18 +1,22 @@
-// Every run of the current profile for the run explorer: its summary plus its learning curves as compact
-// per-epoch arrays (a few hundred runs stay small); trains the runs not stored yet.
-import { summarize } from "../../loaders/report.ts";
-import { ensureRuns, currentProfile } from "../../loaders/suite.ts";
+// Every stored run of the current profile for the run explorer (declared runs with all their seeds,
+// every tuner's trials and retrained winners): its summary, its task, and its learning curves as
+// compact per-epoch arrays (a few hundred runs stay small); trains the runs not stored yet.
+import { allStoredRuns, summarize, taskOf } from "../../loaders/report.ts";
+import { currentProfile } from "../../loaders/suite.ts";
 
 const round = (x: number | null) => (x == null || !Number.isFinite(x) ? null : Number(x.toPrecision(5)));
 
 const profile = currentProfile();
-const results = await ensureRuns(profile);
-const runs = results.map(({ planned, record }) => {
+const runs = (await allStoredRuns(profile)).map(({ planned, record }) => {
   const s = summarize(planned, record);
   return {
     id: s.id,
     key: s.key,
     title: s.title,
+    group: s.group,
+    seed: s.seed,
+    study: s.study,
+    ...taskOf(planned.experiment),
     family: s.family,
     dataset: s.dataset,
     architecture: s.architecture,
