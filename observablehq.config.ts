@@ -9,7 +9,8 @@ const datasets = [...new Set<string>(["mnist", ...declarations.experiments.map((
 export default {
   title: "MNIST findings",
   root: "src",
-  output: "dist",
+  // scripts/build.ts builds into a temporary folder and swaps it in only when the build succeeded.
+  output: process.env.REPORT_OUTPUT ?? "dist",
   pages: [
     { name: "The data", path: "/data" },
     {
@@ -17,7 +18,8 @@ export default {
       pages: [
         { name: "Baseline MLP", path: "/baseline" },
         { name: "Deeper MLPs", path: "/deeper-mlps" },
-        { name: "CNNs", path: "/cnns" }
+        { name: "CNNs", path: "/cnns" },
+        { name: "The hardest images", path: "/ledger" }
       ]
     },
     {
@@ -39,6 +41,8 @@ export default {
   ],
   // The default theme links web fonts; the report makes no request outside itself.
   globalStylesheets: [],
+  // An inline icon: browsers ask for /favicon.ico otherwise, a request that would fail.
+  head: `<link rel="icon" href="data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#4269d0"/><text x="8" y="12.5" font-family="sans-serif" font-size="11" text-anchor="middle" fill="white">7</text></svg>')}">`,
   style: "style.css",
   toc: true,
   search: false,

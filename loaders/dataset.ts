@@ -57,7 +57,8 @@ function mnistDir(): string {
   }
 }
 
-const FASHION_DIR = "/usr/share/datasets/fashion-mnist";
+/** Where Debian's dataset-fashion-mnist puts its files; FASHION_MNIST_DIR points elsewhere (tests hide it so). */
+const FASHION_DIR = process.env.FASHION_MNIST_DIR ?? "/usr/share/datasets/fashion-mnist";
 
 function idxFiles(dir: string, suffix: string): Record<SplitName, SplitFiles> {
   return {

@@ -1,6 +1,12 @@
-// Facts about a dataset for the data page: shapes, class balance, pixel statistics, mean image per class, samples.
+// Facts about a dataset for the data page: shapes, class balance, pixel statistics, mean image per class,
+// samples. Computed once from the raw files and stored beside the runs (data/runs/datasets/), so that a
+// build from committed runs needs no raw dataset (Fashion-MNIST comes from a Debian package).
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { DATASETS, loadDataset } from "./dataset.ts";
 import { createRng } from "./random.ts";
+import { runsRoot } from "./store.ts";
 
 const PIXELS = 784;
 /** Sample images shown per class on the data page. */
@@ -72,4 +78,31 @@ export function datasetReport(id: string) {
     meanImages,
     samples
   };
+}
+
+/** Where a dataset's facts are stored: beside the runs, for every profile. */
+export function datasetFactsFile(id: string): string {
+  return join(runsRoot(), "datasets", `${id}.json`);
+}
+
+/**
+ * The facts of a dataset: the stored ones when there are (the raw files are then not read at all),
+ * else computed from the raw files and stored. A damaged stored file is computed again.
+ */
+export function storedDatasetReport(id: string): ReturnType<typeof datasetReport> {
+  const file = datasetFactsFile(id);
+  if (existsSync(file)) {
+    try {
+      const stored = JSON.parse(readFileSync(file, "utf8"));
+      if (stored?.id === id && Array.isArray(stored.samples) && Array.isArray(stored.balance)) return stored;
+    } catch {
+      // damaged: computed again below
+    }
+  }
+  const report = datasetReport(id);
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  writeFileSync(tmp, JSON.stringify(report));
+  renameSync(tmp, file);
+  return report;
 }

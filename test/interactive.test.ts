@@ -389,6 +389,33 @@ describe("interactive cells in Chromium", { skip }, () => {
     }
   });
 
+  it("model pages: a hostile or stale address is ignored with a visible note, never a frozen panel", async () => {
+    const run = familyRuns().find((r) => r.hasWeights && r.status === "completed" && r.confusion.length)!;
+    const path = familyPage[run.family];
+    for (const cell of ["99-99", "3-10", "10-0"]) {
+      const v = await open(`${path}?model=${run.id}&cell=${cell}`);
+      try {
+        await rendered(v.page);
+        const note = v.page.locator(`#drill-${run.id} p.diverged`);
+        await note.waitFor({ timeout: 10_000 });
+        assert.match((await note.textContent()) ?? "", new RegExp(`cell ${cell.replace("-", "–")}, which this model's 10 × 10 matrix does not have`));
+        assert.equal(await v.page.locator(`#drill-${run.id}:has-text("Loading the test predictions")`).count(), 0, `${cell}: no endless loading`);
+        // The panel still works: a click opens a real cell.
+        await cellRect(v.page, run.id, 0, 0).click();
+        await v.page.locator(`#drill-${run.id} .drill-heading[data-actual="0"][data-predicted="0"]`).waitFor({ timeout: 20_000 });
+      } finally {
+        await close(v);
+      }
+    }
+    const unknown = await open(`${path}?model=no-such-model&cell=1-2#%E0%A4%A`);
+    try {
+      await rendered(unknown.page);
+      await unknown.page.locator("text=which is not a model of this page").waitFor({ timeout: 10_000 });
+    } finally {
+      await close(unknown);
+    }
+  });
+
   // ---------------------------------------------------------------------------------------------
   // Payload and time to interactive
 

@@ -58,6 +58,16 @@ function writeDrillState(state) {
   window.dispatchEvent(new CustomEvent("drill-state"));
 }
 
+/**
+ * A note for a page whose address names a drill-down model it does not show (a stale or hand-edited
+ * link), or "" when the address names none or one of `runIds`.
+ */
+export function DrillStateNote(runIds) {
+  const {model} = readDrillState();
+  if (!model || runIds.includes(model)) return "";
+  return html`<p class="diverged">The address asks for the confusion matrix of “${model}”, which is not a model of this page, so it was ignored.</p>`;
+}
+
 const sameCell = (a, b) => !!a && !!b && a.actual === b.actual && a.predicted === b.predicted;
 
 let scrolled = false;
@@ -70,8 +80,14 @@ let scrolled = false;
 export function DrillDown(run, {classNames}) {
   const names = classNames ?? run.classNames;
   const details = html`<div class="drill-down" id=${`drill-${run.id}`} aria-live="polite"></div>`;
+  const classes = names.length;
+  // A cell from the address is checked against this model's matrix: a hostile or stale link
+  // (?cell=99-99, 3-10 on a two-class model) is ignored with a visible note, never thrown.
+  const inMatrix = (cell) => !!cell && Number.isInteger(cell.actual) && Number.isInteger(cell.predicted) && cell.actual < classes && cell.predicted < classes;
   const initial = readDrillState();
   const mine = initial.model === run.id;
+  const badCell = mine && initial.cell && !inMatrix(initial.cell) ? initial.cell : null;
+  if (badCell) initial.cell = null;
   let panel = null;
   let shown = null;
 
@@ -87,7 +103,11 @@ export function DrillDown(run, {classNames}) {
       return;
     }
     if (!sameCell(shown, cell)) return; // another cell was chosen meanwhile
-    details.replaceChildren(CellDetails(run, decoded, cell, names));
+    try {
+      details.replaceChildren(CellDetails(run, decoded, cell, names));
+    } catch (error) {
+      details.replaceChildren(html`<p class="diverged">Could not show this cell's images: ${error.message}</p>`);
+    }
   };
 
   const onSelect = (cell) => {
@@ -117,6 +137,11 @@ export function DrillDown(run, {classNames}) {
     details,
     attach(p) {
       panel = p;
+      if (badCell) {
+        details.replaceChildren(
+          html`<p class="diverged">The address asks for the cell ${badCell.actual}–${badCell.predicted}, which this model's ${classes} × ${classes} matrix does not have, so no cell is open. Click a cell to choose one.</p>`
+        );
+      }
       if (mine && initial.cell) {
         show(initial.cell);
         if (!scrolled && !location.hash) {
