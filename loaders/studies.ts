@@ -409,7 +409,10 @@ export async function runTuner(
       const index = pointId(c.params, points);
       const id = tuner.method === "successiveHalving" ? `${tuner.id}-p${index}-e${c.budget}` : `${tuner.id}-p${index}-s${c.execution}`;
       const epochs = tuner.method === "successiveHalving" ? c.budget : undefined;
-      return planExperiment(trialExperiment(declarations, tuner, c.params, { id, epochs, seedOffset: c.execution }), declarations, profile);
+      // Trials of one point differ by their rung or their execution: the title says which.
+      const which = tuner.method === "successiveHalving" ? `trial, ${c.budget} epoch${c.budget === 1 ? "" : "s"}` : `trial${tuner.executions > 1 ? ` ${c.execution + 1} of ${tuner.executions}` : ""}`;
+      const trial = trialExperiment(declarations, tuner, c.params, { id, epochs, seedOffset: c.execution });
+      return planExperiment({ ...trial, title: `${trial.title} (${which})` }, declarations, profile);
     });
     progress.log(`[${tuner.id}] ${planned.length} trial runs (${planned.filter((p) => !isStored(p)).length} to train)`);
     const records = await ensurePlanned(planned, { ...claim, progress });
@@ -476,7 +479,11 @@ export async function runTuner(
     const firstSeed = Number({ ...declarations.defaults, ...tuner.base }.seed ?? 1);
     finalPlans = Array.from({ length: tuner.finalRepeats }, (_, i) =>
       planExperiment(
-        trialExperiment(declarations, tuner, winner.params, { id: i === 0 ? group : `${group}-s${firstSeed + i}`, seedOffset: i, overrides: { ...tuner.final, group } }),
+        trialExperiment(declarations, tuner, winner.params, {
+          id: i === 0 ? group : `${group}-s${firstSeed + i}`,
+          seedOffset: i,
+          overrides: { ...tuner.final, group, title: `${tuner.title}: ${describePoint(winner.params)} (retrained winner${i ? `, seed ${firstSeed + i}` : ""})` }
+        }),
         declarations,
         profile
       )

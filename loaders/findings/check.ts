@@ -7,7 +7,7 @@ import { readRun, readRunPredictions, readTestSet, runsRoot } from "../store.ts"
 import type { ProfileName } from "../schema.ts";
 import { correctness } from "../testPredictions.ts";
 import { GAP_PHRASES, REFERENCE_PHRASES, accuracyInterval, type Claim, type ComparisonEvidence, type Metric, type Side } from "./claim.ts";
-import { NO_DIFFERENCE, VERDICT_PHRASES, pointsWord } from "./words.ts";
+import { NO_DIFFERENCE, RANKING_PHRASES, VERDICT_PHRASES, pointsWord } from "./words.ts";
 
 /** The stored facts a claim is checked against, by run directory name ("<id>--<key>"). */
 export interface RawRuns {
@@ -103,7 +103,10 @@ export function checkClaim(claim: Claim, raw: RawRuns): string[] {
     for (let i = 1; i < means.length; i++) {
       if (means[i] > means[i - 1] + 1e-12) problems.push(`${where}: ${e.items[i].label} (${means[i]}) is ranked below ${e.items[i - 1].label} (${means[i - 1]})`);
     }
-    if (e.items.length && !claim.text.includes(`${e.items[0].label} ranks first`)) problems.push(`${where}: the sentence must name ${e.items[0].label} first: "${claim.text}"`);
+    // "ranks first" only when the first place beats the runner-up; otherwise only "has the highest mean".
+    const phrase = !e.lead || e.lead.verdict === "higher" ? RANKING_PHRASES.clear : RANKING_PHRASES.tied;
+    if (e.items.length && !claim.text.includes(`${e.items[0].label} ${phrase}`)) problems.push(`${where}: the sentence must say "${e.items[0].label} ${phrase}": "${claim.text}"`);
+    if (phrase === RANKING_PHRASES.tied && claim.text.includes(RANKING_PHRASES.clear)) problems.push(`${where}: a first place the test cannot tell from the runner-up is not "${RANKING_PHRASES.clear}": "${claim.text}"`);
     if (e.lead) problems.push(...checkComparison(e.lead, claim.text, raw, `${where} (lead)`));
     return problems;
   }

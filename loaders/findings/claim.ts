@@ -4,7 +4,7 @@
 // stored runs, so that a sentence cannot say more than its numbers.
 import { pairedComparison, seedInterval, verdictOf, welchTest, wilsonInterval, type Verdict } from "../stats.ts";
 import type { GroupableRun, RunGroup } from "./groups.ts";
-import { NO_DIFFERENCE, VERDICT_PHRASES, integer, pValue, pointsInterval, pointsWord, signedPoints } from "./words.ts";
+import { NO_DIFFERENCE, RANKING_PHRASES, VERDICT_PHRASES, integer, pValue, pointsInterval, pointsWord, signedPoints } from "./words.ts";
 
 /**
  * What a comparison measures, per run: test accuracy, or the final training accuracy minus the
@@ -173,7 +173,7 @@ export function testClause(e: ComparisonEvidence): string {
  * "A and B show no difference that these runs can detect (A: +0.12 pp; …)".
  */
 export function comparisonSentence(e: ComparisonEvidence): string {
-  if (e.verdict === "indistinguishable") return `${e.a.label} and ${e.b.label} ${NO_DIFFERENCE[e.metric]} (${e.a.label}: ${signedPoints(e.difference)}; ${testClause(e)})`;
+  if (e.verdict === "indistinguishable") return `${e.a.label} and ${e.b.label} ${NO_DIFFERENCE[e.metric]} (difference ${signedPoints(e.difference)}; ${testClause(e)})`;
   return `${e.a.label} ${VERDICT_PHRASES[e.metric][e.verdict]} ${e.b.label} by ${pointsWord(e.difference)} (${testClause(e)})`;
 }
 
@@ -193,8 +193,9 @@ export function rankingClaim(id: string, groups: { group: RunGroup; label: strin
   const items = ranked.map((g) => side(g.group, g.label, lookup));
   const lead = ranked.length > 1 ? compareGroups(ranked[0].group, ranked[1].group, { a: ranked[0].label, b: ranked[1].label }, lookup) : null;
   const top = ranked[0];
+  const clear = !lead || lead.verdict === "higher";
   const text =
-    `Of ${what}, ${top.label} ranks first with a mean test accuracy of ${(top.group.testAccuracy!.mean * 100).toFixed(2)}%` +
+    `Of ${what}, ${top.label} ${clear ? RANKING_PHRASES.clear : RANKING_PHRASES.tied} ${clear ? "with a mean test accuracy of" : "test accuracy,"} ${(top.group.testAccuracy!.mean * 100).toFixed(2)}%` +
     (lead ? `; against the runner-up, ${comparisonSentence(lead)}.` : ".");
   return { id, text, evidence: { kind: "ranking", metric: "testAccuracy", items, lead } };
 }
@@ -252,8 +253,10 @@ export function gapClaim(id: string, group: RunGroup, label: string, lookup: Run
   const low = interval?.low ?? s.mean;
   const high = interval?.high ?? s.mean;
   const position = low > 0 ? "above" : high < 0 ? "below" : "within";
-  const size = position === "within" ? `mean ${signedPoints(s.mean)}` : `${pointsWord(s.mean)} on average`;
-  const spread = interval ? `95% interval ${pointsInterval(low, high)} over ${s.values.length} seeds` : "one seed, so no interval";
+  const size = position === "within" ? `mean difference ${signedPoints(s.mean)}` : `${pointsWord(s.mean)} on average`;
+  // The interval reads in the sentence's direction: how far ahead, whichever side is ahead.
+  const [from, to] = position === "below" ? [-high, -low] : [low, high];
+  const spread = interval ? `95% interval ${position === "within" ? pointsInterval(low, high) : `${(from * 100).toFixed(2)} to ${(to * 100).toFixed(2)} points`} over ${s.values.length} seeds` : "one seed, so no interval";
   return {
     id,
     text: `In the last epoch of ${label}, ${GAP_PHRASES[position]} (${position === "within" ? size : `by ${size}`}; ${spread}).`,

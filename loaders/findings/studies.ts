@@ -27,7 +27,7 @@ function fashionClaims(groups: Group[], lookup: RunLookup): Record<string, Claim
   const deeper = byId.get("fashion-mlp-64-32-32");
   const cnn = byId.get("fashion-cnn");
   const dropout = byId.get("fashion-cnn-dropout");
-  const short = (g: Group) => g.title.replace(/^Fashion: /, "");
+  const short = (g: Group) => `the ${g.title.replace(/^Fashion: /, "")}`;
   add(claims, rankingClaim("fashion.ranking", groups.map((g) => ({ group: g, label: short(g) })), lookup, { what: `the ${count(groups.length)} models` }));
   if (base && deeper) add(claims, comparisonClaim("fashion.deeper", deeper, base, { a: "The deeper MLP", b: "the 784-32-10 sigmoid network" }, lookup));
   if (cnn && dropout) {

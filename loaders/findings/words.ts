@@ -64,9 +64,15 @@ export const capitalize = (s: string): string => (s ? s[0].toUpperCase() + s.sli
  */
 export const VERDICT_PHRASES: Record<"testAccuracy" | "trainValGap", Record<Exclude<Verdict, "indistinguishable">, string>> = {
   testAccuracy: { higher: "beats", lower: "falls short of" },
-  trainValGap: { higher: "ends with training further ahead of validation than", lower: "ends with training less far ahead of validation than" }
+  trainValGap: { higher: "ends with a higher training-minus-validation accuracy than", lower: "ends with a lower training-minus-validation accuracy than" }
 };
 export const NO_DIFFERENCE: Record<"testAccuracy" | "trainValGap", string> = {
   testAccuracy: "show no difference that these runs can detect",
-  trainValGap: "show no difference in their train–validation gap that these runs can detect"
+  trainValGap: "show no difference in their training-minus-validation accuracy that these runs can detect"
 };
+
+/**
+ * How a ranking names its first place: "ranks first" only when the first place beats the runner-up;
+ * otherwise it only "has the highest mean".
+ */
+export const RANKING_PHRASES = { clear: "ranks first", tied: "has the highest mean" } as const;

@@ -15,7 +15,8 @@ const runName = (dir) => dir.replace(/--[0-9a-f]{12}$/, "");
 
 function sideRow(side, metric) {
   const format = metric === "trainValGap" ? pp : (x) => percent(x);
-  return html`<tr><td>${side.label}</td><td class="num">${side.values.length}</td><td class="num">${format(side.mean)}</td><td>${side.values.map((v, i) => html`<span title=${runName(side.runs[i])}>${format(v)}</span>`).reduce((a, b) => [a, ", ", b])}</td></tr>`;
+  const each = side.values.flatMap((v, i) => [...(i ? [", "] : []), html`<span title=${runName(side.runs[i])}>${format(v)}</span>`]);
+  return html`<tr><td>${side.label}</td><td class="num">${side.values.length}</td><td class="num">${format(side.mean)}</td><td>${each}</td></tr>`;
 }
 
 function comparisonDetails(e) {
@@ -42,7 +43,8 @@ function details(e) {
   if (e.kind === "sign")
     return html`<table class="evidence-table"><tbody>${sideRow(e.side, e.metric)}</tbody></table>
       <p>95% interval ${pp(e.low)} to ${pp(e.high)}${e.side.values.length < 2 ? " (one seed: no interval)" : ""}.</p>`;
-  return html`<p>Runs: ${e.runs.map(runName).join(", ")}.</p>`;
+  const figures = Object.entries(e.values ?? {}).map(([name, value]) => `${name} ${Math.abs(value) < 1 ? value.toPrecision(4) : Math.round(value).toLocaleString("en-US")}`);
+  return html`<p>Runs: ${e.runs.map(runName).join(", ")}.</p>${figures.length ? html`<p>Figures: ${figures.join("; ")}.</p>` : ""}`;
 }
 
 /**

@@ -13,7 +13,10 @@ function span(values, unit) {
 export function ProfileBanner(profile, runs) {
   const p = document.createElement("p");
   p.className = "profile-banner";
-  const backends = [...new Set(runs.map((r) => r.backend).filter(Boolean))];
+  // A run's backend reads "wasm", or "wasm, 2 replicas" / "wasm, 2 threads" when it trained over several cores.
+  const bases = [...new Set(runs.map((r) => r.backend?.split(",")[0]).filter(Boolean))];
+  const modes = [...new Set(runs.map((r) => r.backend?.split(", ")[1]).filter(Boolean))];
+  const multicore = runs.filter((r) => r.backend?.includes(",")).length;
   const cpus = [...new Set(runs.map((r) => r.cpu).filter(Boolean))];
   const strong = document.createElement("strong");
   strong.textContent = `${profile.name} profile`;
@@ -21,11 +24,12 @@ export function ProfileBanner(profile, runs) {
     "Built with the ",
     strong,
     ` (${profile.description}). ` +
-      `${runs.length === 1 ? "The run" : `The ${runs.length} runs`} trained on ${span(runs.map((r) => r.trainCount), "images")}, ` +
+      `${runs.length === 1 ? "The run was" : `The ${runs.length} runs were`} trained on ${span(runs.map((r) => r.trainCount), "images")}, ` +
       `validated on ${span(runs.map((r) => r.validationCount), "images")} held out of the training set, ` +
-      `and were scored on ${span(runs.map((r) => r.testCount), "test images")}; ` +
+      `and scored on ${span(runs.map((r) => r.testCount), "test images")}; ` +
       `they ran for ${span(runs.map((r) => r.epochsRun), "epochs")}` +
-      (backends.length ? `, with the TensorFlow.js ${list(backends)} backend` : "") +
+      // "wasm", "wasm, 2 replicas": one backend, on one thread or over several cores.
+      (bases.length ? `, on TensorFlow.js's ${list(bases)} backend${bases.length > 1 ? "s" : ""}${multicore ? ` (${integer(multicore)} of them over several cores: ${list(modes)})` : ""}` : "") +
       (cpus.length ? ` on ${list(cpus)}` : "") +
       "."
   );

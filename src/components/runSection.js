@@ -71,6 +71,9 @@ function referenceSentence(run, group, claims) {
   return items.length ? html`<ul class="references">${items}</ul>` : "";
 }
 
+/** "a" or "an" before a class name, as it is read aloud ("an 8", "a T-shirt/top"). */
+const article = (name) => (/^(8|11|18|[aeio])/i.test(name) ? "an" : "a");
+
 function confusionSentence(run) {
   const names = run.classNames;
   const errors = d3.sum(run.confusion, (d) => (d.actual === d.predicted ? 0 : d.count));
@@ -78,7 +81,7 @@ function confusionSentence(run) {
   const top = mostConfused(run.confusion, 1)[0];
   const pairs = confusedPairs(run.confusion, 3);
   const pairShare = d3.sum(pairs, (d) => d.count) / errors;
-  return html`<p>Of ${integer(errors)} mistakes, the most frequent single one was a ${names[top.actual]} read as a ${names[top.predicted]} (${integer(top.count)} time${
+  return html`<p>Of ${integer(errors)} mistakes, the most frequent single one was ${article(names[top.actual])} ${names[top.actual]} read as ${article(names[top.predicted])} ${names[top.predicted]} (${integer(top.count)} time${
     top.count === 1 ? "" : "s"
   }, ${percent(top.rate, 1)} of the ${names[top.actual]}s). Counting both directions, the pairs most often mixed up were ${list(
     pairs.map((p) => `${names[p.a]} and ${names[p.b]} (${integer(p.count)})`)
