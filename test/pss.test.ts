@@ -35,10 +35,11 @@ test("runSampled sees memory that a child process allocates and touches, and ret
 });
 
 test("runSampled sums the CPU time of a grandchild that its parent never waits for", async () => {
-  // sh starts a Node process that spins until it has used 1 s of CPU (not of wall time, which a busy
-  // machine stretches) and then idles, and exits without waiting for it: the grandchild's CPU shows in
+  // sh starts a Node process that spins until it has used 1 s of CPU, user and system together (not of
+  // wall time, which a busy machine stretches; not of user time alone, since the getrusage calls that
+  // read it cost system time that some kernels charge heavily) and then idles, and exits without waiting for it: the grandchild's CPU shows in
   // no rusage the shell reports, only in what the sampler read.
-  const spin = "while (process.cpuUsage().user < 1e6); setTimeout(() => {}, 1500);";
+  const spin = "for (let u = process.cpuUsage(); u.user + u.system < 1e6; u = process.cpuUsage()); setTimeout(() => {}, 1500);";
   const result = await runSampled("sh", ["-c", `"${process.execPath}" -e '${spin}' & sleep 5`], { cwd: process.cwd(), env: process.env, intervalMs: 250 });
   assert.equal(result.status, 0);
   assert.ok(result.memory.cpuSeconds >= 0.8 && result.memory.cpuSeconds < 4, `${result.memory.cpuSeconds} s of CPU for 1 s of spinning`);
