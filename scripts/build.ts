@@ -1,13 +1,15 @@
 // `npm run build`: builds the site into a fresh folder beside dist/ and swaps it in only when the build
 // succeeded, so a failed build (a damaged stored run, a missing dataset) never leaves a half-emptied
 // dist/ for a running server to serve. Framework's loader cache is cleared first, because Framework
-// re-runs a loader only when the loader file itself changes.
+// re-runs a loader only when the loader file itself changes; then the versions of the libraries its
+// client names are seeded (scripts/offline.ts), so the build needs no network.
 //   npx tsx scripts/build.ts [--out DIR]
 import { spawn } from "node:child_process";
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { seedNpmVersions } from "./offline.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -17,6 +19,7 @@ export async function build(out = join(ROOT, "dist")): Promise<number> {
   const staging = `${target}.building-${process.pid}`;
   rmSync(join(ROOT, "src", ".observablehq", "cache"), { recursive: true, force: true });
   rmSync(staging, { recursive: true, force: true });
+  seedNpmVersions();
   const bin = join(ROOT, "node_modules", "@observablehq", "framework", "dist", "bin", "observable.js");
   const child = spawn(process.execPath, [bin, "build"], {
     cwd: ROOT,

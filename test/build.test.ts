@@ -22,6 +22,13 @@ describe("offline build with the quick profile", () => {
     { timeout: BUILD_TIMEOUT_MS }
   );
 
+  it("builds with the network off", (t) => {
+    // Framework resolves versions for its client's lazy libraries unless scripts/offline.ts seeded them;
+    // without that, the build under `unshare -rn` fails with "fetch failed".
+    if (build.networkReason) return t.skip(`built with the network on: ${build.networkReason}`);
+    assert.doesNotMatch(build.log, /fetch failed|ENOTFOUND|EAI_AGAIN/);
+  });
+
   it("the outside-load detector finds what it should and ignores hyperlinks", () => {
     const sample = [
       `<script src="https://cdn.jsdelivr.net/npm/d3@7"></script>`,

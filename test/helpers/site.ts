@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, extname, join, normalize, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { noNetworkPrefix, seedNpmVersions } from "../../scripts/offline.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const OUTPUT = join(ROOT, "test-output");
@@ -118,15 +119,18 @@ export interface BuildResult {
   dir: string;
   log: string;
   seconds: number;
+  /** Why the build ran with the network on; null when it ran with none (under `unshare -rn`). */
+  networkReason: string | null;
 }
 
 /**
  * Runs `observable build` with REPORT_PROFILE=quick into test-output/site, after clearing Framework's
- * loader cache so every data loader really runs. Stored quick runs (data/runs/quick) are reused, so only
+ * loader cache so every data loader really runs, with no network where `unshare -rn` is allowed. Stored quick runs (data/runs/quick) are reused, so only
  * the first build trains. Throws with the end of the log when the build fails.
  */
 async function runBuild(): Promise<BuildResult> {
   rmSync(CACHE, { recursive: true, force: true });
+  seedNpmVersions();
   // A config that is the project's own with another output folder.
   writeFileSync(
     CONFIG,
@@ -137,13 +141,17 @@ async function runBuild(): Promise<BuildResult> {
   );
   const started = Date.now();
   const bin = join(ROOT, "node_modules", "@observablehq", "framework", "dist", "bin", "observable.js");
-  const child = spawn(process.execPath, [bin, "build", "--config", relative(ROOT, CONFIG)], {
+  // With no network where the machine allows it: the build must not need one.
+  const offline = noNetworkPrefix();
+  const command = [...(offline.prefix ?? []), process.execPath, bin, "build", "--config", relative(ROOT, CONFIG)];
+  const child = spawn(command[0], command.slice(1), {
     cwd: ROOT,
     // Framework runs TypeScript loaders with the `tsx` command, which npm scripts find in node_modules/.bin.
     env: {
       ...process.env,
       PATH: `${join(ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`,
       REPORT_PROFILE: "quick",
+      OBSERVABLE_TELEMETRY_DISABLE: "1",
       NO_COLOR: "1",
       FORCE_COLOR: "0"
     },
@@ -165,7 +173,7 @@ async function runBuild(): Promise<BuildResult> {
     throw new Error(`observable build exited with ${code}; log in ${BUILD_LOG}:\n${log.split("\n").slice(-40).join("\n")}`);
   }
   if (!existsSync(join(SITE, "index.html"))) throw new Error(`observable build wrote no ${join(SITE, "index.html")}; log in ${BUILD_LOG}`);
-  return { dir: SITE, log, seconds: (Date.now() - started) / 1000 };
+  return { dir: SITE, log, seconds: (Date.now() - started) / 1000, networkReason: offline.prefix ? null : offline.reason };
 }
 
 let pending: Promise<BuildResult> | null = null;
