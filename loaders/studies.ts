@@ -4,7 +4,7 @@
 import { Progress } from "./progress.ts";
 import { ACTIVATIONS, AUGMENTATION_PARAMS, parseExperiment, readDeclarations, resolveExperiment, DeclarationError, type Declarations, type Experiment, type Layer, type ProfileName, type Tuner } from "./schema.ts";
 import { DECLARATIONS_FILE, readRun, runDir, runKey, type RunRecord } from "./store.ts";
-import { SuiteWorker, WORKER_RECYCLE_MB, defaultWorkers, ensureRun, ensureRuns, multicoreMode, planSchedule, trainOnAllCores, type EnsureOptions, type PlannedRun, type WorkerRequest } from "./suite.ts";
+import { SuiteWorker, WORKER_RECYCLE_MB, defaultWorkers, ensureRun, ensureRuns, multicoreMode, planSchedule, trainOnAllCores, RunsFailedError, type EnsureOptions, type RunFailure, type PlannedRun, type WorkerRequest } from "./suite.ts";
 import { randomSearch, sampleDistinct, successiveHalving, type Candidate, type Params, type Space, type Trial } from "./tuners.ts";
 
 export interface StudyOptions extends EnsureOptions {
@@ -250,21 +250,21 @@ export async function ensurePlanned(planned: PlannedRun[], options: StudyOptions
   const onAllCores = workers > 1 && missing.length === 1 && planSchedule(missing, workers, multicoreMode(options)).parallel.length > 0;
   if (workers > 1 && missing.length >= 1 && !onAllCores) {
     const queue = [...missing];
-    const failures: string[] = [];
+    const failures: RunFailure[] = [];
     const lane = async () => {
       for (let job = queue.shift(); job; job = queue.shift()) {
         const release = await slots.acquire(1, priority);
         try {
           await trialWorkers.train({ type: "train", planned: job, force: Boolean(options.force), backend: options.backend });
         } catch (error) {
-          failures.push(`${job.experiment.id} (${(error as Error).message})`);
+          failures.push({ id: job.experiment.id, dir: job.dir, message: (error as Error).message });
         } finally {
           release();
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(workers, missing.length) }, lane));
-    if (failures.length) throw new Error(`training failed in worker processes: ${failures.join(", ")}; see the messages above`);
+    if (failures.length) throw new RunsFailedError(failures);
   }
   if (onAllCores) {
     const release = await slots.acquire(workers, priority);

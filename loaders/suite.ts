@@ -221,6 +221,8 @@ export async function trainOnAllCores(planned: PlannedRun, cores: number, option
   const worker = new SuiteWorker(options.progress ?? new Progress(), threads ? cores : 1);
   try {
     await worker.train({ type: "train", planned, force: Boolean(options.force), backend: options.backend, replicas: threads ? undefined : cores });
+  } catch (error) {
+    throw new RunsFailedError([{ id: planned.experiment.id, dir: planned.dir, message: (error as Error).message }]);
   } finally {
     await worker.close();
   }
@@ -491,6 +493,21 @@ export class SuiteWorker {
   }
 }
 
+/** A failed run: its experiment, where it would have been stored, and why it failed. */
+export interface RunFailure {
+  id: string;
+  dir: string;
+  message: string;
+}
+
+/** Runs that failed in worker processes, each with its error; thrown after every other run was trained and stored. */
+export class RunsFailedError extends Error {
+  constructor(readonly failures: RunFailure[]) {
+    super(`training failed in worker processes: ${failures.map((f) => `${f.id}: ${f.message}`).join("; ")}`);
+    this.name = "RunsFailedError";
+  }
+}
+
 /**
  * Trains runs in at most `workers` long-lived child processes, each with its own wasm backend on
  * its own core, as planSchedule says: the long runs first, one at a time over every core (a
@@ -512,13 +529,13 @@ export async function trainInWorkers(runs: PlannedRun[], workers: number, option
         ? `; first, one at a time over ${workers} cores: ${schedule.parallel.map((p) => `${p.experiment.id} (${method(p) === "threads" ? "XNNPACK threads" : "data-parallel replicas"})`).join(", ")}`
         : "")
   );
-  const failures: string[] = [];
+  const failures: RunFailure[] = [];
   const train = async (worker: SuiteWorker | null, planned: PlannedRun, replicas?: number, threads = 1) => {
     if (!worker?.alive) worker = new SuiteWorker(progress, threads);
     try {
       await worker.train({ type: "train", planned, force: Boolean(options.force), backend: options.backend, replicas });
     } catch (error) {
-      failures.push(`${planned.experiment.id}: ${(error as Error).message}`);
+      failures.push({ id: planned.experiment.id, dir: planned.dir, message: (error as Error).message });
     }
     return worker;
   };
@@ -543,5 +560,5 @@ export async function trainInWorkers(runs: PlannedRun[], workers: number, option
     await worker?.close();
   };
   await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i === 0 ? first : null)));
-  if (failures.length) throw new Error(`training failed in worker processes: ${failures.join("; ")}`);
+  if (failures.length) throw new RunsFailedError(failures);
 }

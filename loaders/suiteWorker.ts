@@ -1,11 +1,20 @@
 // A suite worker process, forked by loaders/suite.ts: trains the runs its parent sends, one at a
 // time, in this one process (tfjs, the wasm backend and the decoded dataset are set up once), and
 // answers each with "done" or "failed". Progress goes to stderr; stdout is never written.
-import { Progress } from "./progress.ts";
+import { exitIfOrphaned, exitWithParent } from "./orphan.ts";
+import { Progress, type ProgressState } from "./progress.ts";
 import { ensureRun, WORKER_RECYCLE_MB, type WorkerReply, type WorkerRequest } from "./suite.ts";
 
 if (!process.send) throw new Error("loaders/suiteWorker.ts is started by loaders/suite.ts, not by hand");
-const progress = new Progress(process.stderr);
+/** The trainers report every batch here: the moment to notice that the parent has gone. */
+class WorkerProgress extends Progress {
+  override update(state: ProgressState, force = false): void {
+    exitIfOrphaned();
+    super.update(state, force);
+  }
+}
+const progress = new WorkerProgress(process.stderr);
+exitWithParent();
 const reply = (message: WorkerReply) => process.send!(message);
 
 process.on("message", async (request: WorkerRequest) => {
