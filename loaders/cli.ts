@@ -1,24 +1,31 @@
 // Command line for the suite: list runs and their state, train missing runs, retrain chosen ones.
 //   npm run train -- [--profile full|quick] [--only id,id] [--force] [--list] [--workers N] [--multicore auto|threads|replicas|off]
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseOptions, UsageError } from "./cliMain.ts";
 import { Progress } from "./progress.ts";
 import { PROFILES, type ProfileName } from "./schema.ts";
 import { readRun } from "./store.ts";
 import { currentProfile, ensureRuns, MULTICORE_MODES, planRuns, type MulticoreMode } from "./suite.ts";
 
-const { values } = parseArgs({
-  options: {
-    profile: { type: "string" },
-    only: { type: "string" },
-    force: { type: "boolean", default: false },
-    list: { type: "boolean", default: false },
-    backend: { type: "string", default: "wasm" },
-    workers: { type: "string" },
-    multicore: { type: "string" },
-    help: { type: "boolean", short: "h", default: false }
-  }
-});
+const options = {
+  profile: { type: "string" },
+  only: { type: "string" },
+  force: { type: "boolean", default: false },
+  list: { type: "boolean", default: false },
+  backend: { type: "string", default: "wasm" },
+  workers: { type: "string" },
+  multicore: { type: "string" },
+  help: { type: "boolean", short: "h", default: false }
+} as const;
+let parsed: ReturnType<typeof parseOptions<{ options: typeof options }>>;
+try {
+  parsed = parseOptions({ options });
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`train: ${error.message}\n`);
+  process.exit(2);
+}
+const { values } = parsed;
 
 if (values.help) {
   process.stderr.write(

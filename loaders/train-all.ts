@@ -10,16 +10,13 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { basename, join } from "node:path";
-import { parseArgs } from "node:util";
 import { ensureClassicalInChild } from "./classical.ts";
+import { parseOptions, positiveInteger, runMain, UsageError } from "./cliMain.ts";
 import { Progress } from "./progress.ts";
-import { DeclarationError, readDeclarations, PROFILES, type ProfileName } from "./schema.ts";
+import { readDeclarations, PROFILES, type ProfileName } from "./schema.ts";
 import { DECLARATIONS_FILE, ROOT, readRun, runsRoot, sweepTemporary } from "./store.ts";
 import { closeIdleTrialWorkers, coreSlotsFor, ensurePlanned, runTuner } from "./studies.ts";
 import { currentProfile, defaultWorkers, longestFirst, planRuns, RunsFailedError, type RunFailure } from "./suite.ts";
-
-/** A mistake in how train:all was called: reported in one line, exit code 2. */
-class UsageError extends Error {}
 
 /** Where a from-scratch timing is kept (one entry per profile), for the report's cost page. */
 const TRAIN_ALL_FILE = join(ROOT, "data", "train-all.json");
@@ -37,21 +34,16 @@ interface PartFailure {
 }
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        profile: { type: "string" },
-        workers: { type: "string" },
-        declarations: { type: "string" },
-        "without-classical": { type: "boolean", default: false },
-        stale: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false }
-      }
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseOptions({
+    options: {
+      profile: { type: "string" },
+      workers: { type: "string" },
+      declarations: { type: "string" },
+      "without-classical": { type: "boolean", default: false },
+      stale: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false }
+    }
+  });
   if (values.help) {
     process.stderr.write(
       "usage: npm run train:all -- [--profile full|quick] [--workers N] [--declarations FILE] [--without-classical] [--stale]\n" +
@@ -67,12 +59,9 @@ async function main(): Promise<number> {
   if (!(PROFILES as readonly string[]).includes(profile)) throw new UsageError(`--profile must be one of ${PROFILES.join(", ")}, got "${profile}"`);
   let workers: number;
   try {
-    workers = values.workers == null ? defaultWorkers() : Number(values.workers);
+    workers = values.workers == null ? defaultWorkers() : positiveInteger("--workers", values.workers);
   } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (!(Number.isInteger(workers) && workers >= 1) || (values.workers != null && !/^\d+$/.test(values.workers.trim()))) {
-    throw new UsageError(`--workers must be a whole number of at least 1, got "${values.workers}"`);
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
   }
   const declarations = readDeclarations(values.declarations ?? DECLARATIONS_FILE);
 
@@ -173,12 +162,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  // A mistake in the call or the declarations is the user's to fix: one line says what and where.
-  if (error instanceof UsageError || error instanceof DeclarationError) {
-    process.stderr.write(`train:all: ${error.message}\n`);
-    process.exitCode = 2;
-  } else throw error;
-}
+await runMain("train:all", main);

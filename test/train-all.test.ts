@@ -1,7 +1,7 @@
 // `npm run train:all` (loaders/train-all.ts) when things go wrong: a worker killed mid-run fails that
 // run only (the others are stored, the summary and .failures.json name it, the exit code is 1, and the
 // next call trains it); a killed train:all leaves no worker training; bad options and declarations end
-// in one line and exit code 2, not a stack.
+// in one line and exit code 2, not a stack (train:studies and train too).
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -181,6 +181,18 @@ describe("train:all", { timeout: 5 * 60_000 }, () => {
       assert.equal(result.status, 2, `${args.join(" ")}: ${result.stderr}`);
       assert.match(result.stderr, message);
       assert.equal(result.stderr.trim().split("\n").length, 1, `one line for ${args.join(" ")}: ${result.stderr}`);
+    }
+    // The other training scripts end the same way.
+    const others: [string, string[], RegExp][] = [
+      ["study-cli.ts", ["--study", "no-such-study"], /train:studies: --study: no study "no-such-study"; declared: homework/],
+      ["study-cli.ts", ["--workers", "-1"], /train:studies: .*--workers/],
+      ["cli.ts", ["--frobnicate"], /train: Unknown option '--frobnicate'/]
+    ];
+    for (const [script, args, message] of others) {
+      const result = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "loaders", script), ...args], { cwd: ROOT, encoding: "utf8" });
+      assert.equal(result.status, 2, `${script} ${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split("\n").length, 1, `one line for ${script} ${args.join(" ")}: ${result.stderr}`);
     }
   });
 });
