@@ -4,6 +4,12 @@ import { readFileSync } from "node:fs";
 const declarations = JSON.parse(readFileSync(new URL("./data/experiments.json", import.meta.url), "utf8"));
 const families = [...new Set<string>(declarations.experiments.map((e: { family: string }) => e.family))];
 const studies: { id: string; title: string }[] = declarations.studies ?? [];
+// Tasks (dataset and classes, as loaders/report.ts taskOf names them): the comparison page's data files.
+const tasks = [
+  ...new Set<string>(
+    declarations.experiments.map((e: { dataset?: string; classes?: number[] }) => `${e.dataset ?? declarations.defaults.dataset}${e.classes ? `-${e.classes.join("v")}` : ""}`)
+  )
+];
 const datasets = [...new Set<string>(["mnist", ...declarations.experiments.map((e: { dataset?: string }) => e.dataset ?? declarations.defaults.dataset)])];
 
 export default {
@@ -34,6 +40,7 @@ export default {
       pages: [
         { name: "Draw a digit", path: "/draw" },
         { name: "Run explorer", path: "/explorer" },
+        { name: "Two runs side by side", path: "/compare" },
         { name: "Train in the page", path: "/train" }
       ]
     },
@@ -51,6 +58,7 @@ export default {
   dynamicPaths: [
     ...families.map((family) => `/data/family/${family}.json`),
     ...datasets.map((dataset) => `/data/dataset/${dataset}.json`),
-    ...studies.map((study) => `/data/study/${study.id}.json`)
+    ...studies.map((study) => `/data/study/${study.id}.json`),
+    ...tasks.flatMap((task) => [`/data/compare/${task}.bin`, `/data/compare-images/${task}.bin`])
   ]
 };
