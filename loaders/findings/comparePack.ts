@@ -66,7 +66,7 @@ function wrongPositions(task: string, testSet: TestSet, runs: readonly CompareRu
  * Packs the comparison data of one task (layout, little-endian): u32 magic "MNCP", u8 version,
  * u8 classes, u16 0, u32 header length H, H bytes of JSON (CompareMeta) padded with spaces to a
  * multiple of 4; then f32[R(R-1)/2] p-values, u32[R + 1] offsets into the wrong answers,
- * u16[W] wrong positions (sorted within a run), u16[n] official test index, u8[W] wrong
+ * u16[W] wrong positions (within a run, the first and then the gaps between them), u16[n] official test index, u8[W] wrong
  * predictions, u8[W] their confidence × 255, u8[n] labels.
  */
 export function encodeComparePack(task: string, testSet: TestSet, runs: readonly CompareRun[], classNames: string[]): Uint8Array {
@@ -111,7 +111,8 @@ export function encodeComparePack(task: string, testSet: TestSet, runs: readonly
     at += 4;
     if (r < R) offset += wrong[r].length;
   }
-  for (const w of wrong) for (const p of w) (view.setUint16(at, p, true), (at += 2));
+  // Gaps, not positions: within a run they are small and repeat, so the file gzips far better.
+  for (const w of wrong) w.forEach((p, k) => (view.setUint16(at, k === 0 ? p : p - w[k - 1], true), (at += 2)));
   for (const index of testSet.index) (view.setUint16(at, index, true), (at += 2));
   runs.forEach((r, k) => {
     for (const p of wrong[k]) bytes[at++] = r.predictions.predicted[p];

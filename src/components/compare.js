@@ -30,6 +30,8 @@ export function decodeComparePack(bytes) {
   const pValues = take(Float32Array, pairs);
   const offsets = take(Uint32Array, R + 1);
   const positions = take(Uint16Array, W);
+  // Stored as gaps within each run (see comparePack.ts): back to positions.
+  for (let r = 0; r < R; r++) for (let k = offsets[r] + 1; k < offsets[r + 1]; k++) positions[k] += positions[k - 1];
   const index = take(Uint16Array, n);
   const predicted = take(Uint8Array, W);
   const confidence = take(Uint8Array, W);
