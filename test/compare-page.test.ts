@@ -4,59 +4,29 @@
 // updates everything, a phone-width viewport does not overflow, and a hostile address is ignored with
 // a visible note. No console errors, and no request leaves 127.0.0.1.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
 import { cellChanges, compareRuns, compareSentence, confusionDifference, decodeComparePack, type ComparePack } from "../src/components/compare.js";
-import { BUILD_TIMEOUT_MS, ensureSite, listFiles, serveStatic, type StaticServer } from "./helpers/site.ts";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing; in CI the browser tests must run (install Debian's chromium)`);
-const skip = haveChromium ? false : `no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`;
+import { siteInBrowser, skipWithoutChromium as skip, type SiteInBrowser } from "./helpers/browser.ts";
+import { BUILD_TIMEOUT_MS, listFiles } from "./helpers/site.ts";
 
 describe("the two-run comparison page in Chromium", { skip }, () => {
-  let dir: string;
-  let disposeSite = () => {};
-  let server: StaticServer;
-  let browser: Browser;
+  let site: SiteInBrowser;
   let pack: ComparePack;
-  const problems: string[] = [];
 
   before(
     async () => {
-      ({ dir, dispose: disposeSite } = await ensureSite());
-      server = await serveStatic(dir);
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
-      const name = listFiles(dir).find((f) => /^_file\/data\/compare\/mnist\.[0-9a-f]{8}\.bin$/.test(f.split("\\").join("/")));
+      site = await siteInBrowser();
+      const name = listFiles(site.dir).find((f) => /^_file\/data\/compare\/mnist\.[0-9a-f]{8}\.bin$/.test(f.split("\\").join("/")));
       assert.ok(name, "the built comparison file of mnist");
-      pack = decodeComparePack(new Uint8Array(gunzipSync(readFileSync(join(dir, name!)))));
+      pack = decodeComparePack(new Uint8Array(gunzipSync(readFileSync(join(site.dir, name!)))));
     },
     { timeout: BUILD_TIMEOUT_MS }
   );
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-    disposeSite();
-  });
-
-  async function open(path: string, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    const page = await context.newPage();
-    page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-    page.on("pageerror", (e) => problems.push(`page: ${e}`));
-    page.on("request", (r) => {
-      const url = new URL(r.url());
-      if (/^(https?|wss?):$/.test(url.protocol) && url.hostname !== "127.0.0.1") problems.push(`outside request: ${r.url()}`);
-    });
-    page.on("response", (r) => r.status() >= 400 && new URL(r.url()).pathname !== "/favicon.ico" && problems.push(`${r.url()}: HTTP ${r.status()}`));
-    await page.goto(`${server.url}${path}`, { waitUntil: "load" });
-    await page.waitForFunction(() => document.querySelectorAll("observablehq-loading").length === 0, null, { timeout: 60_000 });
-    await page.waitForTimeout(300);
-    return page;
-  }
+  after(async () => site?.close());
+  const open = (path: string, width?: number) => site.open(path, width);
   const index = (id: string) => pack.meta.runs.findIndex((r) => r.id === id);
 
   it("states the comparison the Node code computes, and a cell click lists the images that moved", async () => {
@@ -88,7 +58,7 @@ describe("the two-run comparison page in Chromium", { skip }, () => {
     } finally {
       await page.context().close();
     }
-    assert.deepEqual(problems.splice(0), []);
+    assert.deepEqual(site.problems(), []);
   });
 
   it("ignores a hostile address with a visible note and still compares, and fits a phone's width", async () => {
@@ -105,6 +75,6 @@ describe("the two-run comparison page in Chromium", { skip }, () => {
     } finally {
       await page.context().close();
     }
-    assert.deepEqual(problems.splice(0), []);
+    assert.deepEqual(site.problems(), []);
   });
 });
