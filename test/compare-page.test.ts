@@ -43,7 +43,7 @@ describe("the two-run comparison page in Chromium", { skip }, () => {
       await page.locator(`rect.selectable[data-actual="${cell.actual}"][data-predicted="${cell.predicted}"]`).click();
       const heading = page.locator("#cell-images");
       await heading.waitFor({ timeout: 10_000 });
-      assert.match((await heading.textContent()) ?? "", new RegExp(`${entered.length} images entered the cell, ${left.length} left it`));
+      assert.match((await heading.textContent()) ?? "", new RegExp(`${entered.length} images? entered the cell, ${left.length} left it`));
       assert.equal(await page.locator(".moved-gallery").first().locator("figure").count(), Math.min(48, entered.length || left.length));
       assert.match(page.url(), new RegExp(`cell=${cell.actual}-${cell.predicted}`));
       // The fixed and broken galleries hold as many images as the counts (up to 48 shown).

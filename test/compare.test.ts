@@ -51,8 +51,12 @@ describe("the two-run comparison pack", () => {
         const sentence = compareSentence(result, runs[a].title, runs[b].title);
         if (result.verdict === "higher") assert.match(sentence, /is more accurate than/);
         else if (result.verdict === "lower") assert.match(sentence, /is less accurate than/);
-        else assert.match(sentence, /no difference that these 10,000 test images can detect/);
-        assert.ok(sentence.includes(`${result.onlyB} images right only in ${runs[b].title}`));
+        else if (result.difference === 0) assert.match(sentence, /score the same/);
+        else {
+          assert.match(sentence, result.low > 0 || result.high < 0 ? /at the edge of what these 10,000 test images can detect/ : /no difference that these 10,000 test images can detect/);
+          assert.match(sentence, result.difference > 0 ? / above / : / below /);
+        }
+        assert.ok(sentence.includes(`${result.onlyB.toLocaleString("en-US")} image${result.onlyB === 1 ? "" : "s"} right only in ${runs[b].title}`));
       }
     }
     // The chosen runs include pairs both ways: seeds of one model and an MLP against a CNN.
@@ -91,6 +95,19 @@ describe("the two-run comparison pack", () => {
     const bytes = encodeComparePack("mnist", testSet, runs, classNames);
     assert.throws(() => decodeComparePack(bytes.subarray(0, bytes.length - 5)), /comparison data: \d+ bytes, expected \d+/);
     assert.throws(() => decodeComparePack(new Uint8Array(40)), /wrong magic number/);
+  });
+});
+
+describe("the comparison sentence", () => {
+  const base = { n: 1866, onlyA: 10, onlyB: 18, confusionA: [], confusionB: [], moved: [], accuracyA: 0.95, accuracyB: 0.9543 };
+  it("says a difference is at the edge when the exact test does not reject but the interval excludes zero", () => {
+    const edge = compareSentence({ ...base, difference: 0.0043, low: 0.0004, high: 0.0082, pValue: 0.057, verdict: "indistinguishable" }, "A", "B");
+    assert.equal(edge, "B scores 0.43 points above A, a difference at the edge of what these 1,866 test images can detect: McNemar's exact test p = 0.057, not below 0.05, while the approximate 95% interval 0.04 to 0.82 points just excludes zero (18 images right only in B, 10 images only in A).");
+  });
+  it("names the lower run, uses thousands separators and singular counts", () => {
+    const lower = compareSentence({ ...base, onlyA: 1658, onlyB: 1, difference: -0.0019, low: -0.005, high: 0.001, pValue: 0.3, verdict: "indistinguishable" }, "A", "B");
+    assert.match(lower, /^B scores 0\.19 points below A, no difference that these 1,866 test images can detect/);
+    assert.match(lower, /1 image right only in B, 1,658 images only in A/);
   });
 });
 

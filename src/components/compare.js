@@ -163,16 +163,29 @@ export function cellChanges(result, actual, predicted) {
 
 const points = (x) => `${(x * 100).toFixed(2)} points`;
 const pText = (p) => (p < 0.0001 ? "p < 0.0001" : `p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(p < 0.01 ? 4 : 3)}`);
+const images = (k) => `${k.toLocaleString("en-US")} image${k === 1 ? "" : "s"}`;
 
-/** The sentence the page states: its wording follows the verdict, and it gives the evidence. */
+/**
+ * The sentence the page states: its wording follows the verdict (McNemar's exact test), it says which
+ * run scored higher, and it gives the evidence. Where the approximate interval and the exact test
+ * disagree (the interval excludes zero, the test does not reject), it says the difference is at the
+ * edge of what the images can detect rather than pick one of them.
+ */
 export function compareSentence(result, titleA, titleB, level = 0.95) {
   const interval = `${(level * 100).toFixed(0)}% interval ${(result.low * 100).toFixed(2)} to ${(result.high * 100).toFixed(2)} points`;
-  const evidence = `${result.onlyB} images right only in ${titleB}, ${result.onlyA} right only in ${titleA}; McNemar's exact test ${pText(result.pValue)}`;
-  if (result.verdict === "indistinguishable") {
-    return `${titleB} and ${titleA} differ by ${points(Math.abs(result.difference))} of test accuracy, no difference that these ${result.n.toLocaleString("en-US")} test images can detect (${interval}; ${evidence}).`;
+  const test = `McNemar's exact test ${pText(result.pValue)}`;
+  const counts = `${images(result.onlyB)} right only in ${titleB}, ${images(result.onlyA)} only in ${titleA}`;
+  const n = result.n.toLocaleString("en-US");
+  if (result.verdict !== "indistinguishable") {
+    const word = result.verdict === "higher" ? "more" : "less";
+    return `${titleB} is ${word} accurate than ${titleA} by ${points(Math.abs(result.difference))} (${interval}; ${counts}; ${test}).`;
   }
-  const word = result.verdict === "higher" ? "more" : "less";
-  return `${titleB} is ${word} accurate than ${titleA} by ${points(Math.abs(result.difference))} (${interval}; ${evidence}).`;
+  if (result.difference === 0) return `${titleB} and ${titleA} score the same on these ${n} test images (${counts}; ${test}).`;
+  const side = `${titleB} scores ${points(Math.abs(result.difference))} ${result.difference > 0 ? "above" : "below"} ${titleA}`;
+  if (result.low > 0 || result.high < 0) {
+    return `${side}, a difference at the edge of what these ${n} test images can detect: ${test}, not below ${1 - level < 0.5 ? (1 - level).toFixed(2) : "the level"}, while the approximate ${interval} just excludes zero (${counts}).`;
+  }
+  return `${side}, no difference that these ${n} test images can detect (${interval}; ${counts}; ${test}).`;
 }
 
 /** Reads ?task=&a=&b=&cell= of the address, each checked by the page against its data. */

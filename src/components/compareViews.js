@@ -19,15 +19,19 @@ export function DifferenceMatrix(cells, {classNames, width = 480, selected = nul
   const cellSize = (size - marginLeft - 10) / n;
   const extent = d3.max(cells, (d) => Math.abs(d.benefit)) || 1;
   const signed = (d) => (d.delta > 0 ? `+${d.delta}` : d.delta < 0 ? `−${-d.delta}` : "");
+  // Long class names (Fashion-MNIST's) run together under narrow cells: slant them.
+  const slant = d3.max(classNames, (s) => s.length) * 6 > cellSize;
+  // Three-digit changes in narrow cells take a smaller font.
+  const fontSize = (d) => (cellSize < 26 || (cellSize < 40 && Math.abs(d.delta) >= 100) ? 7 : cellSize < 34 ? 8 : 10);
   const chart = Plot.plot({
     width: size,
-    height: cellSize * n + 100,
+    height: cellSize * n + (slant ? 140 : 100),
     marginLeft,
     marginTop: 10,
-    marginBottom: 50,
+    marginBottom: slant ? 90 : 50,
     marginRight: 10,
     ariaLabel: "confusion matrix of run B minus run A",
-    x: {type: "band", domain: d3.range(n), tickFormat: (i) => classNames[i], label: "Predicted →", labelAnchor: "center", tickSize: 0},
+    x: {type: "band", domain: d3.range(n), tickFormat: (i) => classNames[i], label: "Predicted →", labelAnchor: "center", tickSize: 0, tickRotate: slant ? -45 : 0},
     y: {type: "band", domain: d3.range(n), tickFormat: (i) => classNames[i], label: "↑ Actual", labelAnchor: "center", tickSize: 0},
     color: {type: "linear", domain: [-extent, extent], scheme: "RdBu", legend: true, label: "B against A: better (blue) or worse (red), in test images", width: Math.min(size, 320)},
     marks: [
@@ -35,7 +39,7 @@ export function DifferenceMatrix(cells, {classNames, width = 480, selected = nul
       Plot.cell(cells, {x: "predicted", y: "actual", fill: (d) => d.benefit, inset: 0.5, className: CELL_CLASS}),
       Plot.cell(cells.filter((d) => d.actual === d.predicted), {x: "predicted", y: "actual", fill: "none", stroke: "#888", inset: 0.5, pointerEvents: "none"}),
       // Clicks go through the numbers to the cells under them.
-      Plot.text(cells, {x: "predicted", y: "actual", text: signed, fontSize: cellSize < 30 ? 8 : 10, fill: (d) => (Math.abs(d.benefit) > 0.6 * extent ? "white" : "black"), pointerEvents: "none"})
+      Plot.text(cells, {x: "predicted", y: "actual", text: signed, fontSize, fill: (d) => (Math.abs(d.benefit) > 0.6 * extent ? "white" : "black"), pointerEvents: "none"})
     ]
   });
   const rects = chart.querySelectorAll(`g.${CELL_CLASS} rect`);

@@ -181,12 +181,18 @@ export function lossSpikes(run) {
 
 /** A small table of runs: title (linked), test accuracy and whichever extra columns are given. */
 export function RunList(runs, columns = {}) {
-  return html`<table class="reference-table">
-    <thead><tr><th>Run</th><th class="num">Test accuracy</th>${Object.keys(columns).map((c) => html`<th class="num">${c}</th>`)}</tr></thead>
+  // Each row is one run, not a mean over seeds: the header says which seed when they share one, a
+  // column says it when they do not.
+  const seeds = [...new Set(runs.map((r) => r.seed).filter((seed) => seed != null))];
+  const accuracyHeader = seeds.length === 1 ? `Test accuracy (seed ${seeds[0]})` : "Test accuracy";
+  const seedColumn = seeds.length > 1;
+  // Trial titles are long: on a phone the table scrolls inside its own box, not the page.
+  return html`<div class="table-scroll"><table class="reference-table">
+    <thead><tr><th>Run</th>${seedColumn ? html`<th class="num">Seed</th>` : ""}<th class="num">${accuracyHeader}</th>${Object.keys(columns).map((c) => html`<th class="num">${c}</th>`)}</tr></thead>
     <tbody>${runs.map(
-      (r) => html`<tr><td id=${`run-${r.id}`}>${r.title}</td><td class="num">${r.status === "completed" ? percent(r.testAccuracy) : r.status}</td>${Object.values(columns).map((f) => html`<td class="num">${f(r)}</td>`)}</tr>`
+      (r) => html`<tr><td id=${`run-${r.id}`}>${r.title}</td>${seedColumn ? html`<td class="num">${r.seed ?? "—"}</td>` : ""}<td class="num">${r.status === "completed" ? percent(r.testAccuracy) : r.status}</td>${Object.values(columns).map((f) => html`<td class="num">${f(r)}</td>`)}</tr>`
     )}</tbody>
-  </table>`;
+  </table></div>`;
 }
 
 /** A tuner point in words: "depth 2, units0 192, learningRate 0.01" (widths of unused layers are already dropped). */
