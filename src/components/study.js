@@ -60,7 +60,7 @@ export function Curves(runs, {metric = "accuracy", split = "validation", withTra
     width,
     height,
     x: {label: "epoch", tickFormat: "d"},
-    y: {label: `${split === "train" && !withTrain ? "training " : withTrain ? "" : "validation "}${metric}`, grid: true, type: logY ? "log" : "linear", ...(metric === "accuracy" ? {tickFormat: (d) => percent(d, 0)} : {})},
+    y: {label: `${split === "train" && !withTrain ? "training " : withTrain ? "" : "validation "}${metric}`, grid: true, type: logY ? "log" : "linear", ...(metric === "accuracy" ? {tickFormat: percentTicks} : {})},
     color: {legend: true, label: "run"},
     marks: [
       Plot.line(rows.filter((d) => d.split === "validation" || !withTrain), {x: "epoch", y: "value", stroke: "run", z: "id", tip: true}),
@@ -99,19 +99,30 @@ export function SeedSpread(runs, {group, value = (r) => r.testAccuracy, width = 
 
 /** Tuner trials as a sortable table: the point's parameters, the scores per execution and their mean. */
 export function TrialTable(trials, {dims, budgetOf} = {}) {
+  // With one execution per trial the per-execution column would repeat the score: it is left out.
+  const repeated = trials.some((t) => t.scores.length > 1);
   const rows = trials.map((t, rank) => ({
     rank: rank + 1,
     ...Object.fromEntries(dims.map((k) => [k, t.params[k] ?? "—"])),
     ...(budgetOf ? {epochs: budgetOf(t)} : {}),
-    scores: t.scores.map((s) => (Number.isFinite(s) ? percent(s) : "diverged")).join(", "),
+    ...(repeated ? {scores: t.scores.map((s) => (Number.isFinite(s) ? percent(s) : "diverged")).join(", ")} : {}),
     score: Number.isFinite(t.score) ? t.score : null
   }));
   return Inputs.table(rows, {
     select: false,
     rows: 30,
     format: {score: (d) => (d == null ? "diverged" : percent(d)), learningRate: (d) => (typeof d === "number" ? d.toExponential(1) : d), l2: (d) => (typeof d === "number" ? d.toExponential(0) : d)},
-    header: {score: "mean best val. accuracy", scores: "per execution"}
+    header: {score: repeated ? "mean best val. accuracy" : "best val. accuracy", scores: "per execution"}
   });
+}
+
+/**
+ * Percent tick labels with as many decimals as the tick step needs (ticks half a point apart get one),
+ * so that neighbouring ticks never read the same.
+ */
+export function percentTicks(d, i, ticks) {
+  const step = ticks?.length > 1 ? Math.abs(ticks[1] - ticks[0]) * 100 : 1;
+  return percent(d, Math.min(3, d3.precisionFixed(step)));
 }
 
 /**
