@@ -48,7 +48,11 @@ export function ReconstructionGrid(reconstructions, {scale = 2} = {}) {
       if (r) td.append(DigitImage(r.pixels, {scale, title: k === 0 ? `original ${label}` : `${label} from ${k} components`}));
     }
   }
-  return table;
+  // Nine columns of 56-pixel images are wider than a phone: the table scrolls inside its own box.
+  const box = document.createElement("div");
+  box.className = "table-scroll";
+  box.append(table);
+  return box;
 }
 
 /** Cumulative explained variance against the number of components, raw and standardised pixels, with the write-up's point. */
