@@ -27,7 +27,11 @@ function fashionClaims(groups: Group[], lookup: RunLookup): Record<string, Claim
   const deeper = byId.get("fashion-mlp-64-32-32");
   const cnn = byId.get("fashion-cnn");
   const dropout = byId.get("fashion-cnn-dropout");
-  const short = (g: Group) => `the ${g.title.replace(/^Fashion: /, "")}`;
+  // "Fashion: MLP 784-64-32-32-10" reads "the MLP 784-64-32-32-10"; a title that starts with its own article keeps it.
+  const short = (g: Group) => {
+    const name = g.title.replace(/^Fashion: /, "");
+    return /^(the|a|an) /i.test(name) ? name : `the ${name}`;
+  };
   add(claims, rankingClaim("fashion.ranking", groups.map((g) => ({ group: g, label: short(g) })), lookup, { what: `the ${count(groups.length)} models` }));
   if (base && deeper) add(claims, comparisonClaim("fashion.deeper", deeper, base, { a: "The deeper MLP", b: "the 784-32-10 sigmoid network" }, lookup));
   if (cnn && dropout) {

@@ -5,8 +5,8 @@ import * as d3 from "d3";
 const SPLITS = ["train", "validation"];
 const SPLIT_COLORS = ["#4269d0", "#ff725c"];
 
-/** Whole-epoch ticks, at most about `max` of them. */
-function epochTicks(epochs, max = 10) {
+/** Whole-epoch ticks, at most about `max` of them (a fractional tick formatted as an integer would repeat). */
+export function epochTicks(epochs, max = 10) {
   const [lo, hi] = d3.extent(epochs);
   if (lo == null) return [];
   const step = Math.max(1, Math.ceil((hi - lo + 1) / max));

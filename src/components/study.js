@@ -6,6 +6,7 @@ import * as Inputs from "@observablehq/inputs";
 import * as d3 from "d3";
 import {html} from "htl";
 import {percent} from "./format.js";
+import {epochTicks} from "./learningCurves.js";
 
 /** The value of a grid axis for a run: its recorded grid coordinate. */
 export const coord = (run, name) => run.variant?.[name];
@@ -59,7 +60,7 @@ export function Curves(runs, {metric = "accuracy", split = "validation", withTra
   return Plot.plot({
     width,
     height,
-    x: {label: "epoch", tickFormat: "d"},
+    x: {label: "epoch", ticks: epochTicks(rows.map((d) => d.epoch)), tickFormat: "d"},
     y: {label: `${split === "train" && !withTrain ? "training " : withTrain ? "" : "validation "}${metric}`, grid: true, type: logY ? "log" : "linear", ...(metric === "accuracy" ? {tickFormat: percentTicks} : {})},
     color: {legend: true, label: "run"},
     marks: [

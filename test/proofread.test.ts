@@ -1,6 +1,8 @@
-// Every page at a phone's width (390 px) in headless Chromium: the document is never wider than the
-// viewport. Wide tables, image grids and charts scroll inside their own box instead; a failure names
-// the page and the elements that stick out.
+// A proofreader over every page in headless Chromium. At a phone's width (390 px) the document is never
+// wider than the viewport: wide tables, image grids and charts scroll inside their own box. At 1280 px no
+// paragraph, list item, heading, caption or table cell shows raw Markdown (`](`), "undefined", "NaN",
+// "Infinity", "[object" or a doubled word, and no axis repeats a tick label next to itself. A failure
+// names the page and the text.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { siteInBrowser, skipWithoutChromium as skip, type SiteInBrowser } from "./helpers/browser.ts";
@@ -9,7 +11,7 @@ import { BUILD_TIMEOUT_MS, configuredPages } from "./helpers/site.ts";
 const PHONE = 390;
 const pages = await configuredPages();
 
-describe("every page at 390 px", { skip }, () => {
+describe("every page, proofread", { skip }, () => {
   let site: SiteInBrowser;
   before(async () => (site = await siteInBrowser()), { timeout: BUILD_TIMEOUT_MS });
   after(async () => site?.close());
@@ -35,6 +37,29 @@ describe("every page at 390 px", { skip }, () => {
           };
         }, PHONE);
         assert.ok(width <= PHONE + 1, `${path} is ${width} px wide at ${PHONE} px:\n${culprits.join("\n")}`);
+      } finally {
+        await page.context().close();
+      }
+      assert.deepEqual(site.problems(), []);
+    });
+
+    it(`${path} reads right: no raw Markdown, undefined, NaN, doubled word or repeated tick`, async () => {
+      const page = await site.open(path, 1280);
+      try {
+        const faults = await page.evaluate(() => {
+          const found: string[] = [];
+          const patterns = [/\]\(/g, /\bundefined\b/g, /\bNaN\b/g, /\bInfinity\b/g, /\[object/g, /\b([A-Za-z]{2,})\s+\1\b/g];
+          for (const block of Array.from(document.querySelectorAll("#observablehq-main :is(p, li, h1, h2, h3, h4, figcaption, td, th)"))) {
+            const text = (block as HTMLElement).innerText;
+            for (const re of patterns) for (const m of text.matchAll(re)) found.push(`<${block.tagName.toLowerCase()}> …${text.slice(Math.max(0, m.index! - 40), m.index! + 40).replace(/\s+/g, " ")}…`);
+          }
+          for (const axis of Array.from(document.querySelectorAll("svg g[aria-label$='tick label']"))) {
+            const labels = Array.from(axis.querySelectorAll("text")).map((t) => t.textContent);
+            if (labels.some((label, i) => i > 0 && label && label === labels[i - 1])) found.push(`${axis.getAttribute("aria-label")}: ${labels.join(" ")}`);
+          }
+          return found;
+        });
+        assert.deepEqual(faults, [], `${path}:\n${faults.join("\n")}`);
       } finally {
         await page.context().close();
       }
