@@ -12,6 +12,11 @@ export const ALPHA = 0.05;
 /** Confidence level of every interval on the site. */
 export const LEVEL = 1 - ALPHA;
 
+/** The two-sided normal quantile of an interval at `level`: 1.96 for 95%. */
+export function normalZ(level = LEVEL): number {
+  return normalQuantile(1 - (1 - level) / 2, 0, 1);
+}
+
 export interface Interval {
   low: number;
   high: number;
@@ -60,7 +65,7 @@ export function seedInterval(values: readonly number[], level = LEVEL): SeedSumm
 export function wilsonInterval(correct: number, n: number, level = LEVEL): Interval & { accuracy: number } {
   if (!Number.isInteger(n) || n <= 0) throw new RangeError(`wilsonInterval: n must be a positive integer, got ${n}`);
   if (!Number.isInteger(correct) || correct < 0 || correct > n) throw new RangeError(`wilsonInterval: correct must be an integer in [0, ${n}], got ${correct}`);
-  const z = normalQuantile(1 - (1 - level) / 2, 0, 1);
+  const z = normalZ(level);
   const p = correct / n;
   const denominator = 1 + (z * z) / n;
   const centre = (p + (z * z) / (2 * n)) / denominator;
@@ -114,7 +119,7 @@ export function pairedComparison(a: ArrayLike<number | boolean>, b: ArrayLike<nu
 /** pairedComparison from the discordant counts alone. */
 export function pairedFromCounts(onlyA: number, onlyB: number, n: number, level = LEVEL): PairedComparison {
   const difference = (onlyA - onlyB) / n;
-  const z = normalQuantile(1 - (1 - level) / 2, 0, 1);
+  const z = normalZ(level);
   const se = Math.sqrt(Math.max(0, onlyA + onlyB - (onlyA - onlyB) ** 2 / n)) / n;
   return { n, onlyA, onlyB, difference, low: difference - z * se, high: difference + z * se, pValue: mcnemarExact(onlyA, onlyB) };
 }

@@ -3,8 +3,7 @@
 // in a second file the page loads after the numbers, the pixels of every image some run got wrong.
 // A reader picks any two runs; the page (src/components/compare.js decodes both) then needs no
 // statistics library, only arithmetic.
-import { mcnemarExact, LEVEL, ALPHA } from "../stats.ts";
-import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
+import { mcnemarExact, normalZ, LEVEL, ALPHA } from "../stats.ts";
 import type { RunPredictions, TestSet } from "../testPredictions.ts";
 
 /** "MNCP", and "MNCI" for the images. */
@@ -88,7 +87,7 @@ export function encodeComparePack(task: string, testSet: TestSet, runs: readonly
     classNames,
     n,
     runs: runs.map((r, i) => ({ id: r.id, title: r.title, wrong: wrong[i].length })),
-    z: normalQuantile(1 - ALPHA / 2, 0, 1),
+    z: normalZ(LEVEL),
     level: LEVEL,
     alpha: ALPHA
   };
