@@ -6,6 +6,8 @@
 // or random initialisation) and ml-logistic-regression (one-vs-rest logistic regression). Our own:
 // the covariance itself (sparse, fast), projections and reconstructions, the clustering scores
 // (clustering.ts), Gaussian mixtures (gmm.ts) and the decision tree (tree.ts).
+// Over 400 lines on purpose, for now: issue 24 moves loaders/ into a layered layout in one sweep, and
+// splitting this file first would move the same code twice. It is split there.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";

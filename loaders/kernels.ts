@@ -1,4 +1,6 @@
 // Training kernels for the tfjs wasm backend in Node: conv gradients on XNNPACK, a fast exact MaxPoolGrad, transposed matmuls and bias-gradient sums on fast paths, and an Identity that does not copy.
+// Over 400 lines on purpose, for now: issue 24 moves loaders/ into a layered layout in one sweep, and
+// splitting this file first would move the same code twice. It is split there.
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { adamUpdateInto, FUSED_ADAM_KERNEL, type FusedAdamAttrs } from "./adam.ts";

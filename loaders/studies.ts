@@ -1,6 +1,8 @@
 // Studies: the runs a study page presents — its declared experiments (grids included) and its tuners,
 // whose trials are ordinary stored runs built from points of a search space. Trials are trained in
 // parallel child processes (one per core) and reused like every other run.
+// Over 400 lines on purpose, for now: issue 24 moves loaders/ into a layered layout in one sweep, and
+// splitting this file first would move the same code twice. It is split there.
 import { Progress } from "./progress.ts";
 import { ACTIVATIONS, AUGMENTATION_PARAMS, parseExperiment, readDeclarations, resolveExperiment, DeclarationError, type Declarations, type Experiment, type Layer, type ProfileName, type Tuner } from "./schema.ts";
 import { DECLARATIONS_FILE, readRun, runDir, runKey, type RunRecord } from "./store.ts";
