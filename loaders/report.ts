@@ -269,7 +269,7 @@ export async function studyReport(profile: ProfileName, studyId: string) {
     })),
     /** Every seed's summary. */
     seedRuns,
-    claims: studyClaims(studyId, groups, lookup, { finals, models: modelGroups }),
+    claims: studyClaims(studyId, groups, lookup, { finals, models: modelGroups, searches: new Map(tuners.map((t) => [t.tuner.id, { trials: t.trials, runs: t.runs }])) }),
     tuners: tuners.map((t) => ({
       id: t.tuner.id,
       title: t.tuner.title,

@@ -1,9 +1,11 @@
 // Statistics behind every comparison the report states: intervals for an accuracy (over seeds and
 // over test images), McNemar's exact test for two models scored on the same test images, Welch's
-// test across seeds, and the verdict a sentence's wording must follow. The distributions come from
+// test across seeds, Spearman's rank correlation, and the verdict a sentence's wording must follow. The distributions come from
 // stdlib (@stdlib/*); this module only composes them. No Node-only imports: pages may use it too.
 import binomialTest from "@stdlib/stats-binomial-test";
 import normalQuantile from "@stdlib/stats-base-dists-normal-quantile";
+import pcorrtest from "@stdlib/stats-pcorrtest";
+import ranks from "@stdlib/stats-ranks";
 import tQuantile from "@stdlib/stats-base-dists-t-quantile";
 import ttest2 from "@stdlib/stats-ttest2";
 
@@ -148,6 +150,26 @@ export function welchTest(a: readonly number[], b: readonly number[], level = LE
   }
   const result = ttest2([...a], [...b], { alpha: 1 - level, variance: "unequal" });
   return { difference, low: result.ci[0], high: result.ci[1], pValue: result.pValue, df: result.df, a: sa, b: sb };
+}
+
+export interface RankCorrelation extends Interval {
+  /** Spearman's rho: Pearson's correlation of the two variables' ranks (ties share their mean rank). */
+  rho: number;
+  /** Two-sided, from Student's t with n - 2 degrees of freedom (as scipy.stats.spearmanr). */
+  pValue: number;
+  n: number;
+}
+
+/**
+ * Spearman's rank correlation of x and y with its test of rho = 0 and a Fisher-z interval. Needs four
+ * pairs or more (the interval divides by n - 3) and some spread in each variable; null otherwise.
+ */
+export function spearmanTest(x: readonly number[], y: readonly number[], level = LEVEL): RankCorrelation | null {
+  if (x.length !== y.length) throw new RangeError(`spearmanTest: x has ${x.length} values and y ${y.length}`);
+  if ([...x, ...y].some((v) => !Number.isFinite(v))) throw new RangeError("spearmanTest: values must be finite");
+  if (x.length < 4 || new Set(x).size < 2 || new Set(y).size < 2) return null;
+  const result = pcorrtest(ranks([...x]), ranks([...y]), { alpha: 1 - level });
+  return { rho: result.pcorr, pValue: result.pValue, n: x.length, low: result.ci[0], high: result.ci[1] };
 }
 
 /** What a comparison may say: A is higher, lower, or no difference these runs can detect. */

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { comparisonClaim, gapClaim, rankingClaim, referenceClaim, type Claim, type RunLookup } from "../loaders/findings/claim.ts";
+import { comparisonClaim, correlationClaim, gapClaim, rankingClaim, referenceClaim, sideOf, sidesClaim, type Claim, type RunLookup } from "../loaders/findings/claim.ts";
 import { checkClaim, storedRuns, type RawRuns } from "../loaders/findings/check.ts";
 import { groupRuns, type GroupableRun } from "../loaders/findings/groups.ts";
 import { familyReport, runsReport, studyReport } from "../loaders/report.ts";
@@ -15,7 +15,7 @@ import { DECLARATIONS_FILE, ROOT } from "../loaders/store.ts";
 function fakeRun(id: string, group: string, seed: number, correct: number, n = 1000, gap = 0.01): GroupableRun & { correct: Uint8Array } {
   const c = new Uint8Array(n);
   c.fill(1, 0, correct);
-  return { id, group, seed, title: group, status: "completed", testAccuracy: correct / n, testLoss: 0.1, finalTrainAccuracy: 0.9 + gap, finalValAccuracy: 0.9, correct: c };
+  return { id, group, seed, title: group, status: "completed", testAccuracy: correct / n, testLoss: 0.1, finalTrainAccuracy: 0.9 + gap, finalValAccuracy: 0.9, bestValAccuracy: correct / n - 0.001, correct: c };
 }
 
 function fixture(runs: ReturnType<typeof fakeRun>[]): { lookup: RunLookup; raw: RawRuns } {
@@ -29,6 +29,7 @@ function fixture(runs: ReturnType<typeof fakeRun>[]): { lookup: RunLookup; raw: 
         const r = byDir.get(dir);
         return r ? r.finalTrainAccuracy! - r.finalValAccuracy! : null;
       },
+      objective: (dir) => byDir.get(dir)?.bestValAccuracy ?? null,
       correct: (dir) => ({ testSet: "t", correct: byDir.get(dir)!.correct })
     }
   };
@@ -84,6 +85,35 @@ describe("the claims checker", () => {
     assert.ok(checkClaim(narrows, raw).length > 0);
   });
 
+  it("states a rank correlation only in the direction its test found, and checks it", () => {
+    // Accuracy falls steadily with x over four configurations, and then with x shuffled.
+    const ordered = ["a", "c", "d", "e"].map((id, i) => ({ group: g(id), label: id.toUpperCase(), x: 10 ** i }));
+    const falls = correlationClaim("corr", ordered, "the ratio", lookup)!;
+    assert.match(falls.text, /^Mean test accuracy falls as the ratio rises \(Spearman's ρ = −1\.00 over 4 configurations/);
+    assert.deepEqual(checkClaim(falls, raw), []);
+    const rises = { ...falls, text: falls.text.replace("falls as the ratio rises", "rises with the ratio") };
+    assert.ok(checkClaim(rises, raw).some((p) => /must say "falls as the ratio rises"/.test(p)));
+    const shuffled = correlationClaim("corr", ordered.map((o, i) => ({ ...o, x: [2, 1, 4, 3][i] })), "the ratio", lookup)!;
+    assert.match(shuffled.text, /shows no monotone relation to the ratio that these runs can detect/);
+    assert.deepEqual(checkClaim(shuffled, raw), []);
+    const moved = { ...falls, evidence: { ...falls.evidence, rho: 0.5 } } as Claim;
+    assert.ok(checkClaim(moved, raw).some((p) => /rho 0\.5, the stored runs give -1/.test(p)));
+  });
+
+  it("compares search trials on their objective from the stored histories", () => {
+    const trial = (id: string, label: string) => sideOf(label, id, g(id).runs.map((r) => ({ dir: lookup.dirName(r.id), value: r.bestValAccuracy! })));
+    const lead = sidesClaim("lead", trial("a", "The winner"), trial("b", "the runner-up"), "objective");
+    assert.match(lead.text, /^The winner has a higher best validation accuracy than the runner-up by 2\.90 percentage points \(3 and 3 seeds/);
+    assert.deepEqual(checkClaim(lead, raw), []);
+    const tie = sidesClaim("tie", trial("c", "C"), trial("b", "B"), "objective");
+    assert.match(tie.text, /^C and B show no difference in best validation accuracy/);
+    assert.deepEqual(checkClaim(tie, raw), []);
+    const lone = sidesClaim("lone", trial("d", "D"), trial("e", "E"), "objective");
+    assert.match(lone.text, /fewer than two runs a side, so no test is possible/);
+    const overstated = { ...lone, text: "D has a higher best validation accuracy than E by 3.00 percentage points." };
+    assert.ok(checkClaim(overstated, raw).some((p) => /must say "D and E show no difference/.test(p)));
+  });
+
   it("insists on the test across seeds when both sides have several", () => {
     const ab = comparisonClaim("ab", g("a"), g("b"), { a: "A", b: "B" }, lookup);
     const cherryPicked = { ...ab, evidence: { ...ab.evidence, test: "mcnemar" as const } } as Claim;
@@ -105,7 +135,7 @@ describe("every claim of the site against the stored full-profile runs", { skip:
     const problems = claims.flatMap((claim) => checkClaim(claim, raw));
     assert.deepEqual(problems, []);
     const ids = new Set(claims.map((c) => c.id));
-    for (const id of ["models.ranking", "models.cnn-vs-mlp", "models.vs-baseline.mlp-256-128", "fashion.dropout.gap", "dynamics.long", "dynamics.adam-vs-sgd"]) {
+    for (const id of ["models.ranking", "models.cnn-vs-mlp", "models.vs-baseline.mlp-256-128", "fashion.dropout.gap", "dynamics.long", "dynamics.adam-vs-sgd", "batch-lr.ratio", "batch-lr.smallest-rate", "homework.runner-up"]) {
       assert.ok(ids.has(id), `the site states ${id}`);
     }
   });

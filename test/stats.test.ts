@@ -2,7 +2,7 @@
 // ttest_ind(equal_var=False), binomtest), computed once and written here as the expected figures.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { mcnemarExact, pairedComparison, pairedFromCounts, seedInterval, verdictOf, welchTest, wilsonInterval } from "../loaders/stats.ts";
+import { mcnemarExact, pairedComparison, pairedFromCounts, seedInterval, spearmanTest, verdictOf, welchTest, wilsonInterval } from "../loaders/stats.ts";
 
 const close = (actual: number, expected: number, tol = 1e-9, what = "") =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} differs from ${expected} by more than ${tol}`);
@@ -104,6 +104,36 @@ describe("Welch's test across seeds", () => {
     const apart = welchTest([0.6, 0.6], [0.5, 0.5])!;
     assert.equal(apart.pValue, 0);
     close(apart.difference, 0.1);
+  });
+});
+
+describe("Spearman's rank correlation", () => {
+  it("is 1 - 6·Σd²/(n(n²-1)) without ties, with SciPy's spearmanr p-value", () => {
+    // Ranks [1..5] against [2, 1, 4, 3, 5]: d² sums to 4, so rho = 1 - 24/120 = 0.8; spearmanr gives p = 0.10408803866182788.
+    const r = spearmanTest([1, 2, 3, 4, 5], [20, 10, 40, 30, 50])!;
+    close(r.rho, 0.8, 1e-12, "rho");
+    close(r.pValue, 0.10408803866182788, 1e-9, "p");
+    assert.equal(r.n, 5);
+    assert.ok(r.low < 0 && r.high > 0.8 && r.high < 1, `interval ${r.low}..${r.high} spans zero and rho`);
+  });
+
+  it("gives tied values their mean rank, as spearmanr does", () => {
+    // spearmanr([400, 1600, 1600, 3200, 6400], [0.9, 0.95, 0.93, 0.96, 0.97]): 0.9746794344808963, p = 0.004818230468198566.
+    const r = spearmanTest([400, 1600, 1600, 3200, 6400], [0.9, 0.95, 0.93, 0.96, 0.97])!;
+    close(r.rho, 0.9746794344808963, 1e-12, "rho");
+    close(r.pValue, 0.004818230468198566, 1e-9, "p");
+  });
+
+  it("is -1 for a reversed order, is unchanged by a monotone transform, and needs four pairs with spread", () => {
+    const x = [10, 20, 30, 40, 50, 60];
+    const down = spearmanTest(x, [6, 5, 4, 3, 2, 1])!;
+    close(down.rho, -1, 1e-12, "rho");
+    assert.ok(down.pValue < 1e-6);
+    const y = [0.3, 0.1, 0.5, 0.2, 0.9, 0.8];
+    close(spearmanTest(x.map(Math.log), y)!.rho, spearmanTest(x, y)!.rho, 1e-12, "log");
+    assert.equal(spearmanTest([1, 2, 3], [3, 2, 1]), null);
+    assert.equal(spearmanTest([1, 1, 1, 1], [1, 2, 3, 4]), null);
+    assert.throws(() => spearmanTest([1, 2, 3, 4], [1, 2, 3]), /x has 4 values and y 3/);
   });
 });
 

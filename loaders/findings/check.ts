@@ -2,11 +2,11 @@
 // (run.json and predictions.bin, not the summaries the claim was built from) and checks that the
 // sentence says what they say: the right sign, order and verdict, in the phrases the verdict allows.
 import { join } from "node:path";
-import { pairedComparison, seedInterval, verdictOf, welchTest } from "../stats.ts";
+import { pairedComparison, seedInterval, spearmanTest, verdictOf, welchTest, type Verdict } from "../stats.ts";
 import { readRun, readRunPredictions, readTestSet, runsRoot } from "../store.ts";
 import type { ProfileName } from "../schema.ts";
 import { correctness } from "../testPredictions.ts";
-import { GAP_PHRASES, REFERENCE_PHRASES, accuracyInterval, type Claim, type ComparisonEvidence, type Metric, type Side } from "./claim.ts";
+import { GAP_PHRASES, REFERENCE_PHRASES, accuracyInterval, correlationPhrase, type Claim, type ComparisonEvidence, type CorrelationEvidence, type Metric, type Side } from "./claim.ts";
 import { NO_DIFFERENCE, RANKING_PHRASES, VERDICT_PHRASES, pointsWord } from "./words.ts";
 
 /** The stored facts a claim is checked against, by run directory name ("<id>--<key>"). */
@@ -14,6 +14,8 @@ export interface RawRuns {
   accuracy(dir: string): number | null;
   /** Final training accuracy minus final validation accuracy, from the run's stored history. */
   trainValGap(dir: string): number | null;
+  /** The best validation accuracy of any epoch (a search's objective); NaN for a run that did not complete. */
+  objective(dir: string): number | null;
   correct(dir: string): { testSet: string; correct: Uint8Array } | null;
 }
 
@@ -25,6 +27,12 @@ export function storedRuns(profile: ProfileName): RawRuns {
     trainValGap: (dir) => {
       const last = readRun(path(dir))?.history.at(-1);
       return last?.accuracy != null && last.valAccuracy != null ? last.accuracy - last.valAccuracy : null;
+    },
+    objective: (dir) => {
+      const record = readRun(path(dir));
+      if (!record) return null;
+      const values = record.history.map((h) => h.valAccuracy).filter((v): v is number => v != null);
+      return record.status === "completed" && values.length ? Math.max(...values) : NaN;
     },
     correct: (dir) => {
       const record = readRun(path(dir));
@@ -40,8 +48,8 @@ const close = (a: number, b: number, tol = 1e-9) => (Number.isNaN(a) && Number.i
 
 function checkSide(side: Side, raw: RawRuns, problems: string[], where: string, metric: Metric = "testAccuracy") {
   side.runs.forEach((dir, i) => {
-    const stored = metric === "testAccuracy" ? raw.accuracy(dir) : raw.trainValGap(dir);
-    if (stored == null) problems.push(`${where}: run ${dir} has no stored test accuracy`);
+    const stored = metric === "testAccuracy" ? raw.accuracy(dir) : metric === "trainValGap" ? raw.trainValGap(dir) : raw.objective(dir);
+    if (stored == null) problems.push(`${where}: run ${dir} has no stored ${metric}`);
     else if (!close(stored, side.values[i])) problems.push(`${where}: run ${dir} stores ${stored}, the claim quotes ${side.values[i]}`);
   });
 }
@@ -91,6 +99,29 @@ function checkComparison(e: ComparisonEvidence, text: string, raw: RawRuns, wher
   return problems;
 }
 
+/** Problems with a correlation: each configuration's figures, the test re-run on them, and the words. */
+function checkCorrelation(e: CorrelationEvidence, text: string, raw: RawRuns, where: string): string[] {
+  const problems: string[] = [];
+  e.items.forEach((item) => checkSide(item, raw, problems, `${where} (${item.label})`));
+  const means = e.items.map((item) => item.runs.map((dir) => raw.accuracy(dir) ?? NaN).reduce((s, v) => s + v, 0) / item.runs.length);
+  if (means.some((m) => !Number.isFinite(m))) return [...problems, `${where}: a configuration has no stored test accuracy`];
+  const test = spearmanTest(
+    e.items.map((i) => i.x),
+    means
+  );
+  if (!test) return [...problems, `${where}: Spearman's test needs four configurations with spread`];
+  if (!close(test.rho, e.rho)) problems.push(`${where}: rho ${e.rho}, the stored runs give ${test.rho}`);
+  if (!close(test.pValue, e.pValue)) problems.push(`${where}: p-value ${e.pValue}, the stored runs give ${test.pValue}`);
+  const verdict = verdictOf(test.rho, test.pValue);
+  if (verdict !== e.verdict) problems.push(`${where}: verdict "${e.verdict}", the stored runs give "${verdict}"`);
+  const phrase = correlationPhrase(verdict, e.setting);
+  if (!text.includes(phrase)) problems.push(`${where}: the sentence must say "${phrase}": "${text}"`);
+  for (const other of ["higher", "lower", "indistinguishable"] as Verdict[]) {
+    if (other !== verdict && text.includes(correlationPhrase(other, e.setting))) problems.push(`${where}: the sentence also says "${correlationPhrase(other, e.setting)}"`);
+  }
+  return problems;
+}
+
 /** Everything wrong with a claim as stated; empty when its words agree with its stored runs. */
 export function checkClaim(claim: Claim, raw: RawRuns): string[] {
   const where = `claim ${claim.id}`;
@@ -123,6 +154,7 @@ export function checkClaim(claim: Claim, raw: RawRuns): string[] {
     for (const other of Object.values(GAP_PHRASES)) if (other !== GAP_PHRASES[position] && claim.text.includes(other)) problems.push(`${where}: the sentence also says "${other}"`);
     return problems;
   }
+  if (e.kind === "correlation") return checkCorrelation(e, claim.text, raw, where);
   if (e.kind === "reference") {
     const problems: string[] = [];
     checkSide(e.ours, raw, problems, where);

@@ -2,19 +2,21 @@
 // their figures, the effect, its interval and the test's verdict). Claims are built here from run
 // groups and worded by fixed phrases, and loaders/findings/check.ts re-derives every verdict from the
 // stored runs, so that a sentence cannot say more than its numbers.
-import { pairedComparison, seedInterval, verdictOf, welchTest, wilsonInterval, type Verdict } from "../stats.ts";
+import { pairedComparison, seedInterval, spearmanTest, verdictOf, welchTest, wilsonInterval, type Verdict } from "../stats.ts";
 import type { GroupableRun, RunGroup } from "./groups.ts";
-import { NO_DIFFERENCE, RANKING_PHRASES, VERDICT_PHRASES, integer, pValue, pointsInterval, pointsWord, signedPoints } from "./words.ts";
+import { CORRELATION_PHRASES, NO_DIFFERENCE, RANKING_PHRASES, VERDICT_PHRASES, decimal, integer, pValue, pointsInterval, pointsWord, signedPoints } from "./words.ts";
 
 /**
- * What a comparison measures, per run: test accuracy, or the final training accuracy minus the
- * final validation accuracy (positive: training ahead, the usual sign of overfitting).
+ * What a comparison measures, per run: test accuracy; the final training accuracy minus the final
+ * validation accuracy (positive: training ahead, the usual sign of overfitting); or a search's
+ * objective, the best validation accuracy of any epoch (loaders/studies.ts: objectiveOf).
  */
-export type Metric = "testAccuracy" | "trainValGap";
+export type Metric = "testAccuracy" | "trainValGap" | "objective";
 
 export function metricOf(run: GroupableRun, metric: Metric): number | null {
   if (run.status !== "completed") return null;
   if (metric === "testAccuracy") return run.testAccuracy;
+  if (metric === "objective") return run.bestValAccuracy ?? null;
   return run.finalTrainAccuracy != null && run.finalValAccuracy != null ? run.finalTrainAccuracy - run.finalValAccuracy : null;
 }
 
@@ -89,7 +91,23 @@ export interface SignEvidence {
   position: "above" | "within" | "below";
 }
 
-export type Evidence = ComparisonEvidence | RankingEvidence | FactEvidence | ReferenceEvidence | SignEvidence;
+/** How a metric moves with a setting across configurations: Spearman's rank correlation and its test. */
+export interface CorrelationEvidence {
+  kind: "correlation";
+  metric: "testAccuracy";
+  /** The setting in words, as the sentence names it: "the batch-size / learning-rate ratio". */
+  setting: string;
+  /** One configuration each, with its setting's value. */
+  items: (Side & { x: number })[];
+  rho: number;
+  low: number;
+  high: number;
+  pValue: number;
+  /** "higher": the metric rises with the setting; "lower": it falls as the setting rises. */
+  verdict: Verdict;
+}
+
+export type Evidence = ComparisonEvidence | RankingEvidence | FactEvidence | ReferenceEvidence | SignEvidence | CorrelationEvidence;
 
 export interface Claim {
   /** Stable id: "<page>.<finding>", e.g. "overview.cnn-vs-mlp". */
@@ -126,10 +144,7 @@ export function compareGroups(a: RunGroup, b: RunGroup, labels: { a: string; b: 
   const sa = side(a, labels.a, lookup, metric);
   const sb = side(b, labels.b, lookup, metric);
   const base = { kind: "comparison" as const, metric, a: sa, b: sb };
-  if (sa.values.length >= 2 && sb.values.length >= 2) {
-    const w = welchTest(sa.values, sb.values)!;
-    return { ...base, test: "welch", difference: w.difference, low: w.low, high: w.high, pValue: w.pValue, verdict: verdictOf(w.difference, w.pValue) };
-  }
+  if (sa.values.length >= 2 && sb.values.length >= 2) return compareSides(sa, sb, metric);
   const ra = metric === "testAccuracy" ? a.completed[0] : undefined;
   const rb = metric === "testAccuracy" ? b.completed[0] : undefined;
   const pa = ra ? lookup.correct(ra.id) : null;
@@ -156,6 +171,27 @@ export function compareGroups(a: RunGroup, b: RunGroup, labels: { a: string; b: 
   return { ...base, test: "none", difference, low: NaN, high: NaN, pValue: null, verdict: "indistinguishable" };
 }
 
+/** Two sides over their seeds: Welch's test with two or more a side, else untested. */
+export function compareSides(a: Side, b: Side, metric: Metric): ComparisonEvidence {
+  const base = { kind: "comparison" as const, metric, a, b };
+  const w = welchTest(a.values, b.values);
+  if (w) return { ...base, test: "welch", difference: w.difference, low: w.low, high: w.high, pValue: w.pValue, verdict: verdictOf(w.difference, w.pValue) };
+  return { ...base, test: "none", difference: a.mean - b.mean, low: NaN, high: NaN, pValue: null, verdict: "indistinguishable" };
+}
+
+/** A side from figures already in hand (e.g. a search trial's executions): `runs` are "<id>--<key>". */
+export function sideOf(label: string, group: string, measured: readonly { dir: string; value: number }[]): Side {
+  const finite = measured.filter((m) => Number.isFinite(m.value));
+  const values = finite.map((m) => m.value);
+  return { label, group, runs: finite.map((m) => m.dir), values, mean: values.length ? values.reduce((s, v) => s + v, 0) / values.length : NaN };
+}
+
+/** A claim comparing two sides built by `sideOf`, worded by its verdict. */
+export function sidesClaim(id: string, a: Side, b: Side, metric: Metric): Claim {
+  const evidence = compareSides(a, b, metric);
+  return { id, text: `${comparisonSentence(evidence)}.`, evidence };
+}
+
 /** The parenthesis that says how a comparison was tested. */
 export function testClause(e: ComparisonEvidence): string {
   if (e.test === "welch") {
@@ -164,7 +200,7 @@ export function testClause(e: ComparisonEvidence): string {
   if (e.test === "mcnemar") {
     return `one run a side on the same ${integer(e.images!)} test images; 95% interval ${pointsInterval(e.low, e.high)}, McNemar's exact test ${pValue(e.pValue!)}`;
   }
-  return e.metric === "testAccuracy" ? "one run a side, not scored on the same test images, so no test is possible" : "one run a side, so no test is possible";
+  return e.metric === "testAccuracy" ? "one run a side, not scored on the same test images, so no test is possible" : "fewer than two runs a side, so no test is possible";
 }
 
 /**
@@ -262,4 +298,26 @@ export function gapClaim(id: string, group: RunGroup, label: string, lookup: Run
     text: `In the last epoch of ${label}, ${GAP_PHRASES[position]} (${position === "within" ? size : `by ${size}`}; ${spread}).`,
     evidence: { kind: "sign", metric: "trainValGap", side: s, low, high, position }
   };
+}
+
+/** The clause each correlation verdict allows, for a setting named in words. */
+export function correlationPhrase(verdict: Verdict, setting: string): string {
+  return CORRELATION_PHRASES[verdict].replace("{setting}", setting);
+}
+
+/**
+ * How mean test accuracy moves with a setting across configurations: "Mean test accuracy falls as the
+ * ratio rises (Spearman's ρ = −0.71 over 16 cells, 95% interval …, p = 0.002)". The direction is only
+ * stated when the test finds one. Null with fewer than four configurations.
+ */
+export function correlationClaim(id: string, groups: { group: RunGroup; label: string; x: number }[], setting: string, lookup: RunLookup): Claim | null {
+  const items = groups.filter((g) => g.group.testAccuracy != null).map((g) => ({ ...side(g.group, g.label, lookup), x: g.x }));
+  const test = spearmanTest(
+    items.map((i) => i.x),
+    items.map((i) => i.mean)
+  );
+  if (!test) return null;
+  const verdict = verdictOf(test.rho, test.pValue);
+  const text = `Mean test accuracy ${correlationPhrase(verdict, setting)} (Spearman's ρ = ${decimal(test.rho)} over ${items.length} configurations, 95% interval ${decimal(test.low)} to ${decimal(test.high)}, ${pValue(test.pValue)}).`;
+  return { id, text, evidence: { kind: "correlation", metric: "testAccuracy", setting, items, rho: test.rho, low: test.low, high: test.high, pValue: test.pValue, verdict } };
 }

@@ -14,6 +14,8 @@ export interface GroupableRun {
   testLoss: number | null;
   finalTrainAccuracy: number | null;
   finalValAccuracy: number | null;
+  /** A search's objective for the run (best validation accuracy of any epoch), where the summary has it. */
+  bestValAccuracy?: number | null;
 }
 
 export interface RunGroup<R extends GroupableRun = GroupableRun> {

@@ -2,7 +2,7 @@
 // Fashion-MNIST (the deeper MLP, the CNNs with and without dropout) and the training dynamics
 // (optimizer × learning rate, batch size, training length). Keyed by claim id.
 import type { RunSummary } from "../report.ts";
-import { comparisonClaim, gapClaim, rankingClaim, referenceClaim, type Claim, type RunLookup } from "./claim.ts";
+import { comparisonClaim, correlationClaim, gapClaim, rankingClaim, referenceClaim, sideOf, sidesClaim, type Claim, type RunLookup } from "./claim.ts";
 import { groupRuns, type RunGroup } from "./groups.ts";
 import { count, integer } from "./words.ts";
 import { writeupName } from "./models.ts";
@@ -133,6 +133,14 @@ function batchLrClaims(groups: Group[], lookup: RunLookup): Record<string, Claim
   if (theirs && ranked[0] && ranked[0] !== theirs) {
     add(claims, comparisonClaim("batch-lr.theirs", theirs, ranked[0], { a: `The write-up's choice, ${label(theirs)},`, b: `our best cell (${label(ranked[0])})` }, lookup));
   }
+  // The write-up plots accuracy against batch size / learning rate: does the ratio order the cells?
+  add(claims, correlationClaim("batch-lr.ratio", grid.map((g) => ({ group: g, label: label(g), x: g.first.batchSize / g.first.learningRate })), "the batch-size / learning-rate ratio", lookup));
+  // The smallest learning rate: its best cell against the best cell of all.
+  const smallest = Math.min(...ranked.map((g) => g.first.learningRate));
+  const slowest = ranked.find((g) => g.first.learningRate === smallest);
+  if (slowest && ranked[0] && slowest !== ranked[0]) {
+    add(claims, comparisonClaim("batch-lr.smallest-rate", slowest, ranked[0], { a: `The best cell at the smallest learning rate (${label(slowest)})`, b: `the best cell of all (${label(ranked[0])})` }, lookup));
+  }
   return claims;
 }
 
@@ -155,12 +163,42 @@ function overfittingClaims(groups: Group[], lookup: RunLookup): Record<string, C
 
 const capitalizeFirst = (s: string) => s[0].toUpperCase() + s.slice(1);
 
-/** What a study's claims may draw on besides its own groups: its tuners' retrained winners and the declared models. */
+/** A search trial as the claims need it: its settings and, per execution, the run and its objective. */
+export interface TrialEvidence {
+  params: Record<string, unknown>;
+  score: number;
+}
+export interface TrialRunEvidence {
+  id: string;
+  key: string;
+  params: Record<string, unknown>;
+  score: number;
+}
+
+/** What a study's claims may draw on besides its own groups: its tuners' trials and retrained winners, and the declared models. */
 export interface StudyContext {
   /** Each tuner's retrained winners over their seeds, by tuner id. */
   finals: Map<string, Group>;
   /** The declared models of the overview, by group id. */
   models: Map<string, Group>;
+  /** Each tuner's trials, best first, and every run they trained, by tuner id. */
+  searches: Map<string, { trials: TrialEvidence[]; runs: TrialRunEvidence[] }>;
+}
+
+/** Settings as a key that ignores their order. */
+const paramsKey = (params: Record<string, unknown>) => JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+
+/** The winner of a search with repeated executions against its runner-up, on the search's own objective. */
+function trialLeadClaim(id: string, search: { trials: TrialEvidence[]; runs: TrialRunEvidence[] } | undefined): Claim | null {
+  if (!search || search.trials.length < 2) return null;
+  const [winner, runner] = search.trials;
+  const sideFor = (trial: TrialEvidence, label: string) =>
+    sideOf(
+      label,
+      paramsKey(trial.params),
+      search.runs.filter((r) => paramsKey(r.params) === paramsKey(trial.params)).map((r) => ({ dir: `${r.id}--${r.key}`, value: r.score }))
+    );
+  return sidesClaim(id, sideFor(winner, "The winning point"), sideFor(runner, "the runner-up"), "objective");
 }
 
 function homeworkClaims(_groups: Group[], lookup: RunLookup, context: StudyContext): Record<string, Claim> {
@@ -174,6 +212,7 @@ function homeworkClaims(_groups: Group[], lookup: RunLookup, context: StudyConte
     (x): x is { group: Group; label: string } => Boolean(x)
   );
   add(claims, rankingClaim("homework.ranking", compared, lookup, { what: "the three models" }));
+  add(claims, trialLeadClaim("homework.runner-up", context.searches.get("homework-search")));
   return claims;
 }
 

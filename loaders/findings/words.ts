@@ -14,6 +14,11 @@ export function pointsWord(x: number, digits = 2): string {
   return `${value} percentage point${Number(value) === 1 ? "" : "s"}`;
 }
 
+/** A plain decimal with a true minus sign: -0.912 → "−0.91". */
+export function decimal(x: number, digits = 2): string {
+  return x.toFixed(digits).replace(/^-/, "−");
+}
+
 /** A signed difference in percentage points: "+0.44 pp", "−0.09 pp" (a true minus sign). */
 export function signedPoints(x: number, digits = 2): string {
   const value = Math.abs(x * 100).toFixed(digits);
@@ -62,13 +67,22 @@ export const capitalize = (s: string): string => (s ? s[0].toUpperCase() + s.sli
  * accuracy minus validation accuracy at the end). No difference is a whole clause instead:
  * "A and B show no difference that these runs can detect".
  */
-export const VERDICT_PHRASES: Record<"testAccuracy" | "trainValGap", Record<Exclude<Verdict, "indistinguishable">, string>> = {
+export const VERDICT_PHRASES: Record<"testAccuracy" | "trainValGap" | "objective", Record<Exclude<Verdict, "indistinguishable">, string>> = {
   testAccuracy: { higher: "beats", lower: "falls short of" },
-  trainValGap: { higher: "ends with a higher training-minus-validation accuracy than", lower: "ends with a lower training-minus-validation accuracy than" }
+  trainValGap: { higher: "ends with a higher training-minus-validation accuracy than", lower: "ends with a lower training-minus-validation accuracy than" },
+  objective: { higher: "has a higher best validation accuracy than", lower: "has a lower best validation accuracy than" }
 };
-export const NO_DIFFERENCE: Record<"testAccuracy" | "trainValGap", string> = {
+export const NO_DIFFERENCE: Record<"testAccuracy" | "trainValGap" | "objective", string> = {
   testAccuracy: "show no difference that these runs can detect",
-  trainValGap: "show no difference in their training-minus-validation accuracy that these runs can detect"
+  trainValGap: "show no difference in their training-minus-validation accuracy that these runs can detect",
+  objective: "show no difference in best validation accuracy that these runs can detect"
+};
+
+/** How a metric moves with a setting, per verdict of Spearman's test ("{setting}" is the setting's name). */
+export const CORRELATION_PHRASES: Record<Verdict, string> = {
+  higher: "rises with {setting}",
+  lower: "falls as {setting} rises",
+  indistinguishable: "shows no monotone relation to {setting} that these runs can detect"
 };
 
 /**

@@ -40,6 +40,14 @@ function details(e) {
   if (e.kind === "reference")
     return html`<table class="evidence-table"><tbody>${sideRow(e.ours, "testAccuracy")}</tbody></table>
       <p>Reported: ${percent(e.reported)}. Our 95% interval ${e.interval === "seeds" ? "over seeds" : "over the test images"}: ${percent(e.low)} to ${percent(e.high)}.</p>`;
+  if (e.kind === "correlation")
+    return html`<table class="evidence-table">
+        <thead><tr><th></th><th class="num">Setting</th><th class="num">Runs</th><th class="num">Mean</th></tr></thead>
+        <tbody>${e.items.map((s) => html`<tr><td>${s.label}</td><td class="num">${s.x.toLocaleString("en-US")}</td><td class="num">${s.values.length}</td><td class="num">${percent(s.mean)}</td></tr>`)}</tbody>
+      </table>
+      <p>Spearman's ρ ${e.rho.toFixed(2).replace("-", "−")}, 95% interval ${e.low.toFixed(2).replace("-", "−")} to ${e.high.toFixed(2).replace("-", "−")} (Fisher z); t-test of ρ = 0, p ${e.pValue < 0.001 ? "" : "= "}${p(e.pValue)}. Verdict: ${
+        e.verdict === "indistinguishable" ? "no detectable monotone relation" : e.verdict === "higher" ? "rises with the setting" : "falls as the setting rises"
+      } at the 5% level.</p>`;
   if (e.kind === "sign")
     return html`<table class="evidence-table"><tbody>${sideRow(e.side, e.metric)}</tbody></table>
       <p>95% interval ${pp(e.low)} to ${pp(e.high)}${e.side.values.length < 2 ? " (one seed: no interval)" : ""}.</p>`;
