@@ -55,6 +55,12 @@ describe("the two-run comparison page in Chromium", { skip }, () => {
       const next = compareSentence(compareRuns(pack, a, other), pack.meta.runs[a].title, pack.meta.runs[other].title, pack.meta.level);
       await page.waitForFunction((text) => document.querySelector(".compare-verdict")?.textContent?.trim() === text, next, { timeout: 10_000 });
       assert.match(page.url(), new RegExp(`b=${pack.meta.runs[other].id}`));
+      // Another task and back: the runs last picked here come back, not the address's first ones.
+      await page.getByLabel("Fashion-MNIST, all ten classes").check();
+      await page.waitForFunction(() => location.search.includes("task=fashion-mnist"), null, { timeout: 10_000 });
+      await page.getByLabel("MNIST, all ten classes", { exact: true }).check();
+      await page.waitForFunction((text) => document.querySelector(".compare-verdict")?.textContent?.trim() === text, next, { timeout: 10_000 });
+      assert.match(page.url(), new RegExp(`b=${pack.meta.runs[other].id}`));
     } finally {
       await page.context().close();
     }
