@@ -2,7 +2,7 @@
 // the URL state round trip, curves as tidy rows, and the reader's runs in (a fake) localStorage.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DEFAULT_STATE, curveRows, decodeState, defaultChoice, encodeState, filterRuns, paretoFront } from "../src/components/explorer.js";
+import { DEFAULT_STATE, curveRows, decodeState, defaultChoice, encodeState, filterRuns, paretoFront, paretoLabels } from "../src/components/explorer.js";
 import { MAX_READER_RUNS, STORAGE_KEY, clearReaderRuns, loadReaderRuns, nextReaderId, saveReaderRun, type Store } from "../src/components/readerRuns.js";
 
 interface Point {
@@ -67,6 +67,31 @@ describe("paretoFront", () => {
       assert.deepEqual(new Set(front.map((p) => p.id)), bruteFront(points), `trial ${trial}`);
       for (let i = 1; i < front.length; i++) assert.ok(front[i].x! >= front[i - 1].x! && front[i].y! >= front[i - 1].y!, "sorted along the front");
     }
+  });
+});
+
+describe("paretoLabels", () => {
+  const margins = { marginLeft: 55, marginRight: 20, marginTop: 30, marginBottom: 30 };
+  it("leaves out a label that would run into a more accurate one, and keeps apart ones", () => {
+    const runs = [
+      { id: "cnn-strong-s3", params: 1e5, testAccuracy: 0.995 },
+      { id: "cnn-arch-p11-e3", params: 1.05e5, testAccuracy: 0.994 },
+      { id: "mlp", params: 1e3, testAccuracy: 0.9 }
+    ];
+    const placed = paretoLabels(runs, { x: "params", width: 600, height: 340, margins, extent: runs });
+    assert.deepEqual(placed.map((p) => p.id), ["cnn-strong-s3", "mlp"]);
+    for (const a of placed) for (const b of placed) if (a !== b) assert.ok(a.box.r <= b.box.l || b.box.r <= a.box.l || a.box.b <= b.box.t || b.box.b <= a.box.t);
+  });
+  it("anchors labels at the chart's edges inward", () => {
+    const runs = [
+      { id: "a-long-run-name-at-the-left", params: 10, testAccuracy: 0.5 },
+      { id: "a-long-run-name-at-the-right", params: 1e6, testAccuracy: 0.99 }
+    ];
+    const placed = paretoLabels(runs, { x: "params", width: 390, height: 340, margins, extent: runs });
+    const anchor = new Map(placed.map((p) => [p.id, p.anchor]));
+    assert.equal(anchor.get("a-long-run-name-at-the-left"), "start");
+    assert.equal(anchor.get("a-long-run-name-at-the-right"), "end");
+    for (const p of placed) assert.ok(p.box.l >= margins.marginLeft && p.box.r <= 390, `${p.id} stays inside: ${JSON.stringify(p.box)}`);
   });
 });
 

@@ -31,15 +31,19 @@ export function ConfusionMatrix(rows, {classNames, normalize = false, width = 48
   const text = cellText(normalize);
   const fontSize = cellSize < 30 ? 8 : cellSize < 40 ? 10 : 11;
   const blue = (d) => d3.interpolateBlues(0.3 + 0.7 * d.rate);
+  // Class names wider than a column (Fashion-MNIST's on a phone) are turned, with room made below.
+  const longest = 6 * d3.max(names, (s) => s.length);
+  const turn = longest > cellSize - 4;
+  const marginBottom = turn ? 40 + Math.ceil(longest * Math.SQRT1_2) : 50;
   const chart = Plot.plot({
     width: size,
-    height: cellSize * n + 60 + 40,
+    height: cellSize * n + 10 + marginBottom + 40,
     marginLeft,
     marginTop: 10,
-    marginBottom: 50,
+    marginBottom,
     marginRight: 10,
     ariaLabel: normalize ? "confusion matrix, shares of each actual class" : "confusion matrix, counts",
-    x: {type: "band", domain: d3.range(n), tickFormat: (i) => names[i], label: "Predicted →", labelAnchor: "center", tickSize: 0},
+    x: {type: "band", domain: d3.range(n), tickFormat: (i) => names[i], label: "Predicted →", labelAnchor: "center", tickSize: 0, tickRotate: turn ? -45 : 0},
     y: {type: "band", domain: d3.range(n), tickFormat: (i) => names[i], label: "↑ Actual", labelAnchor: "center", tickSize: 0},
     color: {
       type: "linear",

@@ -50,10 +50,10 @@ export function ProbabilityChart(probabilities, {classNames, title, width = 240,
     width,
     height,
     marginTop: 12,
-    marginLeft: 36,
+    marginLeft: 40,
     ariaLabel: `class probabilities of ${title}`,
     x: {type: "band", domain: rows.map((d) => d.class), tickFormat: (i) => names[i], label: null, tickSize: 0},
-    y: {domain: [0, 100], percent: true, ticks: 2, label: "%", grid: true}, // a percent scale takes its domain in percent
+    y: {domain: [0, 100], percent: true, ticks: 2, label: null, tickFormat: (d) => `${d}%`, grid: true}, // a percent scale takes its domain (and ticks) in percent
     marks: [
       Plot.barY(rows, {x: "class", y: "p", fill: (d) => (d.class === top ? "#4269d0" : "#b3b3b3"), inset: 2, className: "probability-bar"}),
       Plot.ruleY([0]),

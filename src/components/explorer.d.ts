@@ -34,3 +34,13 @@ export function paretoFront<T>(points: T[], options?: { x?: string | ((d: T) => 
 export function curveRows(run: ExplorerRun): { run: string; id: string; epoch: number; split: string; metric: string; value: number }[];
 export function defaultChoice(runs: ExplorerRun[], max?: number): string[];
 export function distinct(runs: ExplorerRun[], field: string): unknown[];
+
+export interface PlacedLabel {
+  anchor: "start" | "middle" | "end";
+  box: { l: number; r: number; t: number; b: number };
+}
+/** The front's runs that get a label without running into another, most accurate first, each with its anchor and estimated box. */
+export function paretoLabels<T extends { id: string; testAccuracy: number }>(
+  front: T[],
+  options: { x: string; width: number; height: number; margins: { marginLeft: number; marginRight: number; marginTop: number; marginBottom: number }; extent: T[] }
+): (T & PlacedLabel)[];

@@ -179,3 +179,35 @@ export function defaultChoice(runs, max = 4) {
 export function distinct(runs, field) {
   return [...new Set(runs.map((r) => r[field]).filter((v) => v != null))];
 }
+
+const INSET = {x: 20, y: 15};
+/** Width of a 10 px label, estimated: enough to keep labels apart without measuring the page. */
+const labelWidth = (text) => 6 * text.length;
+
+/**
+ * The front's runs that get a label, most accurate first: a label that would run into one already
+ * placed is left out (the tooltip still names its run), and labels at the chart's edges are anchored
+ * inward. Positions are estimated from the scales' extents as Plot will draw them.
+ */
+export function paretoLabels(front, {x, width, height, margins, extent}) {
+  const logs = extent.map((d) => Math.log(d[x]));
+  const accuracies = extent.map((d) => d.testAccuracy);
+  const [x0, x1] = [Math.min(...logs), Math.max(...logs)];
+  const [y0, y1] = [Math.min(...accuracies), Math.max(...accuracies)];
+  const left = margins.marginLeft + INSET.x;
+  const right = width - margins.marginRight - INSET.x;
+  const top = margins.marginTop + INSET.y;
+  const bottom = height - margins.marginBottom - INSET.y;
+  const placed = [];
+  for (const d of [...front].sort((a, b) => b.testAccuracy - a.testAccuracy)) {
+    const px = left + (x1 > x0 ? (Math.log(d[x]) - x0) / (x1 - x0) : 0.5) * (right - left);
+    const py = top + (y1 > y0 ? (y1 - d.testAccuracy) / (y1 - y0) : 0.5) * (bottom - top);
+    const w = labelWidth(d.id);
+    const anchor = px - w / 2 < margins.marginLeft ? "start" : px + w / 2 > width ? "end" : "middle";
+    const l = anchor === "start" ? px : anchor === "end" ? px - w : px - w / 2;
+    const box = {l, r: l + w, t: py - 23, b: py - 9};
+    if (placed.some((p) => p.box.l < box.r && box.l < p.box.r && p.box.t < box.b && box.t < p.box.b)) continue;
+    placed.push({...d, anchor, box});
+  }
+  return placed;
+}

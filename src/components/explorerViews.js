@@ -3,7 +3,7 @@
 import * as Plot from "@observablehq/plot";
 import {duration, integer, percent, runHref} from "./format.js";
 import {familyLabel} from "./runCharts.js";
-import {X_AXES, paretoFront} from "./explorer.js";
+import {X_AXES, paretoFront, paretoLabels} from "./explorer.js";
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -81,6 +81,7 @@ export function RunChooser(runs, {chosen = new Set(), onToggle = () => {}, maxHe
   return root;
 }
 
+const MARGINS = {marginLeft: 55, marginRight: 20, marginTop: 30, marginBottom: 30};
 /**
  * Test accuracy against `x` (params or trainSeconds, log scale) for the runs with a test accuracy; the
  * Pareto front (fewest parameters or seconds for the accuracy) is joined by a step line and drawn as rings
@@ -94,12 +95,11 @@ export function ParetoScatter(runs, {x = "params", chosen = new Set(), onToggle,
   const families = [...new Set(done.map((r) => familyLabel(r.family)))];
   const label = X_AXES[x] ?? x;
   const format = x === "trainSeconds" ? duration : integer;
+  const labels = paretoLabels(front, {x, width, height, margins: MARGINS, extent: done});
   const chart = Plot.plot({
     width,
     height,
-    marginLeft: 55,
-    marginRight: 20,
-    marginTop: 30,
+    ...MARGINS,
     ariaLabel: `test accuracy against ${label.toLowerCase()}, Pareto front of ${front.length}`,
     x: {type: "log", label: `${label} (log scale) →`, grid: true, tickFormat: "~s", inset: 20},
     y: {percent: true, label: "↑ Test accuracy (%)", grid: true, inset: 15},
@@ -109,7 +109,7 @@ export function ParetoScatter(runs, {x = "params", chosen = new Set(), onToggle,
       Plot.dot(done, {x, y: "testAccuracy", fill: (d) => familyLabel(d.family), r: 4.5, fillOpacity: 0.8, className: "run-point", ariaLabel: (d) => d.id}),
       Plot.dot(front, {x, y: "testAccuracy", r: 8, stroke: "currentColor", strokeWidth: 1.5, fill: "none", className: "pareto-point", ariaLabel: (d) => d.id}),
       Plot.dot(marked, {x, y: "testAccuracy", r: 11, stroke: "var(--theme-red, #d62728)", strokeWidth: 2, fill: "none", className: "chosen-point", ariaLabel: (d) => d.id}),
-      Plot.text(front, {x, y: "testAccuracy", text: "id", dy: -13, fontSize: 10, className: "pareto-label"}),
+      ...["start", "middle", "end"].map((anchor) => Plot.text(labels.filter((l) => l.anchor === anchor), {x, y: "testAccuracy", text: "id", dy: -13, fontSize: 10, textAnchor: anchor, className: "pareto-label"})),
       Plot.tip(
         done,
         Plot.pointer({

@@ -1,6 +1,7 @@
 // Learning curves: loss or accuracy per epoch from tidy history rows {epoch, split, metric, value}.
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
+import {seriesColor} from "./colors.js";
 
 const SPLITS = ["train", "validation"];
 const SPLIT_COLORS = ["#4269d0", "#ff725c"];
@@ -33,7 +34,7 @@ export function LearningCurves(history, {metric = "loss", width, height = 240, b
     ariaLabel: `learning curves (${metric})`,
     x: {label: "Epoch", ticks: epochTicks(epochs), tickFormat: "d", domain: epochs.length ? [Math.min(1, d3.min(epochs)), Math.max(2, d3.max(epochs))] : [1, 2]},
     y: yOptions(metric),
-    color: {domain: SPLITS, range: SPLIT_COLORS, legend: true},
+    color: seriesColor(SPLITS, SPLIT_COLORS, rows.map((d) => d.split)),
     marks: [
       bestEpoch != null ? Plot.ruleX([bestEpoch], {stroke: "currentColor", strokeOpacity: 0.3, strokeDasharray: "4,3"}) : null,
       bestEpoch != null ? Plot.text([bestEpoch], {x: (d) => d, frameAnchor: "top", dy: 2, dx: 4, textAnchor: "start", text: () => "weights kept", fillOpacity: 0.6}) : null,

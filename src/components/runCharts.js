@@ -1,10 +1,20 @@
 // Charts across runs: test accuracy per run, and accuracy against parameter count.
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
+import {seriesColor} from "./colors.js";
 import {integer, percent} from "./format.js";
 
 const FAMILY_LABELS = {"baseline-mlp": "baseline MLP", "deep-mlp": "deeper MLP", cnn: "CNN"};
 export const familyLabel = (family) => FAMILY_LABELS[family] ?? family;
+
+/**
+ * A colour scale for the families among `runs` only (a legend lists just what the chart draws), with
+ * each family in the same colour on every chart.
+ */
+export function familyColor(runs) {
+  const all = Object.values(FAMILY_LABELS);
+  return seriesColor(all, all.map((_, i) => d3.schemeObservable10[i]), runs.map((r) => familyLabel(r.family)));
+}
 
 /** Test accuracy of each completed run as a dot on a zoomed axis, best at the top; references as rings. */
 export function AccuracyChart(runs, {width, references = true, ...options} = {}) {
@@ -24,7 +34,7 @@ export function AccuracyChart(runs, {width, references = true, ...options} = {})
     ariaLabel: "test accuracy per run",
     x: {domain: [floor * 100, 100], percent: true, label: "Test accuracy (%)", grid: true},
     y: {domain: order, label: null},
-    color: {domain: Object.values(FAMILY_LABELS), legend: true},
+    color: familyColor(done),
     marks: [
       Plot.ruleY(done, {y: "title", x1: () => floor, x2: "testAccuracy", stroke: (d) => familyLabel(d.family), strokeOpacity: 0.4}),
       Plot.dot(refs, {x: "value", y: "title", r: 6, stroke: "currentColor", strokeDasharray: "2,2", fill: "none", title: (d) => `${d.source} reported ${percent(d.value)}`}),
@@ -43,6 +53,13 @@ export function AccuracyVsParams(runs, {width, height = 300, highlight, ...optio
   const done = runs.filter((r) => r.testAccuracy != null);
   const strong = done.filter((r) => highlight == null || r.family === highlight);
   const faint = done.filter((r) => !strong.includes(r));
+  // Labels in the right half end at their dot, so the rightmost never runs off the chart.
+  const [lo, hi] = d3.extent(done, (r) => Math.log(r.params));
+  const right = (r) => Math.log(r.params) > (lo + hi) / 2;
+  const labels = (rows, options) => [
+    Plot.text(rows.filter((r) => !right(r)), {x: "params", y: "testAccuracy", text: "id", textAnchor: "start", dx: -6, ...options}),
+    Plot.text(rows.filter(right), {x: "params", y: "testAccuracy", text: "id", textAnchor: "end", dx: 6, ...options})
+  ];
   return Plot.plot({
     width,
     height,
@@ -52,12 +69,12 @@ export function AccuracyVsParams(runs, {width, height = 300, highlight, ...optio
     ariaLabel: "test accuracy against parameter count",
     x: {type: "log", label: "Parameters (log scale)", grid: true, tickFormat: "~s", inset: 40},
     y: {percent: true, label: "Test accuracy (%)", grid: true, inset: 20},
-    color: {domain: Object.values(FAMILY_LABELS), legend: true},
+    color: familyColor(done),
     marks: [
       Plot.dot(faint, {x: "params", y: "testAccuracy", fill: (d) => familyLabel(d.family), r: 4, fillOpacity: 0.45}),
-      Plot.text(faint, {x: "params", y: "testAccuracy", text: "id", dy: -10, fontSize: 9, fillOpacity: 0.55}),
+      ...labels(faint, {dy: -10, fontSize: 9, fillOpacity: 0.55}),
       Plot.dot(strong, {x: "params", y: "testAccuracy", fill: (d) => familyLabel(d.family), r: 6, stroke: "var(--theme-background, white)"}),
-      Plot.text(strong, {x: "params", y: "testAccuracy", text: "id", dy: -12, fontSize: 11, fontWeight: "bold"}),
+      ...labels(strong, {dy: -12, fontSize: 11, fontWeight: "bold"}),
       Plot.tip(done, Plot.pointer({x: "params", y: "testAccuracy", title: (d) => `${d.title}\n${integer(d.params)} parameters, ${percent(d.testAccuracy)}`}))
     ],
     ...options

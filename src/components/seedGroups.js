@@ -5,10 +5,9 @@ import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import {html} from "htl";
 import {duration, integer, percent, runHref} from "./format.js";
-import {familyLabel} from "./runCharts.js";
+import {seriesColor} from "./colors.js";
+import {familyColor, familyLabel} from "./runCharts.js";
 import {DownloadCsv, groupRows, runRows} from "./download.js";
-
-const FAMILIES = ["baseline MLP", "deeper MLP", "CNN"];
 
 /** "97.62% ± 0.21" (mean ± half the 95% interval), or the single figure for one seed. */
 export function meanInterval(summary, digits = 2) {
@@ -67,10 +66,10 @@ export function SeedAccuracyChart(groups, runs, {width, references = true, ...op
     ariaLabel: "mean test accuracy per model with 95% intervals over seeds",
     x: {domain: [floor * 100, ceiling * 100], percent: true, label: "Test accuracy (%)", grid: true, ticks: narrow ? 4 : 8},
     y: {domain: order, label: null, axis: narrow ? null : "left"},
-    color: {domain: FAMILIES, legend: true},
+    color: familyColor(done),
     marks: [
       // On a phone the names go above their rows instead of into a left margin.
-      narrow ? Plot.text(done, {x: () => floor, y: "title", text: (g) => `${g.title}: ${percent(g.testAccuracy.mean)}`, dy: -16, textAnchor: "start", fontSize: 11}) : null,
+      narrow ? Plot.text(done, {x: () => floor, y: "title", text: (g) => `${g.title}: ${percent(g.testAccuracy.mean)}`, dy: -16, textAnchor: "start", fontSize: 11, lineWidth: (width - 24) / 11, textOverflow: "ellipsis-middle"}) : null,
       Plot.ruleY(done, {y: "title", x1: (g) => g.testAccuracy.low, x2: (g) => g.testAccuracy.high, stroke: (g) => familyLabel(g.family), strokeWidth: 6, strokeOpacity: 0.35}),
       Plot.tickX(done, {x: (g) => g.testAccuracy.mean, y: "title", stroke: (g) => familyLabel(g.family), strokeWidth: 2}),
       Plot.dot(seeds, {x: "testAccuracy", y: "groupTitle", r: 3, fill: (r) => familyLabel(r.family), title: (r) => `${r.title}\nseed ${r.seed}: ${percent(r.testAccuracy)}`}),
@@ -98,7 +97,7 @@ export function SeedCurves(curves, {metric = "accuracy", width, height = 240, ..
     ariaLabel: `learning curves (${metric}, mean over seeds)`,
     x: {label: "Epoch", ticks: d3.range(epochs[0] ?? 1, (epochs[1] ?? 1) + 1, step), tickFormat: "d"},
     y: metric === "accuracy" ? {label: "Accuracy (%)", percent: true, grid: true, nice: true} : {label: "Loss (cross-entropy)", grid: true, nice: true, zero: true},
-    color: {domain: SPLITS, range: SPLIT_COLORS, legend: true},
+    color: seriesColor(SPLITS, SPLIT_COLORS, rows.map((d) => d.split)),
     marks: [
       Plot.areaY(banded, {x: "epoch", y1: "low", y2: "high", fill: "split", fillOpacity: 0.18, z: "split"}),
       Plot.line(rows, {x: "epoch", y: "mean", stroke: "split", z: "split", strokeWidth: 2}),

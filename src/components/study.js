@@ -151,12 +151,15 @@ export function ParallelCoordinates(trials, {dims, width = 680, height = 320, ..
     const shown = values.length <= 6 ? values : d3.extent(values);
     return shown.map((v) => ({dim: k, y: scales.get(k)(v), text: typeof v === "number" ? (v < 0.01 ? v.toExponential(0) : String(+v.toPrecision(3))) : String(v)}));
   });
+  // Where the axes stand too close for their names side by side (a phone), the names are turned.
+  const crowded = (width - 60) / dims.length < 7 * d3.max(dims, (k) => k.length);
   return Plot.plot({
     width,
-    height,
+    height: crowded ? height + 40 : height,
     marginLeft: 20,
     marginRight: 40,
-    x: {domain: dims, label: null, axis: "top"},
+    marginTop: crowded ? 70 : 30,
+    x: {domain: dims, label: null, axis: "top", tickRotate: crowded ? -45 : 0},
     y: {axis: null, domain: [-0.05, 1.05]},
     color: {type: "linear", scheme: "turbo", legend: true, label: "validation accuracy", tickFormat: (d) => percent(d, 1)},
     marks: [

@@ -1,6 +1,7 @@
 // The "Train in the page" panel: Train and Stop buttons, a live learning curve, and when training ends
 // the test accuracy, the confusion matrix and a link to compare the run in the explorer.
 import * as Plot from "@observablehq/plot";
+import {seriesColor} from "./colors.js";
 import {ConfusionMatrix} from "./confusionMatrix.js";
 import {duration, integer, percent} from "./format.js";
 import {architecture, trainInPage, trainingBackend} from "./trainInPage.js";
@@ -23,7 +24,7 @@ export function LiveCurves(rows, {metric = "accuracy", width = 320, epochs = 1} 
     ariaLabel: `live ${metric} curve`,
     x: {label: "Epoch →", domain: [0, epochs], grid: true},
     y: metric === "accuracy" ? {label: "↑ Accuracy (%)", percent: true, domain: [0, 100], grid: true} : {label: "↑ Loss", grid: true, zero: true},
-    color: {domain: ["train", "validation"], range: ["#4269d0", "#ff725c"], legend: true},
+    color: seriesColor(["train", "validation"], ["#4269d0", "#ff725c"], data.map((d) => d.split)),
     marks: [
       Plot.line(data.filter((d) => d.split === "train"), {x: "epoch", y: "value", stroke: "split", strokeWidth: 1, strokeOpacity: 0.7}),
       Plot.line(data.filter((d) => d.split === "validation"), {x: "epoch", y: "value", stroke: "split", strokeWidth: 2}),

@@ -19,23 +19,38 @@ export interface SiteInBrowser {
   close(): Promise<void>;
 }
 
+/**
+ * Records into `seen` what a reader would count as broken on a page: console errors, uncaught errors,
+ * failed requests (a favicon's included) and any request to a host other than `host`.
+ */
+export function watchPage(page: Page, seen: string[], host: string): void {
+  page.on("console", (m) => m.type() === "error" && seen.push(`console: ${m.text()}`));
+  page.on("pageerror", (e) => seen.push(`page: ${e}`));
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    if (/^(https?|wss?):$/.test(url.protocol) && url.hostname !== host) seen.push(`outside request: ${r.url()}`);
+  });
+  // An aborted request is one the page (or its closing) cancelled, not one that failed.
+  page.on("requestfailed", (r) => r.failure()?.errorText !== "net::ERR_ABORTED" && seen.push(`${r.url()}: ${r.failure()?.errorText ?? "failed"}`));
+  page.on("response", (r) => r.status() >= 400 && seen.push(`${r.url()}: HTTP ${r.status()}`));
+}
+
+/** Launches headless Chromium as the page tests do. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
+}
+
 export async function siteInBrowser(): Promise<SiteInBrowser> {
   const { dir, dispose } = await ensureSite();
   const server: StaticServer = await serveStatic(dir);
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
+  const browser = await launchChromium();
   const seen: string[] = [];
   return {
     dir,
     async open(path, width = 1280) {
       const context = await browser.newContext({ viewport: { width, height: 900 } });
       const page = await context.newPage();
-      page.on("console", (m) => m.type() === "error" && seen.push(`console: ${m.text()}`));
-      page.on("pageerror", (e) => seen.push(`page: ${e}`));
-      page.on("request", (r) => {
-        const url = new URL(r.url());
-        if (/^(https?|wss?):$/.test(url.protocol) && url.hostname !== "127.0.0.1") seen.push(`outside request: ${r.url()}`);
-      });
-      page.on("response", (r) => r.status() >= 400 && new URL(r.url()).pathname !== "/favicon.ico" && seen.push(`${r.url()}: HTTP ${r.status()}`));
+      watchPage(page, seen, "127.0.0.1");
       await page.goto(`${server.url}${path}`, { waitUntil: "load" });
       await page.waitForFunction(() => document.querySelectorAll("observablehq-loading").length === 0, null, { timeout: 60_000 });
       await page.waitForTimeout(300); // resize() draws after its first ResizeObserver callback

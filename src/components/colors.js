@@ -1,0 +1,12 @@
+// Colour scales whose legends list only the series a chart actually draws, each series keeping the
+// colour it has on every other chart.
+
+/**
+ * A Plot color scale over the fixed `domain` and `range`, cut down to the series in `present` (an
+ * iterable of domain values); no legend when none is present.
+ */
+export function seriesColor(domain, range, present) {
+  const has = new Set(present);
+  const kept = domain.map((d, i) => [d, range[i]]).filter(([d]) => has.has(d));
+  return {domain: kept.map(([d]) => d), range: kept.map(([, c]) => c), legend: kept.length > 0};
+}
