@@ -57,7 +57,7 @@ describe("the claims checker", () => {
       gapClaim("gap-b", g("b"), "B", lookup)!,
       referenceClaim("ref", g("a"), "A", { testAccuracy: 0.95, source: "x", name: "X" }, 1000, lookup)!
     ];
-    assert.match(claims[0].text, /^A beats B by 2\.90 percentage points \(3 and 3 seeds/);
+    assert.match(claims[0].text, /^A beats B by 2\.90 percentage points \(3 seeds each/);
     assert.match(claims[1].text, /^B falls short of A by 2\.90 percentage points/);
     assert.match(claims[2].text, /^C and B show no difference that these runs can detect/);
     assert.match(claims[3].text, /McNemar's exact test p < 0\.001/);
@@ -103,7 +103,7 @@ describe("the claims checker", () => {
   it("compares search trials on their objective from the stored histories", () => {
     const trial = (id: string, label: string) => sideOf(label, id, g(id).runs.map((r) => ({ dir: lookup.dirName(r.id), value: r.bestValAccuracy! })));
     const lead = sidesClaim("lead", trial("a", "The winner"), trial("b", "the runner-up"), "objective");
-    assert.match(lead.text, /^The winner has a higher best validation accuracy than the runner-up by 2\.90 percentage points \(3 and 3 seeds/);
+    assert.match(lead.text, /^The winner has a higher best validation accuracy than the runner-up by 2\.90 percentage points \(3 seeds each/);
     assert.deepEqual(checkClaim(lead, raw), []);
     const tie = sidesClaim("tie", trial("c", "C"), trial("b", "B"), "objective");
     assert.match(tie.text, /^C and B show no difference in best validation accuracy/);

@@ -67,6 +67,7 @@ describe("the proofreader", { skip }, () => {
     expect(/^doubled phrase: <p>.*Hyperband picked: Hyperband picked/);
     expect(/^points at nothing: <p>.*The table below.*no table below it in its section/);
     expect(/^dashed lines promised: <p class="caption">.*the chart it captions draws no dashed line/);
+    expect(/^raw value shown: <span class="observablehq--inspect">.*“""”/);
     expect(/^duplicate rows: <table>.*2 rows read “a \| 1”/);
     expect(/^table stops short: <form.*renders \d+ of the 81 rows/);
     expect(/^repeated tick labels: .*98% 98%|^repeated tick labels: .*99% 99%/);

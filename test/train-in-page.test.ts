@@ -10,6 +10,7 @@ import { SHIPPED_TEST, SHIPPED_TRAIN, SHIPPED_VALIDATION, encodeSubset, subsetFi
 import { decodeSubset, isGzip, loadSubset, toFloats, type DecodedSubset } from "../src/components/subset.js";
 import {
   TRAIN_DEFAULTS,
+  SHIPPED,
   TRAIN_LIMITS,
   architecture,
   buildModel,
@@ -81,6 +82,7 @@ describe("the shipped subset file", () => {
     assert.deepEqual(subsetFile("test", 50), subsetFile("test", 50));
     assert.equal(SHIPPED_TRAIN + SHIPPED_VALIDATION, 5000);
     assert.equal(TRAIN_LIMITS.trainSize.max, SHIPPED_TRAIN);
+    assert.deepEqual({ ...SHIPPED }, { train: SHIPPED_TRAIN, validation: SHIPPED_VALIDATION, test: SHIPPED_TEST });
   });
 });
 

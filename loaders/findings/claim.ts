@@ -195,7 +195,8 @@ export function sidesClaim(id: string, a: Side, b: Side, metric: Metric): Claim 
 /** The parenthesis that says how a comparison was tested. */
 export function testClause(e: ComparisonEvidence): string {
   if (e.test === "welch") {
-    return `${e.a.values.length} and ${e.b.values.length} seeds; 95% interval of the difference ${pointsInterval(e.low, e.high)}, Welch's t-test ${pValue(e.pValue!)}`;
+    const seeds = e.a.values.length === e.b.values.length ? `${e.a.values.length} seeds each` : `${e.a.values.length} and ${e.b.values.length} seeds`;
+    return `${seeds}; 95% interval of the difference ${pointsInterval(e.low, e.high)}, Welch's t-test ${pValue(e.pValue!)}`;
   }
   if (e.test === "mcnemar") {
     return `one run a side on the same ${integer(e.images!)} test images; 95% interval ${pointsInterval(e.low, e.high)}, McNemar's exact test ${pValue(e.pValue!)}`;

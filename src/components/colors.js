@@ -3,10 +3,10 @@
 
 /**
  * A Plot color scale over the fixed `domain` and `range`, cut down to the series in `present` (an
- * iterable of domain values); no legend when none is present.
+ * iterable of domain values); its legend is drawn only when at least `legendFrom` series are present.
  */
-export function seriesColor(domain, range, present) {
+export function seriesColor(domain, range, present, {legendFrom = 1} = {}) {
   const has = new Set(present);
   const kept = domain.map((d, i) => [d, range[i]]).filter(([d]) => has.has(d));
-  return {domain: kept.map(([d]) => d), range: kept.map(([, c]) => c), legend: kept.length > 0};
+  return {domain: kept.map(([d]) => d), range: kept.map(([, c]) => c), legend: kept.length >= legendFrom};
 }

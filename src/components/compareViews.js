@@ -3,7 +3,7 @@
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import {html} from "htl";
-import {DigitImage} from "./gallery.js";
+import {DigitImage, confidenceText} from "./gallery.js";
 
 const CELL_CLASS = "difference-cell";
 
@@ -33,7 +33,7 @@ export function DifferenceMatrix(cells, {classNames, width = 480, selected = nul
     ariaLabel: "confusion matrix of run B minus run A",
     x: {type: "band", domain: d3.range(n), tickFormat: (i) => classNames[i], label: "Predicted →", labelAnchor: "center", tickSize: 0, tickRotate: slant ? -45 : 0},
     y: {type: "band", domain: d3.range(n), tickFormat: (i) => classNames[i], label: "↑ Actual", labelAnchor: "center", tickSize: 0},
-    color: {type: "linear", domain: [-extent, extent], scheme: "RdBu", legend: true, label: "B against A: better (blue) or worse (red), in test images", width: Math.min(size, 320)},
+    color: {type: "linear", domain: [-extent, extent], scheme: "RdBu", legend: true, label: "B against A, in test images", tickFormat: (d) => (d > 0 ? `${d} better` : d < 0 ? `${-d} worse` : "0"), ticks: 3, width: Math.min(size, 320)},
     marks: [
       // One rect per cell, in the order of `cells` (the buttons below pair them up by position).
       Plot.cell(cells, {x: "predicted", y: "actual", fill: (d) => d.benefit, inset: 0.5, className: CELL_CLASS}),
@@ -79,7 +79,7 @@ export function DifferenceMatrix(cells, {classNames, width = 480, selected = nul
 export function MovedGallery(items, {classNames, pixelsAt, limit = 48, empty = "None."} = {}) {
   if (!items.length) return html`<p class="muted">${empty}</p>`;
   const shown = items.slice(0, limit);
-  const confidence = (c) => (c == null ? "" : ` ${(c * 100).toFixed(0)}%`);
+  const confidence = (c) => (c == null ? "" : ` (${confidenceText(c)})`);
   return html`<div class="moved-gallery">${shown.map((m) => {
     const pixels = pixelsAt?.(m.position);
     const title = `test image #${m.index}: a ${classNames[m.label]}; A answered ${classNames[m.predictedA]}, B answered ${classNames[m.predictedB]}`;

@@ -60,11 +60,12 @@ function writeDrillState(state) {
 
 /**
  * A note for a page whose address names a drill-down model it does not show (a stale or hand-edited
- * link), or "" when the address names none or one of `runIds`.
+ * link), or nothing (an empty fragment) when the address names none or one of `runIds`.
  */
 export function DrillStateNote(runIds) {
   const {model} = readDrillState();
-  if (!model || runIds.includes(model)) return "";
+  // Nothing to say: an empty fragment, which display() shows as nothing (a "" would be shown quoted).
+  if (!model || runIds.includes(model)) return document.createDocumentFragment();
   return html`<p class="diverged">The address asks for the confusion matrix of “${model}”, which is not a model of this page, so it was ignored.</p>`;
 }
 

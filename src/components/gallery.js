@@ -87,6 +87,12 @@ function svgElement(tag, attributes = {}) {
   return element;
 }
 
+/** A model's confidence as a reader should see it: never a rounded "100%" for an answer that was wrong. */
+export function confidenceText(p) {
+  if (p >= 0.9995) return ">99.9%";
+  return `${(p * 100).toFixed(p >= 0.995 ? 1 : 0)}%`;
+}
+
 /** Ten small bars of a probability vector; the true class in blue, the predicted (wrong) class in red. */
 export function ProbabilityBars(probabilities, {label, predicted, classNames, width = 140, height = 46} = {}) {
   const n = probabilities.length;
@@ -134,7 +140,7 @@ export function Gallery(items, {classNames, columns, size = 84, limit = Infinity
     guess.className = "gallery-predicted";
     guess.textContent = `predicted ${names[d.predicted]}`;
     caption.append(truth, " → ", guess);
-    if (confidence != null) caption.append(` (${(confidence * 100).toFixed(0)}%)`);
+    if (confidence != null) caption.append(` (${confidenceText(confidence)})`);
     figure.append(caption);
     if (d.probabilities) figure.append(ProbabilityBars(d.probabilities, {label: d.label, predicted: d.predicted, classNames: names}));
     root.append(figure);

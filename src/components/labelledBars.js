@@ -9,7 +9,7 @@ const ROW = 34;
  * (shortened with an ellipsis where the chart is too narrow; the full text is in the tooltip).
  * `fill` may name a field (then a legend is drawn) or be a colour.
  */
-export function LabelledBars(data, {x, label, fill = "currentColor", width, xLabel, format = (d) => d, tickFormat = format, title}) {
+export function LabelledBars(data, {x, label, fill = "currentColor", color, width, xLabel, format = (d) => d, tickFormat = format, title}) {
   const key = (d, i) => i;
   const rows = data.map((d, i) => ({...d, __row: key(d, i)}));
   const fieldFill = typeof fill === "string" && rows.length && fill in rows[0];
@@ -20,10 +20,10 @@ export function LabelledBars(data, {x, label, fill = "currentColor", width, xLab
     marginRight: 24,
     x: {label: xLabel, grid: true, tickFormat, ticks: Math.max(2, Math.floor(width / 90))},
     y: {axis: null, domain: rows.map((d) => d.__row), padding: 0},
-    color: fieldFill ? {legend: true} : undefined,
+    color: color ?? (fieldFill ? {legend: true} : undefined),
     marks: [
       Plot.barX(rows, {y: "__row", x, fill, insetTop: ROW / 2, insetBottom: 3, title: title ?? ((d) => `${d[label]}: ${format(d[x])}`)}),
-      Plot.text(rows, {y: "__row", text: label, frameAnchor: "left", textAnchor: "start", dy: -7, lineWidth: Math.max(10, (0.85 * (width - 40)) / 10), textOverflow: "ellipsis-end"}),
+      Plot.text(rows, {y: "__row", text: label, frameAnchor: "left", textAnchor: "start", dy: -7, lineWidth: Math.max(10, (0.85 * (width - 40)) / 10), textOverflow: "ellipsis-middle"}),
       Plot.ruleX([0])
     ]
   });

@@ -1,8 +1,8 @@
 // Per-class precision, recall and F1 from rows {class, precision, recall, f1, support}: a dot chart and a table.
 import * as Plot from "@observablehq/plot";
-import * as Inputs from "@observablehq/inputs";
 import * as d3 from "d3";
 import {percent} from "./format.js";
+import {FullTable} from "./tableBox.js";
 
 const METRICS = ["precision", "recall", "f1"];
 const METRIC_LABELS = {precision: "precision", recall: "recall", f1: "F1"};
@@ -15,7 +15,8 @@ export function PerClassChart(rows, {classNames, width, height, ...options} = {}
   const names = classNames ?? rows.map((d) => String(d.class));
   const tidy = rows.flatMap((d) => METRICS.map((metric) => ({class: names[d.class], metric: METRIC_LABELS[metric], value: d[metric], support: d.support})));
   const lo = d3.min(tidy, (d) => d.value) ?? 0;
-  const floor = Math.max(0, Math.floor((lo - 0.02) * 20) / 20);
+  // Half a point below the lowest score, on a whole point: the differences fill the width.
+  const floor = Math.max(0, Math.floor((lo - 0.005) * 100) / 100);
   return Plot.plot({
     width,
     height: height ?? 40 + 24 * rows.length,
@@ -37,14 +38,13 @@ export function PerClassChart(rows, {classNames, width, height, ...options} = {}
 /** The same scores as a sortable table with percentages. */
 export function PerClassTable(rows, {classNames, ...options} = {}) {
   const names = classNames ?? rows.map((d) => String(d.class));
-  return Inputs.table(
+  return FullTable(
     rows.map((d) => ({...d, name: names[d.class]})),
     {
       columns: ["name", "precision", "recall", "f1", "support"],
       header: {name: "Class", precision: "Precision", recall: "Recall", f1: "F1", support: "Test images"},
       format: {precision: (x) => percent(x), recall: (x) => percent(x), f1: (x) => percent(x)},
       select: false,
-      rows: rows.length + 1,
       ...options
     }
   );

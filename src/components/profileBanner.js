@@ -6,11 +6,14 @@ function span(values, unit) {
   const [lo, hi] = d3.extent(values);
   if (lo == null) return `no ${unit}`;
   if (lo === hi) return `${integer(lo)} ${lo === 1 ? unit.replace(/s$/, "") : unit}`;
-  return `${integer(lo)}–${integer(hi)} ${unit}`;
+  return `from ${integer(lo)} to ${integer(hi)} ${unit}`;
 }
 
-/** A paragraph: profile name and description, training/validation/test sizes, epochs, backend. */
-export function ProfileBanner(profile, runs) {
+/**
+ * A paragraph: profile name and description, training/validation/test sizes, epochs, backend. `what`
+ * names the runs described, when they are not all the page shows ("the retrained winners").
+ */
+export function ProfileBanner(profile, runs, {what = null} = {}) {
   const p = document.createElement("p");
   p.className = "profile-banner";
   // A run's backend reads "wasm", or "wasm, 2 replicas" / "wasm, 2 threads" when it trained over several cores.
@@ -24,7 +27,7 @@ export function ProfileBanner(profile, runs) {
     "Built with the ",
     strong,
     ` (${profile.description}). ` +
-      `${runs.length === 1 ? "The run was" : `The ${runs.length} runs were`} trained on ${span(runs.map((r) => r.trainCount), "images")}, ` +
+      `${what ? `${what[0].toUpperCase()}${what.slice(1)} (${runs.length} run${runs.length === 1 ? "" : "s"}) ${runs.length === 1 ? "was" : "were"}` : runs.length === 1 ? "The run was" : `The ${runs.length} runs were`} trained on ${span(runs.map((r) => r.trainCount), "images")}, ` +
       `validated on ${span(runs.map((r) => r.validationCount), "images")} held out of the training set, ` +
       `and scored on ${span(runs.map((r) => r.testCount), "test images")}; ` +
       `they ran for ${span(runs.map((r) => r.epochsRun), "epochs")}` +

@@ -13,7 +13,8 @@ export const familyLabel = (family) => FAMILY_LABELS[family] ?? family;
  */
 export function familyColor(runs) {
   const all = Object.values(FAMILY_LABELS);
-  return seriesColor(all, all.map((_, i) => d3.schemeObservable10[i]), runs.map((r) => familyLabel(r.family)));
+  // One family needs no legend: the chart's own title names it.
+  return seriesColor(all, all.map((_, i) => d3.schemeObservable10[i]), runs.map((r) => familyLabel(r.family)), {legendFrom: 2});
 }
 
 /** Test accuracy of each completed run as a dot on a zoomed axis, best at the top; references as rings. */

@@ -2,8 +2,8 @@
 // trial tables, a parallel-coordinates view of tuner trials, and the overfitting/instability
 // measures the prose quotes.
 import * as Plot from "@observablehq/plot";
-import * as Inputs from "@observablehq/inputs";
 import * as d3 from "d3";
+import {FullTable} from "./tableBox.js";
 import {html} from "htl";
 import {percent} from "./format.js";
 import {epochTicks} from "./learningCurves.js";
@@ -98,6 +98,24 @@ export function SeedSpread(runs, {group, value = (r) => r.testAccuracy, width = 
   });
 }
 
+/** Search settings as a reader reads them, for table headers. */
+const SETTING_NAMES = {
+  learningRate: "learning rate",
+  batchNorm: "batch norm",
+  filters0: "first filters",
+  filters: "later filters",
+  subsample: "subsampling",
+  rotationDegrees: "rotation (°)",
+  widthShift: "width shift",
+  heightShift: "height shift",
+  decayPerEpoch: "decay per epoch",
+  batchSize: "batch size",
+  units0: "layer 1 units",
+  units1: "layer 2 units",
+  units2: "layer 3 units",
+  units3: "layer 4 units"
+};
+
 /** Tuner trials as a sortable table: the point's parameters, the scores per execution and their mean. */
 export function TrialTable(trials, {dims, budgetOf} = {}) {
   // With one execution per trial the per-execution column would repeat the score: it is left out.
@@ -109,11 +127,10 @@ export function TrialTable(trials, {dims, budgetOf} = {}) {
     ...(repeated ? {scores: t.scores.map((s) => (Number.isFinite(s) ? percent(s) : "diverged")).join(", ")} : {}),
     score: Number.isFinite(t.score) ? t.score : null
   }));
-  return Inputs.table(rows, {
+  return FullTable(rows, {
     select: false,
-    rows: 30,
     format: {score: (d) => (d == null ? "diverged" : percent(d)), learningRate: (d) => (typeof d === "number" ? d.toExponential(1) : d), l2: (d) => (typeof d === "number" ? d.toExponential(0) : d)},
-    header: {score: repeated ? "mean best val. accuracy" : "best val. accuracy", scores: "per execution"}
+    header: {...Object.fromEntries(dims.map((k) => [k, SETTING_NAMES[k] ?? k])), score: repeated ? "mean best val. accuracy" : "best val. accuracy", scores: "per seed"}
   });
 }
 
@@ -128,7 +145,8 @@ export function percentTicks(d, i, ticks) {
 
 /**
  * Parallel coordinates: one line per trial across the search dimensions (each scaled to its own
- * range; categorical dimensions spaced evenly), coloured by score.
+ * range; categorical dimensions spaced evenly), coloured by score, the best trial drawn thick in the
+ * text colour on top; value labels sit on a halo so the lines do not hide them.
  */
 export function ParallelCoordinates(trials, {dims, width = 680, height = 320, ...options} = {}) {
   const scales = new Map(
@@ -143,6 +161,7 @@ export function ParallelCoordinates(trials, {dims, width = 680, height = 320, ..
       return [k, (v) => (v == null ? null : domain.length === 1 ? 0.5 : domain.indexOf(String(v)) / (domain.length - 1))];
     })
   );
+  const best = d3.greatestIndex(trials, (t) => (Number.isFinite(t.score) ? t.score : -Infinity));
   const rows = trials.flatMap((t, i) =>
     dims.map((k) => ({trial: i, dim: k, y: scales.get(k)(t.params[k]), raw: t.params[k], score: Number.isFinite(t.score) ? t.score : null})).filter((d) => d.y != null)
   );
@@ -161,11 +180,12 @@ export function ParallelCoordinates(trials, {dims, width = 680, height = 320, ..
     marginTop: crowded ? 70 : 30,
     x: {domain: dims, label: null, axis: "top", tickRotate: crowded ? -45 : 0},
     y: {axis: null, domain: [-0.05, 1.05]},
-    color: {type: "linear", scheme: "turbo", legend: true, label: "validation accuracy", tickFormat: (d) => percent(d, 1)},
+    color: {type: "linear", scheme: "viridis", legend: true, label: "validation accuracy", tickFormat: (d) => percent(d, 1)},
     marks: [
       Plot.ruleX(dims, {stroke: "#ccc"}),
       Plot.line(rows, {x: "dim", y: "y", z: "trial", stroke: "score", strokeWidth: 1.5, strokeOpacity: 0.8}),
-      Plot.text(labels, {x: "dim", y: "y", text: "text", dx: 6, textAnchor: "start", fontSize: 10, fill: "#555"})
+      Plot.line(rows.filter((d) => d.trial === best), {x: "dim", y: "y", stroke: "currentColor", strokeWidth: 3}),
+      Plot.text(labels, {x: "dim", y: "y", text: "text", dx: 6, textAnchor: "start", fontSize: 10, fill: "currentColor", stroke: "var(--theme-background, white)", strokeWidth: 3, paintOrder: "stroke"})
     ],
     ...options
   });

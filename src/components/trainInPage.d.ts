@@ -39,6 +39,8 @@ export const ACTIVATIONS: string[];
 export const OPTIMIZERS: string[];
 export const BATCH_SIZES: number[];
 export const MODELS: Record<string, string>;
+/** Images shipped with the site for the page: training, held-out validation, test. */
+export const SHIPPED: Readonly<{ train: number; validation: number; test: number }>;
 export const TRAIN_LIMITS: Record<string, { min: number; max: number; default: number; step?: number }>;
 export const TRAIN_DEFAULTS: Readonly<TrainConfig>;
 export function normalizeConfig(config?: Partial<Record<keyof TrainConfig, unknown>>): TrainConfig;

@@ -10,13 +10,16 @@ export const OPTIMIZERS = ["adam", "sgd", "rmsprop", "adagrad"];
 export const BATCH_SIZES = [16, 32, 64, 128, 256];
 export const MODELS = {mlp: "MLP", cnn: "small CNN"};
 
+/** Images shipped with the site for the page (loaders/subsetfile.ts writes them; a test keeps the two equal). */
+export const SHIPPED = Object.freeze({train: 4500, validation: 500, test: 1000});
+
 /** Each setting's default and bounds; `trainSize.max` is the shipped training images less validation. */
 export const TRAIN_LIMITS = {
   layers: {min: 1, max: 3, default: 1},
   units: {min: 8, max: 256, default: 64},
   learningRate: {min: 0.0001, max: 0.3, default: 0.003},
   epochs: {min: 1, max: 20, default: 3},
-  trainSize: {min: 100, max: 4500, default: 2000, step: 100}
+  trainSize: {min: 100, max: SHIPPED.train, default: 2000, step: 100}
 };
 
 export const TRAIN_DEFAULTS = Object.freeze({
@@ -181,7 +184,7 @@ function tensors(tf, subset, start, end, cnn) {
  * current batch. Resolves to {status, history, test: {accuracy, loss, confusion}, seconds, params}.
  * Every tensor it creates is disposed.
  */
-export async function trainInPage(tf, config, {train, test, validation = 500, onProgress = () => {}, shouldStop = () => false} = {}) {
+export async function trainInPage(tf, config, {train, test, validation = SHIPPED.validation, onProgress = () => {}, shouldStop = () => false} = {}) {
   const c = normalizeConfig(config);
   const cnn = c.model === "cnn";
   const trainSize = Math.min(c.trainSize, train.count - validation);

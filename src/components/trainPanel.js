@@ -4,7 +4,7 @@ import * as Plot from "@observablehq/plot";
 import {seriesColor} from "./colors.js";
 import {ConfusionMatrix} from "./confusionMatrix.js";
 import {duration, integer, percent} from "./format.js";
-import {architecture, trainInPage, trainingBackend} from "./trainInPage.js";
+import {SHIPPED, architecture, trainInPage, trainingBackend} from "./trainInPage.js";
 import {loadReaderRuns, nextReaderId, saveReaderRun} from "./readerRuns.js";
 
 function el(tag, props = {}, ...children) {
@@ -65,7 +65,7 @@ export function TrainPanel({loadTf, data, getConfig, width = 640}) {
       root.dataset.state = "ready";
       root.dataset.backend = best;
       trainButton.disabled = false;
-      status.textContent = `Ready: TensorFlow.js runs on its ${best} backend here; ${integer(d.train.count)} training and ${integer(d.test.count)} test images loaded.`;
+      status.textContent = `Ready: TensorFlow.js runs on its ${best} backend here; ${integer(d.train.count)} training images (up to ${integer(d.train.count - SHIPPED.validation)} to train on, ${integer(SHIPPED.validation)} to validate) and ${integer(d.test.count)} test images loaded.`;
     })
     .catch((error) => {
       root.dataset.state = "error";

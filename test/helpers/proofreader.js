@@ -58,6 +58,8 @@ globalThis.proofread = async function proofread({ viewport, root = "#observableh
     const text = block.innerText;
     for (const [re, what] of patterns) for (const m of text.matchAll(re)) add(what, block, `“${snippet(text, m.index)}”`);
   }
+  // A cell's value shown raw by the inspector (a stray "" or an object), where prose or a chart was meant.
+  for (const raw of Array.from(main.querySelectorAll(".observablehq--inspect"))) add("raw value shown", raw, `“${snippet(raw.textContent ?? "")}”`);
   // A sentence that points at a table or chart that is not there.
   for (const block of blocks) {
     const text = block.innerText;
