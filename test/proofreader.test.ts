@@ -74,6 +74,7 @@ describe("the proofreader", { skip }, () => {
     expect(/^legend entry is not a series: .*“white” is a colour name/);
     expect(/^label cut by its chart: <text.*“(T-shirt\/top|Trouser|Pullover)”/);
     expect(/^labels overlap: <text.*runs into/);
+    expect(/^text runs under its neighbour: <span>.*“T-shirt\/top” reaches \d+ px into the next element/);
     expect(/^wider than the viewport: the document is \d+ px wide at 390 px; sticking out: <div> 800 px/);
     assert.ok(problems.some((p) => /^console: fixture: something broke/.test(p)), problems.join("\n"));
     assert.ok(problems.some((p) => /missing\.png: HTTP 404/.test(p)), problems.join("\n"));

@@ -7,10 +7,11 @@ import * as d3 from "d3";
 /** Class `confusion-cell` is on the <g> of both cell marks; tests count its 100 rects. */
 export const CELL_CLASS = "confusion-cell";
 
-function cellText(normalize) {
+/** A cell's text; in cells too narrow for four digits (a phone), counts of 1,000 or more read "1.1k". */
+function cellText(normalize, narrow = false) {
   return normalize
     ? (d) => (d.rate === 0 ? "0" : d.rate >= 0.995 ? "100" : d.rate >= 0.095 ? (d.rate * 100).toFixed(0) : (d.rate * 100).toFixed(1))
-    : (d) => String(d.count);
+    : (d) => (narrow && d.count >= 1000 ? `${(d.count / 1000).toFixed(1)}k` : String(d.count));
 }
 
 /**
@@ -28,7 +29,7 @@ export function ConfusionMatrix(rows, {classNames, normalize = false, width = 48
   const marginLeft = 70 + 6 * Math.max(0, d3.max(names, (s) => s.length) - 6);
   const size = Math.max(220, Math.min(width, 560));
   const cellSize = (size - marginLeft - 10) / n;
-  const text = cellText(normalize);
+  const text = cellText(normalize, cellSize < 30);
   const fontSize = cellSize < 30 ? 8 : cellSize < 40 ? 10 : 11;
   const blue = (d) => d3.interpolateBlues(0.3 + 0.7 * d.rate);
   // Class names wider than a column (Fashion-MNIST's on a phone) are turned, with room made below.

@@ -108,7 +108,7 @@ export function ParetoScatter(runs, {x = "params", chosen = new Set(), onToggle,
       Plot.line(front, {x, y: "testAccuracy", curve: "step-after", stroke: "currentColor", strokeOpacity: 0.5, strokeDasharray: "5,3"}),
       Plot.dot(done, {x, y: "testAccuracy", fill: (d) => familyLabel(d.family), r: 4.5, fillOpacity: 0.8, className: "run-point", ariaLabel: (d) => d.id}),
       Plot.dot(front, {x, y: "testAccuracy", r: 8, stroke: "currentColor", strokeWidth: 1.5, fill: "none", className: "pareto-point", ariaLabel: (d) => d.id}),
-      Plot.dot(marked, {x, y: "testAccuracy", r: 11, stroke: "var(--theme-red, #d62728)", strokeWidth: 2, fill: "none", className: "chosen-point", ariaLabel: (d) => d.id}),
+      Plot.dot(marked, {x, y: "testAccuracy", r: 11, stroke: "currentColor", strokeWidth: 3, strokeDasharray: "3,2", fill: "none", className: "chosen-point", ariaLabel: (d) => d.id}),
       ...["start", "middle", "end"].map((anchor) => Plot.text(labels.filter((l) => l.anchor === anchor), {x, y: "testAccuracy", text: "id", dy: -13, fontSize: 10, textAnchor: anchor, className: "pareto-label"})),
       Plot.tip(
         done,

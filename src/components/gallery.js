@@ -64,7 +64,8 @@ export function DigitGrid(items, {classNames, columns = 10, size = 42, byClass =
     }
   } else {
     root.style.display = "grid";
-    root.style.gridTemplateColumns = `repeat(${columns}, max-content)`;
+    // Columns shrink with the page (the canvas fills its column), never past `size`.
+    root.style.gridTemplateColumns = `repeat(${columns}, minmax(20px, ${size}px))`;
     for (const d of items) {
       const figure = document.createElement("figure");
       figure.className = "digit-cell";

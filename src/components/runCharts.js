@@ -17,6 +17,13 @@ export function familyColor(runs) {
   return seriesColor(all, all.map((_, i) => d3.schemeObservable10[i]), runs.map((r) => familyLabel(r.family)), {legendFrom: 2});
 }
 
+/** A run's title short enough to label a dot, without its layer sizes: "Tuned CNN", "Wide MLP". */
+export const shortTitle = (title) =>
+  title
+    .replace(/:.*$/, "")
+    .replace(/ with .*$/, "")
+    .replace(/ (conv\S+|\d+(-\d+)+)/g, "");
+
 /** Test accuracy of each completed run as a dot on a zoomed axis, best at the top; references as rings. */
 export function AccuracyChart(runs, {width, references = true, ...options} = {}) {
   const done = runs.filter((r) => r.testAccuracy != null);
@@ -47,19 +54,22 @@ export function AccuracyChart(runs, {width, references = true, ...options} = {})
 }
 
 /**
- * Test accuracy against parameter count (log x), one dot per run labelled with its id; `highlight` names a
+ * Test accuracy against parameter count (log x), one dot per run labelled with its short title; `highlight` names a
  * family whose runs are drawn larger and labelled, the others faded.
  */
 export function AccuracyVsParams(runs, {width, height = 300, highlight, ...options} = {}) {
   const done = runs.filter((r) => r.testAccuracy != null);
   const strong = done.filter((r) => highlight == null || r.family === highlight);
   const faint = done.filter((r) => !strong.includes(r));
-  // Labels in the right half end at their dot, so the rightmost never runs off the chart.
+  // A label starts at its dot, or ends there where starting would run it off the chart's right edge
+  // (positions estimated from the log scale's extent and the label's length).
   const [lo, hi] = d3.extent(done, (r) => Math.log(r.params));
-  const right = (r) => Math.log(r.params) > (lo + hi) / 2;
+  const [left, right] = [50 + 40, width - 20 - 40];
+  const at = (r) => left + (hi > lo ? (Math.log(r.params) - lo) / (hi - lo) : 0.5) * (right - left);
+  const ends = (r, fontSize) => at(r) + 0.6 * fontSize * shortTitle(r.title).length > width - 4;
   const labels = (rows, options) => [
-    Plot.text(rows.filter((r) => !right(r)), {x: "params", y: "testAccuracy", text: "id", textAnchor: "start", dx: -6, ...options}),
-    Plot.text(rows.filter(right), {x: "params", y: "testAccuracy", text: "id", textAnchor: "end", dx: 6, ...options})
+    Plot.text(rows.filter((r) => !ends(r, options.fontSize)), {x: "params", y: "testAccuracy", text: (r) => shortTitle(r.title), textAnchor: "start", dx: -6, ...options}),
+    Plot.text(rows.filter((r) => ends(r, options.fontSize)), {x: "params", y: "testAccuracy", text: (r) => shortTitle(r.title), textAnchor: "end", dx: 6, ...options})
   ];
   return Plot.plot({
     width,

@@ -13,6 +13,10 @@ import {SeedCurves, meanInterval} from "./seedGroups.js";
 
 const OPTIMIZER_NAMES = {adam: "Adam", sgd: "SGD", momentum: "SGD with momentum", rmsprop: "RMSprop"};
 
+// Epochs in a group's mean curves: the last that every seed reached, and the longest run's.
+const commonEpochs = (group) => d3.max(group.curves.filter((d) => d.n === d3.max(group.curves, (c) => c.n)), (d) => d.epoch) ?? 0;
+const maxEpochs = (group) => d3.max(group.curves, (d) => d.epoch) ?? 0;
+
 function setup(run) {
   const parts = [
     `${run.architecture} (${integer(run.params)} parameters)`,
@@ -147,7 +151,7 @@ export function RunSection(run, {width = 640, galleryLimit = 24, group, claims} 
       <div class="card">${seeded ? SeedCurves(group.curves, {metric: "loss", width: half(curvesSide)}) : LearningCurves(run.history, {metric: "loss", width: half(curvesSide), bestEpoch: keptEpoch, divergedAt: diverged ? divergedAt : null})}</div>
       <div class="card">${seeded ? SeedCurves(group.curves, {metric: "accuracy", width: half(curvesSide)}) : LearningCurves(run.history, {metric: "accuracy", width: half(curvesSide), bestEpoch: keptEpoch, divergedAt: diverged ? divergedAt : null})}</div>
     </div>
-    ${seeded ? html`<p class="caption">Mean over the ${count(group.completedCount)} seeds per epoch, with the 95% interval over seeds as a band.</p>` : ""}
+    ${seeded ? html`<p class="caption">Mean over the ${count(group.completedCount)} seeds per epoch, with the 95% interval over seeds as a band${commonEpochs(group) < maxEpochs(group) ? `, up to epoch ${commonEpochs(group)}, the last that every seed reached before early stopping (the longest ran ${maxEpochs(group)})` : ""}.</p>` : ""}
     ${
       diverged || !run.confusion.length
         ? ""

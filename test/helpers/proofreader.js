@@ -84,6 +84,25 @@ globalThis.proofread = async function proofread({ viewport, root = "#observableh
     if (!chart || !dashedIn(chart)) add("dashed lines promised", block, `“${snippet(block.innerText, m.index)}”, but the chart it captions draws no dashed line`);
   }
 
+  // Page text wider than its own box: cut off (overflow hidden), or running under the element beside it
+  // (a class name in a too-narrow column, cells of a fixed-layout table on a phone).
+  for (const e of Array.from(main.querySelectorAll("span, td, th, label, figcaption, p, li, div, button, a"))) {
+    const own = Array.from(e.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (!own || e.clientWidth === 0 || e.scrollWidth <= e.clientWidth + 1) continue;
+    const style = getComputedStyle(e);
+    if (["auto", "scroll"].includes(style.overflowX)) continue;
+    if (style.overflowX !== "visible") {
+      add("text cut", e, `“${snippet(e.textContent ?? "")}” is ${e.scrollWidth} px wide in a ${e.clientWidth} px box`);
+      continue;
+    }
+    const box = e.getBoundingClientRect();
+    const next = e.nextElementSibling?.getBoundingClientRect();
+    const reach = box.left + e.scrollWidth;
+    if (next && next.width > 0 && next.left >= box.right - 1 && next.left < reach - 1 && next.top < box.bottom && box.top < next.bottom) {
+      add("text runs under its neighbour", e, `“${snippet(e.textContent ?? "")}” reaches ${Math.round(reach - next.left)} px into the next element`);
+    }
+  }
+
   // Tables: the same row twice.
   for (const table of Array.from(main.querySelectorAll("table"))) {
     const seen = new Map();
