@@ -18,7 +18,8 @@ export function LabelledBars(data, {x, label, fill = "currentColor", color, widt
     height: ROW * rows.length + 40,
     marginLeft: 16,
     marginRight: 24,
-    x: {label: xLabel, grid: true, tickFormat, ticks: Math.max(2, Math.floor(width / 90))},
+    // tickFormat null: Plot's own, which keeps enough digits to tell ticks apart.
+    x: {label: xLabel, grid: true, ...(tickFormat ? {tickFormat} : {}), ticks: Math.max(2, Math.floor(width / 90))},
     y: {axis: null, domain: rows.map((d) => d.__row), padding: 0},
     color: color ?? (fieldFill ? {legend: true} : undefined),
     marks: [

@@ -54,7 +54,7 @@ export function SeedAccuracyChart(groups, runs, {width, references = true, ...op
   const refs = references
     ? done.flatMap((g) => (g.reference ?? []).filter((ref) => ref.testAccuracy != null).map((ref) => ({title: g.title, value: ref.testAccuracy, source: ref.source})))
     : [];
-  const values = [...seeds.map((r) => r.testAccuracy), ...done.map((g) => g.testAccuracy.low), ...refs.map((d) => d.value)];
+  const values = [...seeds.map((r) => r.testAccuracy), ...done.flatMap((g) => [g.testAccuracy.low, g.testAccuracy.high]), ...refs.map((d) => d.value)];
   const floor = Math.max(0, Math.floor(((d3.min(values) ?? 0) - 0.005) * 100) / 100);
   const ceiling = Math.min(1, Math.ceil(((d3.max(values) ?? 1) + 0.002) * 200) / 200);
   const narrow = width < 560;
