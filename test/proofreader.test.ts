@@ -71,6 +71,7 @@ describe("the proofreader", { skip }, () => {
     expect(/^duplicate rows: <table>.*2 rows read “a \| 1”/);
     expect(/^table stops short: <form.*renders \d+ of the 81 rows/);
     expect(/^repeated tick labels: .*98% 98%|^repeated tick labels: .*99% 99%/);
+    expect(/^repeated tick labels: <svg class="[^"]*-ramp">.*99% 99%/);
     expect(/^legend entry is not a series: .*“white” is a colour name/);
     expect(/^label cut by its chart: <text.*“(T-shirt\/top|Trouser|Pullover)”/);
     expect(/^labels overlap: <text.*runs into/);

@@ -23,7 +23,7 @@ export function decimal(x: number, digits = 2): string {
 export function signedPoints(x: number, digits = 2): string {
   const value = Math.abs(x * 100).toFixed(digits);
   const zero = Number(value) === 0;
-  return `${zero ? "±" : x > 0 ? "+" : "−"}${value} pp`;
+  return `${zero ? "" : x > 0 ? "+" : "−"}${value} pp`;
 }
 
 /** An interval of a difference in percentage points: "+0.10 to +0.78 pp". */

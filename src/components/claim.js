@@ -10,7 +10,7 @@ const TESTS = {
 };
 
 const p = (x) => (x == null || !Number.isFinite(x) ? "—" : x < 0.001 ? "< 0.001" : x.toFixed(x < 0.01 ? 3 : 2));
-const pp = (x) => (x == null || !Number.isFinite(x) ? "—" : `${x > 0 ? "+" : x < 0 ? "−" : "±"}${Math.abs(x * 100).toFixed(2)} pp`);
+const pp = (x) => (x == null || !Number.isFinite(x) ? "—" : `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x * 100).toFixed(2)} pp`);
 const runName = (dir) => dir.replace(/--[0-9a-f]{12}$/, "");
 
 function sideRow(side, metric) {

@@ -2,7 +2,7 @@
 // against a cost with the Pareto front marked. Pure logic lives in explorer.js.
 import * as Plot from "@observablehq/plot";
 import {duration, integer, percent, runHref} from "./format.js";
-import {familyLabel} from "./runCharts.js";
+import {familyColor, familyLabel} from "./runCharts.js";
 import {X_AXES, paretoFront, paretoLabels} from "./explorer.js";
 
 function el(tag, props = {}, ...children) {
@@ -31,7 +31,7 @@ const COLUMNS = [
 function cell(run, key) {
   switch (key) {
     case "title":
-      return run.reader ? el("span", {className: "reader-run"}, run.title) : el("a", {href: runHref(run)}, run.title);
+      return run.reader ? el("span", {className: "reader-run", title: run.title}, run.title) : el("a", {href: runHref(run), title: run.title}, run.title);
     case "family":
       return familyLabel(run.family);
     case "optimizer":
@@ -92,7 +92,6 @@ export function ParetoScatter(runs, {x = "params", chosen = new Set(), onToggle,
   const done = runs.filter((r) => r.testAccuracy != null && Number.isFinite(r[x]) && r[x] > 0);
   const front = paretoFront(done, {x, y: "testAccuracy"});
   const marked = done.filter((r) => chosen.has(r.id));
-  const families = [...new Set(done.map((r) => familyLabel(r.family)))];
   const label = X_AXES[x] ?? x;
   const format = x === "trainSeconds" ? duration : integer;
   const labels = paretoLabels(front, {x, width, height, margins: MARGINS, extent: done});
@@ -103,7 +102,7 @@ export function ParetoScatter(runs, {x = "params", chosen = new Set(), onToggle,
     ariaLabel: `test accuracy against ${label.toLowerCase()}, Pareto front of ${front.length}`,
     x: {type: "log", label: `${label} (log scale) →`, grid: true, tickFormat: "~s", inset: 20},
     y: {percent: true, label: "↑ Test accuracy (%)", grid: true, inset: 15},
-    color: {domain: families, legend: true},
+    color: familyColor(done),
     marks: [
       Plot.line(front, {x, y: "testAccuracy", curve: "step-after", stroke: "currentColor", strokeOpacity: 0.5, strokeDasharray: "5,3"}),
       Plot.dot(done, {x, y: "testAccuracy", fill: (d) => familyLabel(d.family), r: 4.5, fillOpacity: 0.8, className: "run-point", ariaLabel: (d) => d.id}),

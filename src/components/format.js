@@ -14,8 +14,9 @@ export function percent(x, digits = 2) {
 /** A difference of two proportions in percentage points, signed: +0.35 pp. */
 export function points(x, digits = 2) {
   if (x == null || !Number.isFinite(x)) return "—";
-  const value = (x * 100).toFixed(digits);
-  return `${x > 0 ? "+" : x < 0 ? "−" : "±"}${value.replace("-", "")} pp`;
+  const value = Math.abs(x * 100).toFixed(digits);
+  // A difference that rounds to zero carries no sign.
+  return `${Number(value) === 0 ? "" : x > 0 ? "+" : "−"}${value} pp`;
 }
 
 /** Integers with thousands separators: 101770 → "101,770". */

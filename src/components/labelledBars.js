@@ -2,30 +2,33 @@
 // then fit a phone as well as a desktop, where a left margin would cut them or crowd the bars out.
 import * as Plot from "@observablehq/plot";
 
-const ROW = 34;
-
 /**
- * One bar per datum of `data` (in the given order): `x` its length, `label` the text above it
- * (shortened with an ellipsis where the chart is too narrow; the full text is in the tooltip).
- * `fill` may name a field (then a legend is drawn) or be a colour.
+ * One bar per datum of `data` (in the given order): `x` its length, `label` the text above it (on one
+ * line on a wide chart, shortened with an ellipsis; on a narrow one wrapped onto two lines; the full
+ * text is in the tooltip). `fill` may name a field (then a legend is drawn) or be a colour; `color`
+ * overrides the colour scale. With `type: "log"` the bars start at 1. `values` writes each bar's figure
+ * (through `format`) at its end.
  */
-export function LabelledBars(data, {x, label, fill = "currentColor", color, width, xLabel, format = (d) => d, tickFormat = format, title}) {
-  const key = (d, i) => i;
-  const rows = data.map((d, i) => ({...d, __row: key(d, i)}));
+export function LabelledBars(data, {x, label, fill = "currentColor", color, width, xLabel, format = (d) => d, tickFormat = format, title, type = "linear", values = false}) {
+  const rows = data.map((d, i) => ({...d, __row: i}));
   const fieldFill = typeof fill === "string" && rows.length && fill in rows[0];
+  const lines = width < 560 ? 2 : 1;
+  const row = 20 + 12 * lines;
+  const log = type === "log";
   return Plot.plot({
     width,
-    height: ROW * rows.length + 40,
+    height: row * rows.length + 40,
     marginLeft: 16,
-    marginRight: 24,
-    // tickFormat null: Plot's own, which keeps enough digits to tell ticks apart.
-    x: {label: xLabel, grid: true, ...(tickFormat ? {tickFormat} : {}), ticks: Math.max(2, Math.floor(width / 90))},
+    marginRight: values ? 56 : 24,
+    x: {type, label: xLabel, grid: true, ...(tickFormat ? {tickFormat} : {}), ticks: Math.max(2, Math.floor(width / 90))},
     y: {axis: null, domain: rows.map((d) => d.__row), padding: 0},
     color: color ?? (fieldFill ? {legend: true} : undefined),
     marks: [
-      Plot.barX(rows, {y: "__row", x, fill, insetTop: ROW / 2, insetBottom: 3, title: title ?? ((d) => `${d[label]}: ${format(d[x])}`)}),
-      Plot.text(rows, {y: "__row", text: label, frameAnchor: "left", textAnchor: "start", dy: -7, lineWidth: Math.max(10, (0.85 * (width - 40)) / 10), textOverflow: "ellipsis-middle"}),
-      Plot.ruleX([0])
+      Plot.barX(rows, {y: "__row", ...(log ? {x1: () => 1, x2: x} : {x}), fill, insetTop: row - 17, insetBottom: 3, title: title ?? ((d) => `${d[label]}: ${format(d[x])}`)}),
+      // The label's last line sits just above its bar.
+      Plot.text(rows, {y: "__row", text: label, frameAnchor: "left", textAnchor: "start", lineAnchor: "bottom", dy: row / 2 - 19, lineWidth: Math.max(10, (0.85 * (width - 40)) / 10), ...(lines === 1 ? {textOverflow: "ellipsis-middle"} : {})}),
+      values ? Plot.text(rows, {y: "__row", x, text: (d) => format(d[x]), dx: 4, dy: row / 2 - 10, textAnchor: "start"}) : null,
+      log ? null : Plot.ruleX([0])
     ]
   });
 }

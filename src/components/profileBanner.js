@@ -6,7 +6,7 @@ function span(values, unit) {
   const [lo, hi] = d3.extent(values);
   if (lo == null) return `no ${unit}`;
   if (lo === hi) return `${integer(lo)} ${lo === 1 ? unit.replace(/s$/, "") : unit}`;
-  return `from ${integer(lo)} to ${integer(hi)} ${unit}`;
+  return `${integer(lo)} to ${integer(hi)} ${unit}`;
 }
 
 /**
@@ -32,7 +32,7 @@ export function ProfileBanner(profile, runs, {what = null} = {}) {
       `and scored on ${span(runs.map((r) => r.testCount), "test images")}; ` +
       `they ran for ${span(runs.map((r) => r.epochsRun), "epochs")}` +
       // "wasm", "wasm, 2 replicas": one backend, on one thread or over several cores.
-      (bases.length ? `, on TensorFlow.js's ${list(bases)} backend${bases.length > 1 ? "s" : ""}${multicore ? ` (${integer(multicore)} of them over several cores: ${list(modes)})` : ""}` : "") +
+      (bases.length ? `, on TensorFlow.js's ${list(bases)} backend${bases.length > 1 ? "s" : ""}${multicore ? ` (${multicore === 1 ? "one of them" : `${integer(multicore)} of them`} spread over several cores as ${list(modes)})` : ""}` : "") +
       (cpus.length ? ` on ${list(cpus)}` : "") +
       "."
   );

@@ -71,7 +71,8 @@ export function SeedAccuracyChart(groups, runs, {width, references = true, ...op
       // On a phone the names go above their rows instead of into a left margin.
       narrow ? Plot.text(done, {x: () => floor, y: "title", text: (g) => `${g.title}: ${percent(g.testAccuracy.mean)}`, dy: -16, textAnchor: "start", fontSize: 11, lineWidth: (width - 24) / 11, textOverflow: "ellipsis-middle"}) : null,
       Plot.ruleY(done, {y: "title", x1: (g) => g.testAccuracy.low, x2: (g) => g.testAccuracy.high, stroke: (g) => familyLabel(g.family), strokeWidth: 6, strokeOpacity: 0.35}),
-      Plot.tickX(done, {x: (g) => g.testAccuracy.mean, y: "title", stroke: (g) => familyLabel(g.family), strokeWidth: 2}),
+      // On a phone the name sits above the row: the tick keeps to the row's lower part, clear of it.
+      Plot.tickX(done, {x: (g) => g.testAccuracy.mean, y: "title", stroke: (g) => familyLabel(g.family), strokeWidth: 2, ...(narrow ? {insetTop: 18} : {})}),
       Plot.dot(seeds, {x: "testAccuracy", y: "groupTitle", r: 3, fill: (r) => familyLabel(r.family), title: (r) => `${r.title}\nseed ${r.seed}: ${percent(r.testAccuracy)}`}),
       Plot.dot(refs, {x: "value", y: "title", r: 6, stroke: "currentColor", strokeDasharray: "2,2", fill: "none", title: (d) => `${d.source} reported ${percent(d.value)}`}),
       // The mean's figure right of everything drawn on its row (its interval and any reference ring).

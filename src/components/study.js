@@ -32,7 +32,8 @@ export function GridHeatmap(runs, {x, y, xLabel = x, yLabel = y, value = (r) => 
     padding: 0.04,
     x: {domain: xs, label: xLabel},
     y: {domain: ys, label: yLabel},
-    color: {type: "linear", scheme: "viridis", domain: d3.extent(values), legend: true, label: "test accuracy", tickFormat: (d) => percent(d, 0)},
+    // As many decimals as the legend's ticks need to differ (a grid within a point needs one).
+    color: {type: "linear", scheme: "viridis", domain: d3.extent(values), legend: true, label: "test accuracy", tickFormat: (d) => percent(d, Math.min(2, d3.precisionFixed(((d3.max(values) - d3.min(values)) * 100) / 4)))},
     marks: [
       Plot.cell(cells, {x: "x", y: "y", fill: (d) => d.v ?? undefined, title: (d) => `${d.run.title}\n${d.v == null ? d.run.status : percent(d.v)}`}),
       Plot.cell(cells.filter((c) => c.v == null), {x: "x", y: "y", fill: "#ccc"}),
@@ -145,10 +146,11 @@ export function percentTicks(d, i, ticks) {
 
 /**
  * Parallel coordinates: one line per trial across the search dimensions (each scaled to its own
- * range; categorical dimensions spaced evenly), coloured by score, the best trial drawn thick in the
- * text colour on top; value labels sit on a halo so the lines do not hide them.
+ * range; categorical dimensions spaced evenly), coloured by score, the search's `winner` (its params;
+ * else the best of these trials) drawn thick in the text colour on top; value labels sit on a halo so
+ * the lines do not hide them.
  */
-export function ParallelCoordinates(trials, {dims, width = 680, height = 320, ...options} = {}) {
+export function ParallelCoordinates(trials, {dims, width = 680, height = 320, winner, ...options} = {}) {
   const scales = new Map(
     dims.map((k) => {
       const values = trials.map((t) => t.params[k]).filter((v) => v != null);
@@ -161,7 +163,9 @@ export function ParallelCoordinates(trials, {dims, width = 680, height = 320, ..
       return [k, (v) => (v == null ? null : domain.length === 1 ? 0.5 : domain.indexOf(String(v)) / (domain.length - 1))];
     })
   );
-  const best = d3.greatestIndex(trials, (t) => (Number.isFinite(t.score) ? t.score : -Infinity));
+  const same = (a, b) => dims.every((k) => String(a[k]) === String(b[k]));
+  const chosen = winner ? trials.findIndex((t) => same(t.params, winner)) : -1;
+  const best = chosen >= 0 ? chosen : d3.greatestIndex(trials, (t) => (Number.isFinite(t.score) ? t.score : -Infinity));
   const rows = trials.flatMap((t, i) =>
     dims.map((k) => ({trial: i, dim: k, y: scales.get(k)(t.params[k]), raw: t.params[k], score: Number.isFinite(t.score) ? t.score : null})).filter((d) => d.y != null)
   );
@@ -230,10 +234,10 @@ export function RunList(runs, columns = {}) {
   </table></div>`;
 }
 
-/** A tuner point in words: "depth 2, units0 192, learningRate 0.01" (widths of unused layers are already dropped). */
+/** A tuner point in words: "depth 2, layer 1 units 192, learning rate 0.01" (widths of unused layers are already dropped). */
 export function describeParams(params) {
   return Object.keys(params)
     .sort()
-    .map((k) => `${k} ${typeof params[k] === "number" ? +params[k].toPrecision(3) : params[k]}`)
+    .map((k) => `${SETTING_NAMES[k] ?? k} ${typeof params[k] === "number" ? +params[k].toPrecision(3) : params[k]}`)
     .join(", ");
 }

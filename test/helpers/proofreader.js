@@ -115,8 +115,13 @@ globalThis.proofread = async function proofread({ viewport, root = "#observableh
   }
 
   // Axes: a tick label repeated next to itself (rounding that hides the difference).
-  for (const axis of Array.from(main.querySelectorAll("svg g[aria-label$='tick label']"))) {
-    const labels = Array.from(axis.querySelectorAll("text")).map((t) => t.textContent);
+  // A colour ramp's ticks (Plot draws them as d3 axis ticks, `g.tick`) likewise.
+  const axes = [
+    ...Array.from(main.querySelectorAll("svg g[aria-label$='tick label']")).map((g) => [g, Array.from(g.querySelectorAll("text"))]),
+    ...Array.from(main.querySelectorAll("svg[class*='-ramp']")).map((svg) => [svg, Array.from(svg.querySelectorAll("g.tick text"))])
+  ];
+  for (const [axis, texts] of axes) {
+    const labels = texts.map((t) => t.textContent);
     if (labels.some((label, i) => i > 0 && label && label === labels[i - 1])) add("repeated tick labels", axis, labels.join(" "));
   }
 
@@ -153,8 +158,11 @@ globalThis.proofread = async function proofread({ viewport, root = "#observableh
       .filter((d) => d.box.width > 0 && d.box.height > 0);
     // A chart that lets its text overflow (Plot's do) may spill a few pixels (a ramp legend's end ticks);
     // beyond that, a label sits outside its chart, where the page or a scroll box cuts it or runs into it.
-    const slack = getComputedStyle(svg).overflow === "visible" ? 8 : 1;
+    const visible = getComputedStyle(svg).overflow === "visible";
+    // A colour ramp centres its end labels on its end ticks: half a label may hang over each end.
+    const ramp = /-ramp\b/.test(svg.getAttribute("class") ?? "");
     for (const { t, box } of texts) {
+      const slack = !visible ? 1 : ramp ? box.width / 2 + 2 : 8;
       if (box.left < frame.left - slack || box.right > frame.right + slack || box.top < frame.top - slack || box.bottom > frame.bottom + slack) add("label cut by its chart", t, `“${t.textContent.trim()}” reaches outside its ${Math.round(frame.width)}×${Math.round(frame.height)} chart`);
     }
     const flat = texts.filter((d) => !d.rotated);
