@@ -142,7 +142,8 @@ export function Pca2Scatter(points, {width, ...options} = {}) {
     ariaLabel: "k-means on two principal components",
     x: {label: "PC 1"},
     y: {label: "PC 2"},
-    color: {type: "categorical", legend: true, label: "cluster"},
+    // Cluster ids are not digits: the legend says "cluster 1" to "cluster 10".
+    color: {type: "categorical", legend: true, label: "cluster", tickFormat: (d) => `cluster ${Number(d) + 1}`},
     marks: [Plot.dot(points, {x: "x", y: "y", fill: "cluster", r: 1.6, fillOpacity: 0.7, tip: true, channels: {digit: "label"}})],
     ...options
   });

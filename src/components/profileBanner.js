@@ -11,9 +11,10 @@ function span(values, unit) {
 
 /**
  * A paragraph: profile name and description, training/validation/test sizes, epochs, backend. `what`
- * names the runs described, when they are not all the page shows ("the retrained winners").
+ * names the runs described, when they are not all the page shows ("the retrained winners"); `note`
+ * is a sentence added after.
  */
-export function ProfileBanner(profile, runs, {what = null} = {}) {
+export function ProfileBanner(profile, runs, {what = null, note = null} = {}) {
   const p = document.createElement("p");
   p.className = "profile-banner";
   // A run's backend reads "wasm", or "wasm, 2 replicas" / "wasm, 2 threads" when it trained over several cores.
@@ -34,7 +35,8 @@ export function ProfileBanner(profile, runs, {what = null} = {}) {
       // "wasm", "wasm, 2 replicas": one backend, on one thread or over several cores.
       (bases.length ? `, on TensorFlow.js's ${list(bases)} backend${bases.length > 1 ? "s" : ""}${multicore ? ` (${multicore === 1 ? "one of them" : `${integer(multicore)} of them`} spread over several cores as ${list(modes)})` : ""}` : "") +
       (cpus.length ? ` on ${list(cpus)}` : "") +
-      "."
+      "." +
+      (note ? ` ${note}` : "")
   );
   return p;
 }
