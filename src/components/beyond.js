@@ -170,7 +170,8 @@ export function GmmChart(fits, reference, {width, ...options} = {}) {
     fx: {label: null},
     fy: {label: null, domain: ["adjusted Rand index", "homogeneity"], tickFormat: (d) => (d === "homogeneity" ? "homogeneity" : "ARI")},
     x: {axis: null, domain: ["ours", "write-up"]},
-    y: {label: "score", domain: [0, 1], grid: true, tickFormat: "%", ticks: 4},
+    // Scores on their own 0–1 scale, as the page's text and table write them.
+    y: {label: "score", domain: [0, 1], grid: true, ticks: 4},
     color: {legend: true, domain: ["ours", "write-up"], range: ["#4269d0", "#ff725c"]},
     marks: [
       Plot.barY(rows, {fx: "covariance", fy: "score", x: "source", y: "value", fill: "source", tip: true}),
