@@ -72,6 +72,9 @@ export function modelClaims(groups: Group[], lookup: RunLookup): Record<string, 
         `with ${integer(bestCnn.first.params)} parameters against ${integer(bestMlp.first.params)}` +
         (Number.isFinite(cnnSpeed) && Number.isFinite(mlpSpeed)
           ? `; on one thread it trained at a mean of ${integer(cnnSpeed)} images a second against ${integer(mlpSpeed)}` +
+            (oneThread(bestCnn).length < bestCnn.completed.length
+              ? ` (over the ${count(oneThread(bestCnn).length)} of its seeds that trained on one thread; the other ${bestCnn.completed.length - oneThread(bestCnn).length === 1 ? "was" : `${count(bestCnn.completed.length - oneThread(bestCnn).length)} were`} spread over several cores)`
+              : "") +
             (cnnSpeed < mlpSpeed ? `, ${times(mlpSpeed / cnnSpeed)} slower, since every filter is applied at every position of the image.` : `, no slower on this machine.`)
           : "."),
       evidence: {
