@@ -1,6 +1,6 @@
 // Which profile built the page and what that means in images and epochs, read from the runs themselves.
 import * as d3 from "d3";
-import {list, integer} from "./format.js";
+import {capitalize, list, integer} from "./format.js";
 
 function span(values, unit) {
   const [lo, hi] = d3.extent(values);
@@ -28,7 +28,7 @@ export function ProfileBanner(profile, runs, {what = null, note = null} = {}) {
     "Built with the ",
     strong,
     ` (${profile.description}). ` +
-      `${what ? `${what[0].toUpperCase()}${what.slice(1)} (${runs.length} run${runs.length === 1 ? "" : "s"}) ${runs.length === 1 ? "was" : "were"}` : runs.length === 1 ? "The run was" : `The ${runs.length} runs were`} trained on ${span(runs.map((r) => r.trainCount), "images")}, ` +
+      `${what ? `${capitalize(what)} (${runs.length} run${runs.length === 1 ? "" : "s"}) ${runs.length === 1 ? "was" : "were"}` : runs.length === 1 ? "The run was" : `The ${runs.length} runs were`} trained on ${span(runs.map((r) => r.trainCount), "images")}, ` +
       `validated on ${span(runs.map((r) => r.validationCount), "images")} held out of the training set, ` +
       `and scored on ${span(runs.map((r) => r.testCount), "test images")}; ` +
       `they ran for ${span(runs.map((r) => r.epochsRun), "epochs")}` +

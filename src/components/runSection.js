@@ -9,12 +9,12 @@ import {Gallery} from "./gallery.js";
 import {LearningCurves} from "./learningCurves.js";
 import {PerClassChart} from "./perClass.js";
 import {Claim} from "./claim.js";
-import {SeedCurves, meanInterval} from "./seedGroups.js";
+import {SeedCurves, everySeedRows, meanInterval} from "./seedGroups.js";
 
 const OPTIMIZER_NAMES = {adam: "Adam", sgd: "SGD", momentum: "SGD with momentum", rmsprop: "RMSprop"};
 
 // Epochs in a group's mean curves: the last that every seed reached, and the longest run's.
-const commonEpochs = (group) => d3.max(group.curves.filter((d) => d.n === d3.max(group.curves, (c) => c.n)), (d) => d.epoch) ?? 0;
+const commonEpochs = (group) => d3.max(everySeedRows(group.curves), (d) => d.epoch) ?? 0;
 const maxEpochs = (group) => d3.max(group.curves, (d) => d.epoch) ?? 0;
 
 function setup(run) {

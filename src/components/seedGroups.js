@@ -86,14 +86,20 @@ const SPLITS = ["train", "validation"];
 const SPLIT_COLORS = ["#4269d0", "#ff725c"];
 
 /**
- * Mean learning curve of a group's seeds for one metric, with its 95% interval over seeds as a band.
- * Only the epochs every seed reached are drawn: where early stopping ended some seeds, a mean over
- * the rest would be a different average, and its band would swell from the fewer seeds.
+ * The rows of a group's mean curves at the epochs every seed reached: where early stopping ended some
+ * seeds, a mean over the rest would be a different average, and its band would swell from the fewer seeds.
+ */
+export function everySeedRows(curves) {
+  const seeds = d3.max(curves, (d) => d.n) ?? 0;
+  return curves.filter((d) => d.n === seeds);
+}
+
+/**
+ * Mean learning curve of a group's seeds for one metric, with its 95% interval over seeds as a band,
+ * drawn over the epochs every seed reached (everySeedRows).
  */
 export function SeedCurves(curves, {metric = "accuracy", width, height = 240, ...options} = {}) {
-  const all = curves.filter((d) => d.metric === metric);
-  const seeds = d3.max(all, (d) => d.n) ?? 0;
-  const rows = all.filter((d) => d.n === seeds);
+  const rows = everySeedRows(curves.filter((d) => d.metric === metric));
   const banded = rows.filter((d) => d.low != null);
   const epochs = d3.extent(rows, (d) => d.epoch);
   const step = Math.max(1, Math.ceil(((epochs[1] ?? 1) - (epochs[0] ?? 1) + 1) / 10));
