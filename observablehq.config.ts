@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 const declarations = JSON.parse(readFileSync(new URL("./data/experiments.json", import.meta.url), "utf8"));
 const families = [...new Set<string>(declarations.experiments.map((e: { family: string }) => e.family))];
 const studies: { id: string; title: string }[] = declarations.studies ?? [];
-// Tasks (dataset and classes, as loaders/report.ts taskOf names them): the comparison page's data files.
+// Tasks (dataset and classes, as loaders/report/report.ts taskOf names them): the comparison page's data files.
 const tasks = [
   ...new Set<string>(
     declarations.experiments.map((e: { dataset?: string; classes?: number[] }) => `${e.dataset ?? declarations.defaults.dataset}${e.classes ? `-${e.classes.join("v")}` : ""}`)

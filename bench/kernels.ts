@@ -1,18 +1,18 @@
-// Benchmark: training throughput (samples/s) of the report's CNN and MLP on the tfjs wasm backend with loaders/kernels.ts.
+// Benchmark: training throughput (samples/s) of the report's CNN and MLP on the tfjs wasm backend with loaders/engine/kernels/.
 import { parseArgs } from "node:util";
 import * as tfjs from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { fusedAdam } from "../loaders/adam.ts";
-import { initTf } from "../loaders/backend.ts";
-import { buildModel } from "../loaders/models.ts";
-import { DataParallel, type ReplicaModelSpec } from "../loaders/parallel.ts";
+import { fusedAdam } from "../loaders/engine/adam.ts";
+import { initTf } from "../loaders/engine/backend.ts";
+import { buildModel } from "../loaders/training/models.ts";
+import { DataParallel, type ReplicaModelSpec } from "../loaders/training/parallel.ts";
 
 /*
  * Run with `npx tsx bench/kernels.ts` (options: --batches 10 --warmup 3 --batch-size 128
  * --backend wasm|cpu --model cnn|mlp|all|strong (strong: the batch-norm CNN of cnn-strong, not in all), --threads N for an XNNPACK pool of N threads, --profile to print
  * one step's time per kernel, --stock to run the wasm backend without
- * loaders/kernels.ts for comparison, and --replicas N to train each model data-parallel over N
- * replicas with loaders/parallel.ts: this thread and N - 1 worker threads). Trains on random data shaped like MNIST with Adam and
+ * loaders/engine/kernels/ for comparison, and --replicas N to train each model data-parallel over N
+ * replicas with loaders/training/parallel.ts: this thread and N - 1 worker threads). Trains on random data shaped like MNIST with Adam and
  * prints samples per second to stderr (stdout stays empty unless --json, which writes one JSON line
  * per model for bench/run.ts).
  */
@@ -72,7 +72,7 @@ function mlp(tf: Tf) {
   });
 }
 
-/** The same two models as declarations for loaders/models.ts, which data-parallel replicas build from. */
+/** The same two models as declarations for loaders/training/models.ts, which data-parallel replicas build from. */
 const SPECS: Record<string, ReplicaModelSpec> = {
   cnn: {
     layers: [
@@ -113,7 +113,7 @@ const SPECS: Record<string, ReplicaModelSpec> = {
 async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"]>, spec: ReplicaModelSpec): Promise<number> {
   const parallel = replicas > 1;
   const model = parallel ? buildModel(tf, spec as never, 10) : build(tf);
-  // Ours trains with the trainer's Adam (loaders/adam.ts: one fused kernel per variable on wasm); --stock with tfjs' own.
+  // Ours trains with the trainer's Adam (loaders/engine/adam.ts: one fused kernel per variable on wasm); --stock with tfjs' own.
   if (!parallel) model.compile({ optimizer: values.stock ? tf.train.adam(1e-3) : fusedAdam(tf, 1e-3), loss: "sparseCategoricalCrossentropy" });
   const pool = 4;
   const xs = Array.from({ length: pool }, () => tf.randomUniform([batchSize, 28, 28, 1]));

@@ -11,9 +11,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { listRunDirs, readRun, ROOT } from "../loaders/store.ts";
-import { planRuns, planSchedule, estimateCost, TRAINER_NODE_FLAGS } from "../loaders/suite.ts";
+import { listRunDirs, readRun } from "../loaders/experiments/store.ts";
+
 import { runSampled } from "./pss.ts";
+import { ROOT, TRAINER_NODE_FLAGS } from "../loaders/config.ts";
+import { planRuns } from "../loaders/experiments/plan.ts";
+import { planSchedule, estimateCost } from "../loaders/experiments/cost.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -114,7 +117,7 @@ async function suiteRun(workers: number) {
   const load = loadavg()[0];
   const runs = mkdtempSync(join(tmpdir(), "bench-runs-"));
   say(`training the quick suite from nothing with ${workers} worker(s) ...`);
-  const result = await measuredNode(["loaders/cli.ts", "--profile", "quick", "--workers", String(workers)], { RUNS_DIR: runs, CI: "1" });
+  const result = await measuredNode(["loaders/cli/train.ts", "--profile", "quick", "--workers", String(workers)], { RUNS_DIR: runs, CI: "1" });
   process.env.RUNS_DIR = runs;
   const perRun = listRunDirs("quick").map((dir) => readRun(dir)?.timing.peakRssMB ?? 0);
   delete process.env.RUNS_DIR;
@@ -155,17 +158,17 @@ async function contentionCeiling() {
 }
 
 /**
- * `--parts full` (not in the default set: about 40 minutes): `npm run train:all -- --profile full`
+ * `--parts full` (not in the default set: about 40 minutes): `npm run train -- --profile full`
  * from nothing into an empty runs folder, its wall time and the peak summed PSS of its process
  * tree with the processes at that moment: the figure behind "training the full suite stays under
- * 2 GB". train:all itself records the from-scratch time in data/train-all.json.
+ * 2 GB". npm run train itself records the from-scratch time in data/train-all.json.
  */
 async function fullSuiteRun() {
   const runs = mkdtempSync(join(tmpdir(), "bench-full-"));
-  say("training the full profile from nothing (train:all), sampling the memory of every process once a second ...");
+  say("training the full profile from nothing (npm run train), sampling the memory of every process once a second ...");
   try {
-    const result = await measuredNode(["loaders/train-all.ts", "--profile", "full"], { RUNS_DIR: runs, CI: "1" }, true);
-    if (result.status !== 0) throw new Error(`train:all --profile full failed:\n${result.stderr.slice(-2000)}`);
+    const result = await measuredNode(["loaders/cli/train.ts", "--profile", "full"], { RUNS_DIR: runs, CI: "1" }, true);
+    if (result.status !== 0) throw new Error(`train --profile full failed:\n${result.stderr.slice(-2000)}`);
     const results = readdirSync(join(runs, "full")).filter((name) => name.includes("--") && !name.startsWith(".")).length;
     return {
       measuredAt: new Date().toISOString(),
@@ -185,14 +188,23 @@ async function fullSuiteRun() {
 async function buildFromNothing() {
   const runs = mkdtempSync(join(tmpdir(), "bench-build-"));
   say("building the quick-profile site from nothing (training included) ...");
-  process.env.RUNS_DIR = runs;
-  const { buildSite } = await import("../test/helpers/site.ts");
+  const out = mkdtempSync(join(tmpdir(), "bench-site-"));
+  const saved = { RUNS_DIR: process.env.RUNS_DIR, REPORT_PROFILE: process.env.REPORT_PROFILE };
+  Object.assign(process.env, { RUNS_DIR: runs, REPORT_PROFILE: "quick" });
+  // The project's own build script, as a user runs it (npm run build), into a folder of its own.
+  const { build } = await import("../scripts/build.ts");
   try {
-    const { seconds } = await buildSite();
-    return { profile: "quick", seconds };
+    const started = performance.now();
+    const code = await build(join(out, "site"));
+    if (code !== 0) throw new Error(`the quick-profile build failed (exit code ${code})`);
+    return { profile: "quick", seconds: (performance.now() - started) / 1000 };
   } finally {
-    delete process.env.RUNS_DIR;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value == null) delete process.env[name];
+      else process.env[name] = value;
+    }
     rmSync(runs, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
   }
 }
 
@@ -215,8 +227,8 @@ if (parts.has("throughput")) {
     say(`throughput, round ${round} of ${ROUNDS}`);
     rounds.push([
       ...tfjsThroughput(OURS, ["--batches", "20", "--warmup", "3"]),
-      // One run over every core: XNNPACK's thread pool (loaders/wasmThreads.ts), and replicas in
-      // worker threads with gradients averaged (loaders/parallel.ts).
+      // One run over every core: XNNPACK's thread pool (loaders/engine/wasmThreads.ts), and replicas in
+      // worker threads with gradients averaged (loaders/training/parallel.ts).
       ...(cores > 1 ? tfjsThroughput(THREADS, ["--threads", String(cores), "--batches", "20", "--warmup", "3"]) : []),
       ...(cores > 1 ? tfjsThroughput(DATA_PARALLEL, ["--model", "cnn", "--replicas", String(cores), "--batches", "20", "--warmup", "3"]) : []),
       ...tfjsThroughput("stock wasm", ["--stock", "--batches", "20", "--warmup", "3"]),

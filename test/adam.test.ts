@@ -1,11 +1,11 @@
-// Tests for loaders/adam.ts: the fused Adam equals tf.train.adam bit for bit on wasm (SIMD and JavaScript kernels), falls back to it elsewhere, and leaks nothing.
+// Tests for loaders/engine/adam.ts: the fused Adam equals tf.train.adam bit for bit on wasm (SIMD and JavaScript kernels), falls back to it elsewhere, and leaks nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { initTf } from "../loaders/backend.ts";
-import { FUSED_ADAM_KERNEL, fusedAdam } from "../loaders/adam.ts";
-import { wasmKernelOptions, wasmSimdActive } from "../loaders/kernels.ts";
-import { createRng } from "../loaders/random.ts";
+import { initTf } from "../loaders/engine/backend.ts";
+import { FUSED_ADAM_KERNEL, fusedAdam } from "../loaders/engine/adam.ts";
+import { wasmKernelOptions, wasmSimdActive } from "../loaders/engine/kernels/common.ts";
+import { createRng } from "../loaders/data/random.ts";
 
 await initTf("wasm");
 

@@ -1,8 +1,8 @@
 // Augmentation: the affine warp is exact for identity and whole-pixel shifts, and random transforms stay in range.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { augmentBatch, randomTransform, warpImage } from "../loaders/augment.ts";
-import { loadDataset } from "../loaders/dataset.ts";
+import { augmentBatch, randomTransform, warpImage } from "../loaders/data/augment.ts";
+import { loadDataset } from "../loaders/data/dataset.ts";
 
 const image = () => {
   const { train } = loadDataset("mnist");

@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { comparisonClaim, correlationClaim, gapClaim, rankingClaim, referenceClaim, sideOf, sidesClaim, type Claim, type RunLookup } from "../loaders/findings/claim.ts";
-import { checkClaim, storedRuns, type RawRuns } from "../loaders/findings/check.ts";
-import { groupRuns, type GroupableRun } from "../loaders/findings/groups.ts";
-import { familyReport, runsReport, studyReport } from "../loaders/report.ts";
-import { readDeclarations, FAMILIES } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE, ROOT } from "../loaders/store.ts";
+import { comparisonClaim, correlationClaim, gapClaim, rankingClaim, referenceClaim, sideOf, sidesClaim, type Claim, type RunLookup } from "../loaders/report/findings/claim.ts";
+import { checkClaim, storedRuns, type RawRuns } from "../loaders/report/findings/check.ts";
+import { groupRuns, type GroupableRun } from "../loaders/report/findings/groups.ts";
+import { familyReport, runsReport, studyReport } from "../loaders/report/report.ts";
+import { readDeclarations, FAMILIES } from "../loaders/spec/schema.ts";
+import { DECLARATIONS_FILE, ROOT } from "../loaders/config.ts";
 
 /** A run of `n` test images of which the first `correct` are right, with a given final train−val gap. */
 function fakeRun(id: string, group: string, seed: number, correct: number, n = 1000, gap = 0.01): GroupableRun & { correct: Uint8Array } {

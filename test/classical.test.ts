@@ -6,24 +6,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  classicalDir,
-  classicalKey,
-  ensureClassical,
-  ensureClassicalInChild,
-  principalComponents,
-  project,
-  readResult,
-  readSettings,
-  reconstruct,
-  resolveSettings,
-  ResultSchema,
-  standardisedCumulative,
-  StoredResultError,
-  type ClassicalResult
-} from "../loaders/classical.ts";
-import { ROOT } from "../loaders/store.ts";
-import { createRng, normal } from "../loaders/random.ts";
+import { ensureClassical, ensureClassicalInChild } from "../loaders/classical/classical.ts";
+
+import { createRng, normal } from "../loaders/data/random.ts";
+import { ROOT } from "../loaders/config.ts";
+import { classicalDir, classicalKey, readResult, readSettings, resolveSettings, ResultSchema, StoredResultError, type ClassicalResult } from "../loaders/classical/settings.ts";
+import { principalComponents, project, reconstruct, standardisedCumulative } from "../loaders/classical/compute.ts";
 
 const close = (actual: number, expected: number, tol = 1e-9) =>
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);

@@ -9,7 +9,7 @@ import {
   pairwiseDistances,
   silhouette,
   silhouetteFromDistances
-} from "../loaders/clustering.ts";
+} from "../loaders/classical/clustering.ts";
 
 const close = (actual: number, expected: number, tol = 1e-12) =>
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);

@@ -1,17 +1,19 @@
-// The two-run comparison: loaders/findings/comparePack.ts packs stored runs' wrong answers and every
+// The two-run comparison: loaders/report/findings/comparePack.ts packs stored runs' wrong answers and every
 // pair's McNemar p-value; src/components/compare.js decodes it and compares two runs in the page. On
 // real stored full-profile runs, the page's figures must be the statistics module's own (difference,
 // interval, p-value, verdict), its sentence must follow the verdict, and the images must be the dataset's.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { PIXELS, loadDataset } from "../loaders/dataset.ts";
-import { encodeCompareImages, encodeComparePack, pairIndex, type CompareRun } from "../loaders/findings/comparePack.ts";
-import { classNamesOf } from "../loaders/report.ts";
-import { pairedComparison, verdictOf } from "../loaders/stats.ts";
-import { readRun, readRunPredictions, readTestSet } from "../loaders/store.ts";
-import { planRuns } from "../loaders/suite.ts";
-import { correctness } from "../loaders/testPredictions.ts";
+import { PIXELS, loadDataset } from "../loaders/data/dataset.ts";
+import { encodeCompareImages, encodeComparePack, pairIndex, type CompareRun } from "../loaders/report/findings/comparePack.ts";
+
+import { pairedComparison, verdictOf } from "../loaders/report/stats.ts";
+import { readRun, readRunPredictions, readTestSet } from "../loaders/experiments/store.ts";
+
+import { correctness } from "../loaders/spec/testPredictions.ts";
 import { cellChanges, compareRuns, compareSentence, confusionDifference, decodeCompareImages, decodeComparePack, encodeCompareState, readCompareState } from "../src/components/compare.js";
+import { planRuns } from "../loaders/experiments/plan.ts";
+import { classNamesOf } from "../loaders/report/summary.ts";
 
 // Ten-class MNIST runs of different strength: close pairs (seeds of one model) and far ones.
 const IDS = ["baseline-mlp", "baseline-mlp-s2", "baseline-mlp-s3", "cnn-basic", "cnn-basic-s2", "mlp-256-128"];

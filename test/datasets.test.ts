@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { readDeclarations } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE, ROOT } from "../loaders/store.ts";
+import { readDeclarations } from "../loaders/spec/schema.ts";
+import { DECLARATIONS_FILE, ROOT } from "../loaders/config.ts";
 
 const LOADER = join(ROOT, "src", "data", "dataset", "[dataset].json.ts");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");

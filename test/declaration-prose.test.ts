@@ -7,9 +7,10 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { runsReport, type RunSummary } from "../loaders/report.ts";
-import { readDeclarations, type Experiment } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE, ROOT } from "../loaders/store.ts";
+import { runsReport } from "../loaders/report/report.ts";
+import { readDeclarations, type Experiment } from "../loaders/spec/schema.ts";
+import { DECLARATIONS_FILE, ROOT } from "../loaders/config.ts";
+import type { RunSummary } from "../loaders/report/summary.ts";
 
 /** A number as prose writes it: 784, 10,000, 0.2, 1e-3, 99.46%. */
 const NUMBER = /\d+(?:,\d{3})*(?:\.\d+)?(?:e-?\d+)?%?/g;

@@ -1,8 +1,8 @@
 // Gaussian mixtures by EM against parameters and likelihoods worked out by hand on two far-apart groups.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cholesky, fitMixture, predictMixture, type CovarianceType } from "../loaders/gmm.ts";
-import { createRng, normal } from "../loaders/random.ts";
+import { cholesky, fitMixture, predictMixture, type CovarianceType } from "../loaders/classical/gmm.ts";
+import { createRng, normal } from "../loaders/data/random.ts";
 
 const close = (actual: number, expected: number, tol = 1e-9) =>
   assert.ok(Math.abs(actual - expected) <= tol, `expected ${expected}, got ${actual}`);

@@ -21,8 +21,8 @@ import {
   scaleImageInto,
   toFloatImages,
   type DatasetInfo
-} from "../loaders/dataset.ts";
-import { IdxError, readIdx, readIdxFile } from "../loaders/idx.ts";
+} from "../loaders/data/dataset.ts";
+import { IdxError, readIdx, readIdxFile } from "../loaders/data/idx.ts";
 
 const IMAGE_DIMS = [null, IMAGE_H, IMAGE_W];
 const FASHION_DIR = "/usr/share/datasets/fashion-mnist";

@@ -1,12 +1,14 @@
-// Tests for loaders/kernels.ts: the wasm training kernels match the cpu backend, leak nothing, and train a small CNN.
+// Tests for loaders/engine/kernels/: the wasm training kernels match the cpu backend, leak nothing, and train a small CNN.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
-import { initTf } from "../loaders/backend.ts";
-import { registerWasmTrainingKernels, wasmKernelOptions, wasmSimdActive, type FilterGradStrategy } from "../loaders/kernels.ts";
-import { simdModuleBytes } from "../loaders/simd.ts";
+import { initTf } from "../loaders/engine/backend.ts";
+import { wasmKernelOptions, wasmSimdActive } from "../loaders/engine/kernels/common.ts";
+import type { FilterGradStrategy } from "../loaders/engine/kernels/convFilter.ts";
+import { registerWasmTrainingKernels } from "../loaders/engine/kernels/index.ts";
+import { simdModuleBytes } from "../loaders/engine/simd.ts";
 
 await initTf("wasm");
 
@@ -113,7 +115,7 @@ function convGradFn(c: ConvCase, seed: number): () => tf.Tensor[] {
   };
 }
 
-const strategies: FilterGradStrategy[] = ["auto", "im2col", "im2colT", "inputAsFilter", "gradAsFilter"];
+const strategies: FilterGradStrategy[] = ["auto", "im2colT", "inputAsFilter", "gradAsFilter"];
 
 for (const strategy of strategies) {
   test(`conv2d gradients (filter strategy ${strategy}) match cpu on random shapes`, async () => {
@@ -527,7 +529,7 @@ test("one SGD step of the small CNN gives the same weights on wasm and cpu", asy
 });
 
 test("initTf writes nothing to stdout", () => {
-  const backendModule = fileURLToPath(new URL("../loaders/backend.ts", import.meta.url));
+  const backendModule = fileURLToPath(new URL("../loaders/engine/backend.ts", import.meta.url));
   const script = `
     const { initTf } = await import(${JSON.stringify(backendModule)});
     for (const b of ["cpu", "wasm", "cpu", "wasm"]) {

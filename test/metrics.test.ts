@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { splitTrainValidation, stratifiedSubset } from "../loaders/dataset.ts";
-import { accuracy, argmaxRows, confusionMatrix, crossEntropy, macroAverage, perClassMetrics, tidyConfusion } from "../loaders/metrics.ts";
-import { createRng, deriveSeed, normal, shuffleInPlace } from "../loaders/random.ts";
+import { splitTrainValidation, stratifiedSubset } from "../loaders/data/dataset.ts";
+import { accuracy, argmaxRows, confusionMatrix, crossEntropy, macroAverage, perClassMetrics, tidyConfusion } from "../loaders/training/metrics.ts";
+import { createRng, deriveSeed, normal, shuffleInPlace } from "../loaders/data/random.ts";
 
 const K = 10;
 

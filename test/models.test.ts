@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { buildModel, classCount, describeLayers, outputWidth } from "../loaders/models.ts";
-import { readDeclarations } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE } from "../loaders/store.ts";
+import { buildModel, classCount, describeLayers, outputWidth } from "../loaders/training/models.ts";
+import { readDeclarations } from "../loaders/spec/schema.ts";
+import { DECLARATIONS_FILE } from "../loaders/config.ts";
 
 // Parameter counts worked out by hand: weights (in x out) + biases per layer.
 const EXPECTED_PARAMS: Record<string, number> = {

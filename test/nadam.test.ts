@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { initTf } from "../loaders/backend.ts";
-import { momentumAt, nadam, nadamReference } from "../loaders/nadam.ts";
+import { initTf } from "../loaders/engine/backend.ts";
+import { momentumAt, nadam, nadamReference } from "../loaders/engine/nadam.ts";
 
 describe("Nadam", () => {
   it("first step matches a hand computation", () => {

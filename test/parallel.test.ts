@@ -1,4 +1,4 @@
-// Data-parallel training (loaders/parallel.ts): a step over two replicas, one in a worker thread with
+// Data-parallel training (loaders/training/parallel.ts): a step over two replicas, one in a worker thread with
 // its own wasm backend, gives the same weights as one model.trainOnBatch of the whole batch, and
 // the replicas stay identical step after step.
 import assert from "node:assert/strict";
@@ -6,12 +6,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { initTf } from "../loaders/backend.ts";
-import { buildModel } from "../loaders/models.ts";
-import { DataParallel, type ReplicaModelSpec } from "../loaders/parallel.ts";
-import { createRng } from "../loaders/random.ts";
-import { readRun } from "../loaders/store.ts";
-import { ensureRun } from "../loaders/suite.ts";
+import { initTf } from "../loaders/engine/backend.ts";
+import { buildModel } from "../loaders/training/models.ts";
+import { DataParallel, type ReplicaModelSpec } from "../loaders/training/parallel.ts";
+import { createRng } from "../loaders/data/random.ts";
+import { readRun } from "../loaders/experiments/store.ts";
+import { ensureRun } from "../loaders/experiments/executor.ts";
 import { collectingProgress, smallCnnRun } from "./helpers/smallCnn.ts";
 
 const tf = await initTf("wasm");

@@ -1,9 +1,9 @@
-// The drill-down's predictions files: loaders/predictions.ts encodes, src/components/predictions.js decodes.
+// The drill-down's predictions files: loaders/report/predictions.ts encodes, src/components/predictions.js decodes.
 // Round trip on synthetic data, the per-cell image limit, and a stored full-profile model re-run on its test
 // set reproducing the confusion matrix its run recorded.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CELL_LIMIT, encodePredictions, gallerySelection, toFloat16Bits } from "../loaders/predictions.ts";
+import { CELL_LIMIT, encodePredictions, gallerySelection, toFloat16Bits } from "../loaders/report/predictions.ts";
 import { cellSamples, classScores, confusionFromPredictions, decodePredictions } from "../src/components/predictions.js";
 
 /** n samples over 3 classes with 2×2 images; sample i has label i % 3, and its probabilities favour `guess(i)`. */
@@ -86,7 +86,7 @@ describe("predictions files", () => {
   });
 
   it("of a stored full-profile model reproduce its recorded confusion matrix", { timeout: 120_000 }, async () => {
-    const { predictionsFile, storedRunWithWeights } = await import("../loaders/predictions.ts");
+    const { predictionsFile, storedRunWithWeights } = await import("../loaders/report/predictions.ts");
     const { record } = await storedRunWithWeights("full", "baseline-mlp");
     const d = decodePredictions(await predictionsFile("full", "baseline-mlp"));
     assert.equal(d.count, record.data.testCount);
@@ -99,7 +99,7 @@ describe("predictions files", () => {
 
 describe("every run's stored per-image predictions (predictions.bin)", () => {
   it("round-trip through their encoding and refuse damaged bytes", async () => {
-    const { decodeRunPredictions, encodeRunPredictions, decodeTestSet, encodeTestSet } = await import("../loaders/testPredictions.ts");
+    const { decodeRunPredictions, encodeRunPredictions, decodeTestSet, encodeTestSet } = await import("../loaders/spec/testPredictions.ts");
     const p = { classes: 10, predicted: Uint8Array.from([3, 9, 0, 7]), confidence: Float32Array.from([0.5, 1, 0.123456, 0]) };
     const back = decodeRunPredictions(encodeRunPredictions(p));
     assert.deepEqual([...back.predicted], [3, 9, 0, 7]);
@@ -115,8 +115,8 @@ describe("every run's stored per-image predictions (predictions.bin)", () => {
   });
 
   it("of a stored full-profile model equal a fresh evaluation of its kept weights", { timeout: 120_000 }, async () => {
-    const { predictionsFile, storedRunWithWeights } = await import("../loaders/predictions.ts");
-    const { readRunPredictions, readTestSet } = await import("../loaders/store.ts");
+    const { predictionsFile, storedRunWithWeights } = await import("../loaders/report/predictions.ts");
+    const { readRunPredictions, readTestSet } = await import("../loaders/experiments/store.ts");
     const { planned, record } = await storedRunWithWeights("full", "baseline-mlp");
     const stored = readRunPredictions(planned.dir);
     const testSet = readTestSet("full", record.testSet!)!;
@@ -157,9 +157,9 @@ describe("models served to the page as float16", () => {
   it("decode in tfjs to weights within float16 precision and give the same predictions", { timeout: 60_000 }, async () => {
     const { existsSync } = await import("node:fs");
     const { join } = await import("node:path");
-    const { initTf } = await import("../loaders/backend.ts");
-    const { halfPrecisionModel, readModelFiles, storedRunWithWeights } = await import("../loaders/predictions.ts");
-    const { loadDataset } = await import("../loaders/dataset.ts");
+    const { initTf } = await import("../loaders/engine/backend.ts");
+    const { halfPrecisionModel, readModelFiles, storedRunWithWeights } = await import("../loaders/report/predictions.ts");
+    const { loadDataset } = await import("../loaders/data/dataset.ts");
     const { planned } = await storedRunWithWeights("full", "baseline-mlp");
     assert.ok(existsSync(join(planned.dir, "model.json")));
     const tf = await initTf("cpu");

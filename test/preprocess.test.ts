@@ -152,8 +152,8 @@ describe("stored models read preprocessed synthetic strokes", { skip: stored.len
   ];
 
   it("every stored model with weights", async () => {
-    const { initTf } = await import("../loaders/backend.ts");
-    const { readModelFiles } = await import("../loaders/predictions.ts");
+    const { initTf } = await import("../loaders/engine/backend.ts");
+    const { readModelFiles } = await import("../loaders/report/predictions.ts");
     const tf = await initTf("cpu");
     const before = tf.memory().numTensors;
     for (const name of stored) {

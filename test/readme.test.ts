@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { it } from "node:test";
-import { README_FILE, renderReadme } from "../loaders/readme.ts";
+import { README_FILE, renderReadme } from "../loaders/report/readme.ts";
 
 it("README.md's findings table matches data/runs/full (run `npm run readme` after retraining)", () => {
   const text = readFileSync(README_FILE, "utf8");

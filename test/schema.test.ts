@@ -2,8 +2,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { DeclarationError, parseDeclarations, readDeclarations, resolveExperiment } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE, runKey } from "../loaders/store.ts";
+import { parseDeclarations, readDeclarations, resolveExperiment } from "../loaders/spec/schema.ts";
+import { runKey } from "../loaders/experiments/store.ts";
+import { DECLARATIONS_FILE } from "../loaders/config.ts";
+import { DeclarationError } from "../loaders/spec/errors.ts";
 
 const raw = () => JSON.parse(readFileSync(DECLARATIONS_FILE, "utf8"));
 

@@ -6,8 +6,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ROOT } from "../loaders/store.ts";
+
 import { HASHED, ServeError, parsePort, serveStatic, type StaticServer } from "../scripts/serve.ts";
+import { ROOT } from "../loaders/config.ts";
 
 describe("the local server", () => {
   let dir: string;

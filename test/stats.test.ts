@@ -2,7 +2,7 @@
 // ttest_ind(equal_var=False), binomtest), computed once and written here as the expected figures.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { mcnemarExact, pairedComparison, pairedFromCounts, seedInterval, spearmanTest, verdictOf, welchTest, wilsonInterval } from "../loaders/stats.ts";
+import { mcnemarExact, pairedComparison, pairedFromCounts, seedInterval, spearmanTest, verdictOf, welchTest, wilsonInterval } from "../loaders/report/stats.ts";
 
 const close = (actual: number, expected: number, tol = 1e-9, what = "") =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} differs from ${expected} by more than ${tol}`);

@@ -5,21 +5,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  RUN_SCHEMA_VERSION,
-  LockTimeoutError,
-  StoredRunError,
-  TRAINER_VERSION,
-  currentOwner,
-  processStart,
-  listRunDirs,
-  readRun,
-  runDir,
-  sweepTemporary,
-  withLock,
-  writeRunAtomic,
-  type RunRecord
-} from "../loaders/store.ts";
+import { StoredRunError, listRunDirs, readRun, runDir, sweepTemporary, writeRunAtomic } from "../loaders/experiments/store.ts";
+import { RUN_SCHEMA_VERSION, TRAINER_VERSION, type RunRecord } from "../loaders/spec/record.ts";
+import { LockTimeoutError, currentOwner, processStart, withLock } from "../loaders/experiments/lock.ts";
 
 function record(key = "0123456789ab"): RunRecord {
   return {
@@ -177,7 +165,7 @@ describe("run store", () => {
     assert.equal(await withLock("stale", async () => "taken over"), "taken over");
 
     const script = `
-      import { withLock } from ${JSON.stringify(new URL("../loaders/store.ts", import.meta.url).pathname)};
+      import { withLock } from ${JSON.stringify(new URL("../loaders/experiments/lock.ts", import.meta.url).pathname)};
       import { writeFileSync } from "node:fs";
       await withLock("shared", async () => {
         process.stdout.write("held\\n");

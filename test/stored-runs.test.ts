@@ -3,12 +3,14 @@
 // and retrained winners are stored, and the tuned CNN's seeds pass the write-up's 99.46% on average.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Progress } from "../loaders/progress.ts";
-import { readDeclarations } from "../loaders/schema.ts";
-import { seedInterval } from "../loaders/stats.ts";
-import { DECLARATIONS_FILE, readRun, readRunPredictions, readTestSet } from "../loaders/store.ts";
-import { runTuner } from "../loaders/studies.ts";
-import { planRuns } from "../loaders/suite.ts";
+import { Progress } from "../loaders/training/progress.ts";
+import { readDeclarations } from "../loaders/spec/schema.ts";
+import { seedInterval } from "../loaders/report/stats.ts";
+import { readRun, readRunPredictions, readTestSet } from "../loaders/experiments/store.ts";
+import { runTuner } from "../loaders/experiments/studies.ts";
+
+import { DECLARATIONS_FILE } from "../loaders/config.ts";
+import { planRuns } from "../loaders/experiments/plan.ts";
 
 const quiet = new Progress({ isTTY: false, write: () => true } as unknown as NodeJS.WriteStream, 0);
 

@@ -6,11 +6,12 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Progress } from "../loaders/progress.ts";
-import { parseDeclarations, readDeclarations, resolveExperiment, type Declarations, type Experiment } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
-import { objectiveOf, runTuner } from "../loaders/studies.ts";
-import { ensureRun } from "../loaders/suite.ts";
+import { Progress } from "../loaders/training/progress.ts";
+import { parseDeclarations, readDeclarations, resolveExperiment, type Declarations, type Experiment } from "../loaders/spec/schema.ts";
+import { readRun, runDir, runKey } from "../loaders/experiments/store.ts";
+import { objectiveOf, runTuner } from "../loaders/experiments/studies.ts";
+import { ensureRun } from "../loaders/experiments/executor.ts";
+import { DECLARATIONS_FILE } from "../loaders/config.ts";
 
 class Captured extends Progress {
   lines: string[] = [];

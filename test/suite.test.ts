@@ -5,10 +5,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Progress } from "../loaders/progress.ts";
-import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
-import { estimateCost, listScheduleMakespan, longestFirst, MemoryWatch, multicoreMethod, multicoreMode, planRuns, planSchedule, trainInWorkers, trainingCostPerSample, TRAINER_NODE_FLAGS, type PlannedRun } from "../loaders/suite.ts";
+import { Progress } from "../loaders/training/progress.ts";
+import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/spec/schema.ts";
+import { readRun, runDir, runKey } from "../loaders/experiments/store.ts";
+import { MemoryWatch, multicoreMode, ensurePlanned } from "../loaders/experiments/executor.ts";
+import { DECLARATIONS_FILE, TRAINER_NODE_FLAGS } from "../loaders/config.ts";
+import { estimateCost, listScheduleMakespan, longestFirst, multicoreMethod, planSchedule, trainingCostPerSample } from "../loaders/experiments/cost.ts";
+import { planRuns, type PlannedRun } from "../loaders/experiments/plan.ts";
 
 class Captured extends Progress {
   lines: string[] = [];
@@ -130,7 +133,7 @@ describe("trainer V8 flags", () => {
   it("are passed by every training script of package.json (and the kernel benchmark's), as the suite's workers get them", () => {
     const scripts = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).scripts as Record<string, string>;
     assert.ok(TRAINER_NODE_FLAGS.length > 0);
-    for (const name of ["train", "train:studies", "train:all", "bench:kernels"]) {
+    for (const name of ["train", "bench:kernels"]) {
       const words = scripts[name]?.split(/\s+/) ?? [];
       assert.equal(words[0], "tsx", `script ${name}: ${scripts[name]}`);
       for (const flag of TRAINER_NODE_FLAGS) assert.ok(words.includes(flag), `script ${name} lacks ${flag}: ${scripts[name]}`);
@@ -169,7 +172,7 @@ describe("worker processes", { timeout: 5 * 60_000 }, () => {
     // Holding out more images for validation than there are leaves nothing to train on: trainRun throws.
     const bad = tiny("w-broken", { validationSize: 60_000 });
     const progress = new Captured();
-    await assert.rejects(trainInWorkers([...good, bad], 2, { progress }), /w-broken: .*validationSize/);
+    await assert.rejects(ensurePlanned([...good, bad], { workers: 2, progress }), /w-broken: .*validationSize/);
     for (const planned of good) {
       const run = readRun(planned.dir);
       assert.equal(run?.status, "completed", planned.experiment.id);
@@ -187,12 +190,12 @@ describe("worker processes", { timeout: 5 * 60_000 }, () => {
   it("retire a worker whose memory after a run is over the limit, and keep one that is under it", async () => {
     const runs = ["w-r1", "w-r2", "w-r3"].map((id, i) => tiny(id, { seed: 10 + i }));
     const retiring = new Captured();
-    await trainInWorkers(runs, 1, { progress: retiring, recycleWorkersAboveMB: 1 });
+    await ensurePlanned(runs, { workers: 2, progress: retiring, recycleWorkersAboveMB: 1 });
     for (const planned of runs) assert.equal(readRun(planned.dir)?.status, "completed", planned.experiment.id);
-    // One lane: after the first and the second run its worker holds more than 1 MB, so each is retired.
-    assert.equal(retiring.lines.filter((l) => /retiring a worker holding \d+ MB/.test(l)).length, 2, retiring.lines.join("\n"));
+    // After every run its worker holds more than 1 MB, so each is retired.
+    assert.equal(retiring.lines.filter((l) => /retiring a worker holding \d+ MB/.test(l)).length, 3, retiring.lines.join("\n"));
     const keeping = new Captured();
-    await trainInWorkers(["w-k1", "w-k2"].map((id, i) => tiny(id, { seed: 20 + i })), 1, { progress: keeping });
+    await ensurePlanned(["w-k1", "w-k2"].map((id, i) => tiny(id, { seed: 20 + i })), { workers: 2, progress: keeping });
     // A worker after a small run holds a few hundred MB: under the default limit.
     assert.equal(keeping.lines.filter((l) => l.includes("retiring a worker")).length, 0, keeping.lines.join("\n"));
   });

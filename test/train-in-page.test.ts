@@ -1,12 +1,12 @@
-// Training in the page, outside the browser: the shipped subset files (encoded by loaders/subsetfile.ts from
+// Training in the page, outside the browser: the shipped subset files (encoded by loaders/data/subsetfile.ts from
 // the real MNIST files, decoded by src/components/subset.js), the settings' URL form, the model they describe,
 // and a real tiny training run on tfjs's cpu backend that must learn, stop when asked, and leak no tensors.
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { PIXELS, loadDataset } from "../loaders/dataset.ts";
-import { SHIPPED_TEST, SHIPPED_TRAIN, SHIPPED_VALIDATION, encodeSubset, subsetFile } from "../loaders/subsetfile.ts";
+import { PIXELS, loadDataset } from "../loaders/data/dataset.ts";
+import { SHIPPED_TEST, SHIPPED_TRAIN, SHIPPED_VALIDATION, encodeSubset, subsetFile } from "../loaders/data/subsetfile.ts";
 import { decodeSubset, isGzip, loadSubset, toFloats, type DecodedSubset } from "../src/components/subset.js";
 import {
   TRAIN_DEFAULTS,

@@ -5,10 +5,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Progress } from "../loaders/progress.ts";
-import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE, readRun, runDir, runKey } from "../loaders/store.ts";
-import { ensureRun, ensureRuns, planRuns, type PlannedRun } from "../loaders/suite.ts";
+import { Progress } from "../loaders/training/progress.ts";
+import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/spec/schema.ts";
+import { readRun, runDir, runKey } from "../loaders/experiments/store.ts";
+import { ensureRun, ensureRuns } from "../loaders/experiments/executor.ts";
+import { DECLARATIONS_FILE } from "../loaders/config.ts";
+import { planRuns, type PlannedRun } from "../loaders/experiments/plan.ts";
 
 /** Progress lines collected instead of printed, so the test can check them. */
 class Captured extends Progress {
@@ -131,7 +133,7 @@ describe("training on a small real subset", { timeout: 10 * 60_000 }, () => {
   });
 
   it("a CNN trained with our wasm kernels reaches the test accuracy it reaches on the cpu backend", async (t) => {
-    const { trainRun } = await import("../loaders/train.ts");
+    const { trainRun } = await import("../loaders/training/train.ts");
     const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
     const experiment: ResolvedExperiment = {
       ...resolveExperiment(experiments.find((e) => e.id === "cnn-basic")!, profiles.quick),

@@ -2,8 +2,8 @@
 // predicting exactly like a tree grown to depth d.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { accuracyByDepth, growTree, predictOne, treeShape } from "../loaders/tree.ts";
-import { createRng, randomInt } from "../loaders/random.ts";
+import { accuracyByDepth, growTree, predictOne, treeShape } from "../loaders/classical/tree.ts";
+import { createRng, randomInt } from "../loaders/data/random.ts";
 
 describe("CART decision tree", () => {
   it("splits one feature between the classes", () => {

@@ -3,11 +3,15 @@
 // budgets and finds the optimum of a noisy objective whose noise shrinks with budget.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readDeclarations, type Experiment } from "../loaders/schema.ts";
-import { DECLARATIONS_FILE } from "../loaders/store.ts";
-import { CoreSlots, finalDifferences, trialExperiment } from "../loaders/studies.ts";
-import { createRng } from "../loaders/random.ts";
-import { randomSearch, sampleDistinct, sampleParam, successiveHalving, type Candidate, type Params } from "../loaders/tuners.ts";
+import { readDeclarations, type Experiment } from "../loaders/spec/schema.ts";
+
+import { finalDifferences } from "../loaders/experiments/studies.ts";
+import { createRng } from "../loaders/data/random.ts";
+import { randomSearch, sampleDistinct, sampleParam, successiveHalving, type Candidate } from "../loaders/experiments/tuners.ts";
+import { DECLARATIONS_FILE } from "../loaders/config.ts";
+import { CoreSlots } from "../loaders/experiments/executor.ts";
+import { trialExperiment } from "../loaders/experiments/trials.ts";
+import type { Params } from "../loaders/spec/params.ts";
 
 describe("search spaces", () => {
   it("integers respect bounds and step, choices come from the list, log floats cover decades", () => {

@@ -1,4 +1,4 @@
-// The threaded wasm backend under Node (loaders/wasmThreads.ts): it gets the thread count asked for,
+// The threaded wasm backend under Node (loaders/engine/wasmThreads.ts): it gets the thread count asked for,
 // trains to the same weights as one thread (float rounding apart), leaves no process hanging, and
 // WASM_THREADS is checked.
 import assert from "node:assert/strict";
@@ -7,10 +7,11 @@ import { describe, it } from "node:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultWasmThreads } from "../loaders/backend.ts";
-import { readRun, ROOT } from "../loaders/store.ts";
-import { trainOnAllCores } from "../loaders/suite.ts";
+import { defaultWasmThreads } from "../loaders/config.ts";
+import { readRun } from "../loaders/experiments/store.ts";
+import { trainOnAllCores } from "../loaders/experiments/executor.ts";
 import { collectingProgress, smallCnnRun } from "./helpers/smallCnn.ts";
+import { ROOT } from "../loaders/config.ts";
 
 interface Probe {
   threads: number;
@@ -81,7 +82,7 @@ describe("multi-threaded wasm backend in Node", { timeout: 200_000 }, () => {
       assert.equal(defaultWasmThreads(), 2);
       for (const bad of ["0", "-1", "1.5", "two"]) {
         process.env.WASM_THREADS = bad;
-        assert.throws(() => defaultWasmThreads(), new RegExp(`WASM_THREADS="${bad.replace(".", "\\.")}" is not a whole number >= 1`));
+        assert.throws(() => defaultWasmThreads(), new RegExp(`WASM_THREADS="${bad.replace(".", "\\.")}" is not a positive integer`));
       }
     } finally {
       if (saved === undefined) delete process.env.WASM_THREADS;

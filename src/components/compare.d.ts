@@ -1,5 +1,5 @@
 // Types of compare.js for the TypeScript tests.
-import type { CompareMeta } from "../../loaders/findings/comparePack.ts";
+import type { CompareMeta } from "../../loaders/report/findings/comparePack.ts";
 
 export interface ComparePack {
   meta: CompareMeta;

@@ -1,4 +1,4 @@
-// Two stored runs side by side, from the pack loaders/findings/comparePack.ts writes for a task:
+// Two stored runs side by side, from the pack loaders/report/findings/comparePack.ts writes for a task:
 // decoding, the paired comparison (difference of accuracy with its interval, McNemar's p-value from
 // the pack), the two confusion matrices, the images that moved between them, and the page's address.
 

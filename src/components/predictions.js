@@ -1,5 +1,5 @@
 // Per-sample test predictions of a stored model (written by src/data/predictions/[run].bin.ts; layout in
-// loaders/predictions.ts): decoding, the images of one confusion cell, and per-class precision/recall.
+// loaders/report/predictions.ts): decoding, the images of one confusion cell, and per-class precision/recall.
 // Pure functions of bytes and arrays, so Node tests can import them too.
 
 const MAGIC = 0x52504e4d; // "MNPR"

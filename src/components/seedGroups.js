@@ -1,6 +1,6 @@
 // Views of configurations trained with several seeds: a table of means with 95% intervals (each seed a
 // click away), test accuracy as mean, interval and every seed's point, and learning curves as a mean
-// line in a band. Groups come from the loaders' `groups` (loaders/report.ts: groupSummary).
+// line in a band. Groups come from the loaders' `groups` (loaders/report/report.ts: groupSummary).
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import {html} from "htl";

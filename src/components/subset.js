@@ -1,4 +1,4 @@
-// Reads the image subsets the site ships for training in the page (written by loaders/subsetfile.ts):
+// Reads the image subsets the site ships for training in the page (written by loaders/data/subsetfile.ts):
 // a "MNSS" header, uint8 labels, uint8 pixels; the file on the site is gzip-compressed.
 
 const MAGIC = "MNSS";

@@ -10,7 +10,7 @@ export const OPTIMIZERS = ["adam", "sgd", "rmsprop", "adagrad"];
 export const BATCH_SIZES = [16, 32, 64, 128, 256];
 export const MODELS = {mlp: "MLP", cnn: "small CNN"};
 
-/** Images shipped with the site for the page (loaders/subsetfile.ts writes them; a test keeps the two equal). */
+/** Images shipped with the site for the page (loaders/data/subsetfile.ts writes them; a test keeps the two equal). */
 export const SHIPPED = Object.freeze({train: 4500, validation: 500, test: 1000});
 
 /** Each setting's default and bounds; `trainSize.max` is the shipped training images less validation. */

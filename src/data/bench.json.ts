@@ -1,9 +1,9 @@
 // The last `npm run bench` measurements (data/bench.json), or null when the benchmark has not been run;
-// with them, as `trainAll`, the last from-scratch timings of `npm run train:all` per profile
+// with them, as `trainAll`, the last from-scratch timings of `npm run train` per profile
 // (data/train-all.json), or null.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../../loaders/store.ts";
+import { ROOT } from "../../loaders/config.ts";
 
 const read = (name: string) => {
   const file = join(ROOT, "data", name);

@@ -1,8 +1,9 @@
 // Every stored run of the current profile for the run explorer (declared runs with all their seeds,
 // every tuner's trials and retrained winners): its summary, its task, and its learning curves as
 // compact per-epoch arrays (a few hundred runs stay small); trains the runs not stored yet.
-import { allStoredRuns, summarize, taskOf } from "../../loaders/report.ts";
-import { currentProfile } from "../../loaders/suite.ts";
+import { allStoredRuns } from "../../loaders/report/report.ts";
+import { currentProfile } from "../../loaders/config.ts";
+import { summarize, taskOf } from "../../loaders/report/summary.ts";
 
 const round = (x: number | null) => (x == null || !Number.isFinite(x) ? null : Number(x.toPrecision(5)));
 

@@ -1,11 +1,11 @@
-// The per-image ledger of ten-class MNIST (loaders/findings/ledger.ts) over every stored run of the
+// The per-image ledger of ten-class MNIST (loaders/report/findings/ledger.ts) over every stored run of the
 // current profile, with the pixels of the images it lists; trains the runs not stored yet.
 import { Buffer } from "node:buffer";
-import { PIXELS, loadDataset } from "../../loaders/dataset.ts";
-import { buildLedger } from "../../loaders/findings/ledger.ts";
-import { allStoredRuns } from "../../loaders/report.ts";
-import { readRunPredictions, readTestSet } from "../../loaders/store.ts";
-import { currentProfile } from "../../loaders/suite.ts";
+import { PIXELS, loadDataset } from "../../loaders/data/dataset.ts";
+import { buildLedger } from "../../loaders/report/findings/ledger.ts";
+import { allStoredRuns } from "../../loaders/report/report.ts";
+import { readRunPredictions, readTestSet } from "../../loaders/experiments/store.ts";
+import { currentProfile } from "../../loaders/config.ts";
 
 const profile = currentProfile();
 // The ten-class MNIST runs, all scored on the same test images.

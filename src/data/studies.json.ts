@@ -1,6 +1,6 @@
 // The declared studies, for the overview's list: id, title, question and how many runs and searches each has.
-import { readDeclarations } from "../../loaders/schema.ts";
-import { DECLARATIONS_FILE } from "../../loaders/store.ts";
+import { readDeclarations } from "../../loaders/spec/schema.ts";
+import { DECLARATIONS_FILE } from "../../loaders/config.ts";
 
 const { studies, experiments, tuners } = readDeclarations(DECLARATIONS_FILE);
 process.stdout.write(

@@ -1,9 +1,11 @@
 // A small, quick CNN run (conv8-pool-dense32 on 600 MNIST images, 2 epochs) planned in the quick
 // profile, and a Progress whose lines are collected: shared by tests that train one whole run.
-import { Progress } from "../../loaders/progress.ts";
-import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../../loaders/schema.ts";
-import { DECLARATIONS_FILE, runDir, runKey } from "../../loaders/store.ts";
-import type { PlannedRun } from "../../loaders/suite.ts";
+import { Progress } from "../../loaders/training/progress.ts";
+import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../../loaders/spec/schema.ts";
+import { runDir, runKey } from "../../loaders/experiments/store.ts";
+
+import { DECLARATIONS_FILE } from "../../loaders/config.ts";
+import type { PlannedRun } from "../../loaders/experiments/plan.ts";
 
 export function smallCnnRun(id: string, overrides: Partial<ResolvedExperiment> = {}): PlannedRun {
   const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);

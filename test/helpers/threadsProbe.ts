@@ -2,9 +2,9 @@
 // given as argv[2], runs a few Adam steps of a small CNN (batch norm included) on fixed data, and
 // prints the thread count, the losses and the final weights as one JSON line. It must exit on its
 // own (no process.exit): pthreads that kept it alive would make the test time out.
-import { initTf } from "../../loaders/backend.ts";
-import { buildModel } from "../../loaders/models.ts";
-import { createRng } from "../../loaders/random.ts";
+import { initTf } from "../../loaders/engine/backend.ts";
+import { buildModel } from "../../loaders/training/models.ts";
+import { createRng } from "../../loaders/data/random.ts";
 import * as wasm from "@tensorflow/tfjs-backend-wasm";
 
 const threads = Number(process.argv[2]);

@@ -1,8 +1,8 @@
 // The topology and weight manifest (tfjs layers format) of one stored model, for inference in the page;
 // its weights, as float16, are data/models/<model>.bin. --model names an experiment that keeps its weights.
 import { parseArgs } from "node:util";
-import { halfPrecisionModel, storedRunWithWeights } from "../../../loaders/predictions.ts";
-import { currentProfile } from "../../../loaders/suite.ts";
+import { halfPrecisionModel, storedRunWithWeights } from "../../../loaders/report/predictions.ts";
+import { currentProfile } from "../../../loaders/config.ts";
 
 const { values } = parseArgs({ options: { model: { type: "string" } } });
 if (!values.model) throw new Error("missing --model");

@@ -1,0 +1,69 @@
+// The layering of loaders/ (README: "Read the code in this order"): each floor imports only from the
+// floors below it, never back up, and nothing imports in a circle. test/architecture.test.ts runs it.
+const L = "(^|/)loaders/";
+const floor = (name, above) => ({
+  name: `${name}-imports-above`,
+  comment: `loaders/${name}/ may only import from the floors below it`,
+  severity: "error",
+  from: { path: `${L}${name}/` },
+  to: { path: `${L}(${above.join("|")})(/|\\.ts$)` }
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: "spec-imports-above",
+      comment: "loaders/spec/ is the ground floor: the vocabulary every other folder speaks",
+      severity: "error",
+      from: { path: `${L}spec/` },
+      to: { path: `${L}`, pathNot: `${L}spec/` }
+    },
+    {
+      name: "config-imports-above",
+      comment: "loaders/config.ts reads settings and paths; it may only use loaders/spec/",
+      severity: "error",
+      from: { path: `${L}config\\.ts$` },
+      to: { path: `${L}`, pathNot: `${L}(spec/|config\\.ts$)` }
+    },
+    floor("data", ["engine", "training", "experiments", "classical", "report", "cli"]),
+    floor("engine", ["data", "training", "experiments", "classical", "report", "cli"]),
+    floor("training", ["experiments", "classical", "report", "cli"]),
+    floor("experiments", ["classical", "report", "cli"]),
+    floor("classical", ["report", "cli"]),
+    floor("report", ["cli"]),
+    {
+      name: "loaders-import-the-site-or-tests",
+      comment: "the pipeline never imports pages, components, tests, the benchmark or scripts",
+      severity: "error",
+      from: { path: `${L}` },
+      to: { path: "(^|/)(src|test|bench|scripts)/" }
+    },
+    {
+      name: "bench-imports-tests",
+      comment: "the benchmark stands on its own: no test helpers",
+      severity: "error",
+      from: { path: "(^|/)bench/" },
+      to: { path: "(^|/)test/" }
+    },
+    {
+      name: "components-import-loaders",
+      comment: "page components run in the browser: from the loaders they take types only",
+      severity: "error",
+      from: { path: "(^|/)src/components/" },
+      to: { path: `${L}`, dependencyTypesNot: ["type-only"] }
+    },
+    {
+      name: "no-circular",
+      comment: "no module imports itself through others",
+      severity: "error",
+      from: {},
+      to: { circular: true }
+    }
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(node_modules|dist|test-output)/|\\.observablehq/" },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: [".ts", ".js", ".d.ts"] }
+  }
+};
