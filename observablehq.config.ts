@@ -1,16 +1,15 @@
 // Observable Framework configuration: pages, and the data files built from the experiment declarations.
-import { readFileSync } from "node:fs";
+import { DECLARATIONS_DIR } from "./loaders/config.ts";
+import { taskOf } from "./loaders/report/summary.ts";
+import { readDeclarations } from "./loaders/spec/schema.ts";
 
-const declarations = JSON.parse(readFileSync(new URL("./data/experiments.json", import.meta.url), "utf8"));
-const families = [...new Set<string>(declarations.experiments.map((e: { family: string }) => e.family))];
-const studies: { id: string; title: string }[] = declarations.studies ?? [];
-// Tasks (dataset and classes, as loaders/report/report.ts taskOf names them): the comparison page's data files.
-const tasks = [
-  ...new Set<string>(
-    declarations.experiments.map((e: { dataset?: string; classes?: number[] }) => `${e.dataset ?? declarations.defaults.dataset}${e.classes ? `-${e.classes.join("v")}` : ""}`)
-  )
-];
-const datasets = [...new Set<string>(["mnist", ...declarations.experiments.map((e: { dataset?: string }) => e.dataset ?? declarations.defaults.dataset)])];
+// Framework loads this file with tsx, so it reads the declarations as the pipeline does.
+const declarations = readDeclarations(DECLARATIONS_DIR);
+const families = [...new Set(declarations.experiments.map((e) => e.family))];
+const studies = declarations.studies;
+// The comparison page's data files: one pair per task (dataset and classes).
+const tasks = [...new Set(declarations.experiments.map((e) => taskOf(e).task))];
+const datasets = [...new Set(["mnist", ...declarations.experiments.map((e) => e.dataset)])];
 
 export default {
   title: "MNIST findings",

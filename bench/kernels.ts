@@ -87,7 +87,7 @@ const SPECS: Record<string, ReplicaModelSpec> = {
     seed: 1,
   },
   mlp: { layers: [{ type: "dense", units: 128, activation: "relu" }], optimizer: { name: "adam", learningRate: 1e-3 }, seed: 1 },
-  // The report's heaviest model (cnn-strong in data/experiments.json): two 3x3 blocks with batch norm.
+  // The report's heaviest model (cnn-strong in data/experiments/models.json): two 3x3 blocks with batch norm.
   strong: {
     layers: [
       ...[32, 32].flatMap((filters) => [

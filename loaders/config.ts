@@ -7,8 +7,8 @@ import { PROFILES, type ProfileName } from "./spec/schema.ts";
 
 /** The project's root folder. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-/** The experiment declarations. */
-export const DECLARATIONS_FILE = join(ROOT, "data", "experiments.json");
+/** The experiment declarations: one file per study, models.json and project.json (loaders/spec/declarationFolder.ts). */
+export const DECLARATIONS_DIR = join(ROOT, "data", "experiments");
 
 /** Where runs live; tests point this elsewhere with RUNS_DIR. */
 export function runsRoot(): string {

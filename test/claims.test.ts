@@ -9,7 +9,7 @@ import { checkClaim, storedRuns, type RawRuns } from "../loaders/report/findings
 import { groupRuns, type GroupableRun } from "../loaders/report/findings/groups.ts";
 import { familyReport, runsReport, studyReport } from "../loaders/report/report.ts";
 import { readDeclarations, FAMILIES } from "../loaders/spec/schema.ts";
-import { DECLARATIONS_FILE, ROOT } from "../loaders/config.ts";
+import { DECLARATIONS_DIR, ROOT } from "../loaders/config.ts";
 
 /** A run of `n` test images of which the first `correct` are right, with a given final train−val gap. */
 function fakeRun(id: string, group: string, seed: number, correct: number, n = 1000, gap = 0.01): GroupableRun & { correct: Uint8Array } {
@@ -126,7 +126,7 @@ const stored = existsSync(join(ROOT, "data", "runs", "full"));
 describe("every claim of the site against the stored full-profile runs", { skip: !stored && "no stored full-profile runs" }, () => {
   it("agrees with its own numbers: sign, ranking, verdict and interval", async () => {
     delete process.env.RUNS_DIR;
-    const declarations = readDeclarations(DECLARATIONS_FILE);
+    const declarations = readDeclarations(DECLARATIONS_DIR);
     const claims: Claim[] = [];
     claims.push(...Object.values((await runsReport("full")).claims));
     for (const family of FAMILIES) claims.push(...Object.values((await familyReport("full", family)).claims));

@@ -1,5 +1,5 @@
 // The two-run comparison: loaders/report/findings/comparePack.ts packs stored runs' wrong answers and every
-// pair's McNemar p-value; src/components/compare.js decodes it and compares two runs in the page. On
+// pair's McNemar p-value; src/components/compare.ts decodes it and compares two runs in the page. On
 // real stored full-profile runs, the page's figures must be the statistics module's own (difference,
 // interval, p-value, verdict), its sentence must follow the verdict, and the images must be the dataset's.
 import assert from "node:assert/strict";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { readDeclarations } from "../loaders/spec/schema.ts";
-import { DECLARATIONS_FILE, ROOT } from "../loaders/config.ts";
+import { DECLARATIONS_DIR, ROOT } from "../loaders/config.ts";
 
 const LOADER = join(ROOT, "src", "data", "dataset", "[dataset].json.ts");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
@@ -37,7 +37,7 @@ describe("dataset facts without the raw dataset", () => {
   });
 
   it("are committed for every dataset the declarations use, so a fresh clone builds without them", () => {
-    const datasets = new Set(readDeclarations(DECLARATIONS_FILE).experiments.map((e) => e.dataset));
+    const datasets = new Set(readDeclarations(DECLARATIONS_DIR).experiments.map((e) => e.dataset));
     for (const id of datasets) assert.ok(existsSync(join(ROOT, "data", "runs", "datasets", `${id}.json`)), `data/runs/datasets/${id}.json`);
   });
 });

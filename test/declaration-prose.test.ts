@@ -4,13 +4,14 @@
 // full-profile runs or the declared settings they were trained with, and a number that no rule below
 // checks fails the test until a rule covers it, so new prose cannot quote an unchecked figure.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { runsReport } from "../loaders/report/report.ts";
 import { readDeclarations, type Experiment } from "../loaders/spec/schema.ts";
-import { DECLARATIONS_FILE, ROOT } from "../loaders/config.ts";
+import { DECLARATIONS_DIR, ROOT } from "../loaders/config.ts";
 import type { RunSummary } from "../loaders/report/summary.ts";
+import { combinedDeclarations } from "../loaders/spec/declarationFolder.ts";
 
 /** A number as prose writes it: 784, 10,000, 0.2, 1e-3, 99.46%. */
 const NUMBER = /\d+(?:,\d{3})*(?:\.\d+)?(?:e-?\d+)?%?/g;
@@ -85,14 +86,14 @@ const stored = existsSync(join(ROOT, "data", "runs", "full"));
 describe("numbers in the declarations' prose", { skip: !stored && "no stored full-profile runs" }, () => {
   it("agree with the stored runs and the declared settings, and none goes unchecked", async () => {
     delete process.env.RUNS_DIR;
-    const declarations = readDeclarations(DECLARATIONS_FILE);
+    const declarations = readDeclarations(DECLARATIONS_DIR);
     const { runs } = await runsReport("full");
     const problems: string[] = [];
     const finish = (p: Prose) => problems.push(...p.problems, ...p.unchecked());
     const peersOf = (run: RunSummary) => runs.filter((r) => r.study != null && r.study === run.study && r.architecture === run.architecture && r.optimizer === run.optimizer && r.learningRate === run.learningRate);
     const runsOf = (id: string) => runs.filter((r) => r.group === id || r.group.startsWith(`${id}-`));
     // Each declaration as written (a grid or seeds expand into several experiments, one run each).
-    const written = (JSON.parse(readFileSync(DECLARATIONS_FILE, "utf8")) as { experiments: { id: string; question?: string }[] }).experiments;
+    const written = (combinedDeclarations(DECLARATIONS_DIR) as { experiments: { id: string; question?: string }[] }).experiments;
     const expanded = new Map(declarations.experiments.map((e) => [e.id, e]));
     for (const { id, question } of written) {
       const own = runsOf(id);

@@ -203,7 +203,7 @@ describe("the reader's runs in localStorage", () => {
     const runs = loadReaderRuns(store);
     assert.equal(runs.length, MAX_READER_RUNS);
     assert.equal(runs[0].id, "yours-3");
-    assert.equal(runs.at(-1).id, `yours-${MAX_READER_RUNS + 2}`);
+    assert.equal(runs.at(-1)!.id, `yours-${MAX_READER_RUNS + 2}`);
     assert.ok(runs.every((r) => r.reader === true));
     clearReaderRuns(store);
     assert.deepEqual(loadReaderRuns(store), []);

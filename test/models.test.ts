@@ -4,7 +4,7 @@ import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { buildModel, classCount, describeLayers, outputWidth } from "../loaders/training/models.ts";
 import { readDeclarations } from "../loaders/spec/schema.ts";
-import { DECLARATIONS_FILE } from "../loaders/config.ts";
+import { DECLARATIONS_DIR } from "../loaders/config.ts";
 
 // Parameter counts worked out by hand: weights (in x out) + biases per layer.
 const EXPECTED_PARAMS: Record<string, number> = {
@@ -19,7 +19,7 @@ describe("model builders", () => {
   before(async () => {
     await tf.setBackend("cpu");
   });
-  const { experiments } = readDeclarations(DECLARATIONS_FILE);
+  const { experiments } = readDeclarations(DECLARATIONS_DIR);
 
   for (const experiment of experiments) {
     const classes = classCount(experiment);

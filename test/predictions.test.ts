@@ -1,4 +1,4 @@
-// The drill-down's predictions files: loaders/report/predictions.ts encodes, src/components/predictions.js decodes.
+// The drill-down's predictions files: loaders/report/predictions.ts encodes, src/components/predictions.ts decodes.
 // Round trip on synthetic data, the per-cell image limit, and a stored full-profile model re-run on its test
 // set reproducing the confusion matrix its run recorded.
 import assert from "node:assert/strict";

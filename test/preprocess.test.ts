@@ -1,4 +1,4 @@
-// The draw-a-digit page's MNIST-like preprocessing (src/components/mnistPreprocess.js): bounding box,
+// The draw-a-digit page's MNIST-like preprocessing (src/components/mnistPreprocess.ts): bounding box,
 // 20×20 fit keeping the aspect ratio, centre of mass at the centre of 28×28; and, end to end, that stored
 // full-profile models read synthetic strokes preprocessed this way as the digits they look like.
 import assert from "node:assert/strict";

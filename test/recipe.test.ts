@@ -1,4 +1,4 @@
-// src/components/recipe.js: how two runs' training recipes differ, in words.
+// src/components/recipe.ts: how two runs' training recipes differ, in words.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { recipeDifferences } from "../src/components/recipe.js";

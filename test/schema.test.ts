@@ -1,13 +1,17 @@
-// Experiment declarations: the real file validates, and malformed ones fail naming experiment and field.
+// Experiment declarations: the committed folder validates, and malformed ones fail naming the file,
+// the experiment and the field.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { describe, it } from "node:test";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { combinedDeclarations } from "../loaders/spec/declarationFolder.ts";
 import { parseDeclarations, readDeclarations, resolveExperiment } from "../loaders/spec/schema.ts";
 import { runKey } from "../loaders/experiments/store.ts";
-import { DECLARATIONS_FILE } from "../loaders/config.ts";
+import { DECLARATIONS_DIR } from "../loaders/config.ts";
 import { DeclarationError } from "../loaders/spec/errors.ts";
 
-const raw = () => JSON.parse(readFileSync(DECLARATIONS_FILE, "utf8"));
+const raw = () => combinedDeclarations(DECLARATIONS_DIR) as any;
 
 function expectError(mutate: (file: any) => void, ...fragments: string[]) {
   const file = raw();
@@ -24,7 +28,7 @@ function expectError(mutate: (file: any) => void, ...fragments: string[]) {
 
 describe("experiment declarations", () => {
   it("the committed declarations validate, with defaults merged in", () => {
-    const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+    const { experiments, profiles } = readDeclarations(DECLARATIONS_DIR);
     assert.ok(experiments.length >= 5);
     const baseline = experiments.find((e) => e.id === "baseline-mlp")!;
     assert.equal(baseline.optimizer.name, "adam");
@@ -66,8 +70,64 @@ describe("experiment declarations", () => {
   });
 });
 
+describe("a declarations folder", () => {
+  const copies: string[] = [];
+  after(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  /** A copy of the committed folder, changed by `edit`, read back; returns the error message. */
+  function brokenCopy(edit: (dir: string) => void): string {
+    const dir = mkdtempSync(join(tmpdir(), "declarations-"));
+    copies.push(dir);
+    cpSync(DECLARATIONS_DIR, dir, { recursive: true });
+    edit(dir);
+    try {
+      readDeclarations(dir);
+    } catch (error) {
+      assert.ok(error instanceof DeclarationError, `expected a DeclarationError, got ${error}`);
+      return error.message;
+    }
+    assert.fail("the broken copy was read without an error");
+  }
+  const json = (dir: string, name: string) => JSON.parse(readFileSync(join(dir, name), "utf8"));
+  const write = (dir: string, name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value));
+
+  it("reads back exactly what one file of the same shape declares", () => {
+    const dir = mkdtempSync(join(tmpdir(), "declarations-"));
+    copies.push(dir);
+    const single = join(dir, "all.json");
+    writeFileSync(single, JSON.stringify(combinedDeclarations(DECLARATIONS_DIR), (key, value) => (key === "$file" ? undefined : value)));
+    const fromFolder = readDeclarations(DECLARATIONS_DIR);
+    const fromFile = readDeclarations(single);
+    assert.deepEqual({ ...fromFolder, file: "" }, { ...fromFile, file: "" });
+    assert.ok(fromFolder.experiments.some((e) => e.study === "dynamics"), "a study's experiments get their study from their file");
+  });
+
+  it("names the study file an error is in", () => {
+    const message = brokenCopy((dir) => {
+      const dynamics = json(dir, "dynamics.json");
+      dynamics.experiments[0].epochs = -1;
+      write(dir, "dynamics.json", dynamics);
+    });
+    assert.match(message, /dynamics\.json: experiment "fashion-dyn.*": field "epochs"/);
+  });
+
+  it("rejects invalid JSON, a stray file, a missing study file and an entry of another study, naming the file", () => {
+    assert.match(brokenCopy((dir) => writeFileSync(join(dir, "fashion.json"), "{")), /fashion\.json: not valid JSON/);
+    assert.match(brokenCopy((dir) => write(dir, "extra.json", { title: "t", question: "q" })), /extra\.json: not a study listed in .*project\.json/);
+    assert.match(brokenCopy((dir) => rmSync(join(dir, "batch-lr.json"))), /project\.json: field "studies": study "batch-lr" has no file/);
+    assert.match(
+      brokenCopy((dir) => {
+        const overfitting = json(dir, "overfitting.json");
+        overfitting.experiments[0].study = "fashion";
+        write(dir, "overfitting.json", overfitting);
+      }),
+      /overfitting\.json: experiment "overfit-mlp": field "study": "fashion", but this file is study "overfitting"/
+    );
+    assert.match(brokenCopy((dir) => write(dir, "seeds.json", { title: "t", question: "q", tuner: [] })), /seeds\.json: field "tuner": not expected here/);
+  });
+});
+
 describe("profiles and run keys", () => {
-  const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+  const { experiments, profiles } = readDeclarations(DECLARATIONS_DIR);
   const baseline = experiments.find((e) => e.id === "baseline-mlp")!;
 
   it("the quick profile caps sizes and epochs", () => {

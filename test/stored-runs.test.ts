@@ -9,7 +9,7 @@ import { seedInterval } from "../loaders/report/stats.ts";
 import { readRun, readRunPredictions, readTestSet } from "../loaders/experiments/store.ts";
 import { runTuner } from "../loaders/experiments/studies.ts";
 
-import { DECLARATIONS_FILE } from "../loaders/config.ts";
+import { DECLARATIONS_DIR } from "../loaders/config.ts";
 import { planRuns } from "../loaders/experiments/plan.ts";
 
 const quiet = new Progress({ isTTY: false, write: () => true } as unknown as NodeJS.WriteStream, 0);
@@ -38,7 +38,7 @@ describe("committed full-profile runs", () => {
     });
   }
 
-  for (const tuner of readDeclarations(DECLARATIONS_FILE).tuners) {
+  for (const tuner of readDeclarations(DECLARATIONS_DIR).tuners) {
     it(`tuner ${tuner.id}: every trial and the retrained winner are stored`, async () => {
       const result = await runTuner("full", tuner, undefined, { readOnly: true, progress: quiet });
       assert.ok(result.runs.length >= (tuner.method === "grid" ? 2 : tuner.points));

@@ -2,7 +2,7 @@
 // best by validation accuracy, retrains the winner and reuses everything on a second call; a read-only
 // check names what is missing; the 5-vs-8 task trains a sigmoid output on the two digits only.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -11,7 +11,8 @@ import { parseDeclarations, readDeclarations, resolveExperiment, type Declaratio
 import { readRun, runDir, runKey } from "../loaders/experiments/store.ts";
 import { objectiveOf, runTuner } from "../loaders/experiments/studies.ts";
 import { ensureRun } from "../loaders/experiments/executor.ts";
-import { DECLARATIONS_FILE } from "../loaders/config.ts";
+import { DECLARATIONS_DIR } from "../loaders/config.ts";
+import { combinedDeclarations } from "../loaders/spec/declarationFolder.ts";
 
 class Captured extends Progress {
   lines: string[] = [];
@@ -25,7 +26,7 @@ describe("studies on a small real subset", { timeout: 10 * 60_000 }, () => {
   let declarations: Declarations;
   before(() => {
     process.env.RUNS_DIR = mkdtempSync(join(tmpdir(), "studies-"));
-    const raw = JSON.parse(readFileSync(DECLARATIONS_FILE, "utf8"));
+    const raw = combinedDeclarations(DECLARATIONS_DIR) as any;
     raw.studies = [...raw.studies, { id: "tiny", title: "Tiny", question: "Does the tuner work?" }];
     raw.tuners = [
       {
@@ -166,7 +167,7 @@ describe("studies on a small real subset", { timeout: 10 * 60_000 }, () => {
   });
 
   it("the 5-vs-8 task trains one sigmoid unit on the two digits and reports them as classes 5 and 8", async () => {
-    const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+    const { experiments, profiles } = readDeclarations(DECLARATIONS_DIR);
     const declared = experiments.find((e) => e.id === "binary-5v8")!;
     const experiment = { ...resolveExperiment(declared, profiles.quick), trainSize: 600, validationSize: 200, epochs: 3, batchSize: 50 };
     const key = runKey(experiment);

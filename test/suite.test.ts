@@ -9,7 +9,7 @@ import { Progress } from "../loaders/training/progress.ts";
 import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/spec/schema.ts";
 import { readRun, runDir, runKey } from "../loaders/experiments/store.ts";
 import { MemoryWatch, multicoreMode, ensurePlanned } from "../loaders/experiments/executor.ts";
-import { DECLARATIONS_FILE, TRAINER_NODE_FLAGS } from "../loaders/config.ts";
+import { DECLARATIONS_DIR, TRAINER_NODE_FLAGS } from "../loaders/config.ts";
 import { estimateCost, listScheduleMakespan, longestFirst, multicoreMethod, planSchedule, trainingCostPerSample } from "../loaders/experiments/cost.ts";
 import { planRuns, type PlannedRun } from "../loaders/experiments/plan.ts";
 
@@ -150,7 +150,7 @@ describe("worker processes", { timeout: 5 * 60_000 }, () => {
   });
 
   function tiny(id: string, change: Partial<ResolvedExperiment> = {}): PlannedRun {
-    const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+    const { experiments, profiles } = readDeclarations(DECLARATIONS_DIR);
     const base = experiments.find((e) => e.id === "baseline-mlp")!;
     const experiment: ResolvedExperiment = {
       ...resolveExperiment(base, profiles.quick),

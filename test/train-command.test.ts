@@ -9,14 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { processTree } from "../bench/pss.ts";
-import { DECLARATIONS_FILE, ROOT } from "../loaders/config.ts";
+import { DECLARATIONS_DIR, ROOT } from "../loaders/config.ts";
 import { readDeclarations } from "../loaders/spec/schema.ts";
+import { combinedDeclarations } from "../loaders/spec/declarationFolder.ts";
 
 const SCRIPT = join(ROOT, "loaders", "cli", "train.ts");
 
 /** Small MLP runs on the full profile's caps (so a run lasts long enough to be killed mid-way). */
 function declarationsWith(experiments: { id: string; trainSize: number; epochs: number }[]): object {
-  const project = JSON.parse(readFileSync(DECLARATIONS_FILE, "utf8"));
+  const project = combinedDeclarations(DECLARATIONS_DIR) as any;
   return {
     defaults: project.defaults,
     profiles: project.profiles,
@@ -169,7 +170,7 @@ describe("npm run train", { timeout: 5 * 60_000 }, () => {
       assert.equal(result.status, 0, result.stderr);
       return result.stdout.trim().split("\n").map((line) => line.split(/\s+/));
     };
-    const declared = readDeclarations(DECLARATIONS_FILE);
+    const declared = readDeclarations(DECLARATIONS_DIR);
     assert.deepEqual(list("--only", "baseline-mlp,cnn-basic").map(([id, key, ...state]) => [id, /^[0-9a-f]{12}$/.test(key), state.join(" ")]), [
       ["baseline-mlp", true, "not trained"],
       ["cnn-basic", true, "not trained"]
@@ -205,7 +206,7 @@ describe("npm run train", { timeout: 5 * 60_000 }, () => {
     // Choices that cannot be met end the same way, before anything trains.
     const choices: [string[], RegExp][] = [
       [["--study", "no-such-study"], /^train: --study: no study "no-such-study"; declared: homework, .*, classical$/m],
-      [["--only", "no-such-run"], /^train: --only: no declared experiment "no-such-run" in .*experiments\.json$/m],
+      [["--only", "no-such-run"], /^train: --only: no declared experiment "no-such-run" in .*data\/experiments$/m],
       [["--only", "baseline-mlp", "--study", "seeds"], /^train: --only and --study choose in two ways; give one of them$/m],
       [["--force"], /^train: --force trains again everything it selects: choose what with --only or --study$/m],
       [["--study", "seeds", "--stale"], /^train: --stale looks at everything the report needs/m],

@@ -1,5 +1,5 @@
 // Training in the page, outside the browser: the shipped subset files (encoded by loaders/data/subsetfile.ts from
-// the real MNIST files, decoded by src/components/subset.js), the settings' URL form, the model they describe,
+// the real MNIST files, decoded by src/components/subset.ts), the settings' URL form, the model they describe,
 // and a real tiny training run on tfjs's cpu backend that must learn, stop when asked, and leak no tensors.
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";

@@ -9,7 +9,7 @@ import { Progress } from "../loaders/training/progress.ts";
 import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../loaders/spec/schema.ts";
 import { readRun, runDir, runKey } from "../loaders/experiments/store.ts";
 import { ensureRun, ensureRuns } from "../loaders/experiments/executor.ts";
-import { DECLARATIONS_FILE } from "../loaders/config.ts";
+import { DECLARATIONS_DIR } from "../loaders/config.ts";
 import { planRuns, type PlannedRun } from "../loaders/experiments/plan.ts";
 
 /** Progress lines collected instead of printed, so the test can check them. */
@@ -85,7 +85,7 @@ describe("training on a small real subset", { timeout: 10 * 60_000 }, () => {
   });
 
   it("a diverging run (loss overflows to Infinity/NaN) is stored as diverged with its history, not a crash", async () => {
-    const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+    const { experiments, profiles } = readDeclarations(DECLARATIONS_DIR);
     const base = experiments.find((e) => e.id === "baseline-mlp")!;
     const experiment: ResolvedExperiment = {
       ...resolveExperiment(base, profiles.quick),
@@ -110,7 +110,7 @@ describe("training on a small real subset", { timeout: 10 * 60_000 }, () => {
   });
 
   it("a run that does not learn (finite but huge loss, accuracy at chance) is stored as diverged, not completed", async () => {
-    const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+    const { experiments, profiles } = readDeclarations(DECLARATIONS_DIR);
     const base = experiments.find((e) => e.id === "baseline-mlp")!;
     const experiment: ResolvedExperiment = {
       ...resolveExperiment(base, profiles.quick),
@@ -134,7 +134,7 @@ describe("training on a small real subset", { timeout: 10 * 60_000 }, () => {
 
   it("a CNN trained with our wasm kernels reaches the test accuracy it reaches on the cpu backend", async (t) => {
     const { trainRun } = await import("../loaders/training/train.ts");
-    const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+    const { experiments, profiles } = readDeclarations(DECLARATIONS_DIR);
     const experiment: ResolvedExperiment = {
       ...resolveExperiment(experiments.find((e) => e.id === "cnn-basic")!, profiles.quick),
       id: "wasm-vs-cpu",

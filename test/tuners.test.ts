@@ -8,7 +8,7 @@ import { readDeclarations, type Experiment } from "../loaders/spec/schema.ts";
 import { finalDifferences } from "../loaders/experiments/studies.ts";
 import { createRng } from "../loaders/data/random.ts";
 import { randomSearch, sampleDistinct, sampleParam, successiveHalving, type Candidate } from "../loaders/experiments/tuners.ts";
-import { DECLARATIONS_FILE } from "../loaders/config.ts";
+import { DECLARATIONS_DIR } from "../loaders/config.ts";
 import { CoreSlots } from "../loaders/experiments/executor.ts";
 import { trialExperiment } from "../loaders/experiments/trials.ts";
 import type { Params } from "../loaders/spec/params.ts";
@@ -154,7 +154,7 @@ describe("core slots shared by concurrent searches", () => {
 });
 
 describe("a declared final experiment against the search's winner", () => {
-  const declarations = readDeclarations(DECLARATIONS_FILE);
+  const declarations = readDeclarations(DECLARATIONS_DIR);
   const tuner = declarations.tuners.find((t) => t.finalExperiment != null)!;
   it("is the winner when its layers, optimizer and augmentation are the winner's, whatever the order of keys", () => {
     const params = { blocks: 2, filters0: 16, filters: 64, kernel: 3, subsample: "pool", batchNorm: false, dense: 128, dropout: 0.4, learningRate: 0.003, rotationDegrees: 15, heightShift: 0.05 };

@@ -9,15 +9,17 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { availableParallelism, cpus } from "node:os";
 import { basename, join } from "node:path";
 import { ensureClassicalInChild } from "../classical/classical.ts";
-import { DECLARATIONS_FILE, MULTICORE_MODES, ROOT, currentProfile, defaultWorkers, runsRoot, type MulticoreMode } from "../config.ts";
+import { DECLARATIONS_DIR, MULTICORE_MODES, ROOT, currentProfile, defaultWorkers, runsRoot, type MulticoreMode } from "../config.ts";
 import { longestFirst } from "../experiments/cost.ts";
 import { ensurePlanned, RunsFailedError, withCores, type EnsureOptions, type RunFailure } from "../experiments/executor.ts";
 import { isStored, planRuns, type PlannedRun } from "../experiments/plan.ts";
 import { readRun, sweepTemporary } from "../experiments/store.ts";
+import { parseShard, shardOf, type Work } from "../experiments/shard.ts";
 import { runTuner } from "../experiments/studies.ts";
 import { PROFILES, readDeclarations, type Declarations, type ProfileName, type Tuner } from "../spec/schema.ts";
 import { Progress } from "../training/progress.ts";
 import { parseOptions, positiveInteger, runMain, UsageError } from "./main.ts";
+import { MergeError, mergeStores } from "./merge.ts";
 
 const USAGE = `usage: npm run train -- [options]
   Trains what the report needs that is not stored yet: every declared run, every search (its trials
@@ -33,9 +35,15 @@ const USAGE = `usage: npm run train -- [options]
   --multicore MODE       how a run too long for the others trains over every core: auto (default,
                          or SUITE_MULTICORE), threads (XNNPACK threads), replicas (data-parallel), off
   --backend wasm|cpu     the tfjs backend runs train on (default wasm)
-  --declarations FILE    read the experiments from FILE instead of data/experiments.json
+  --declarations PATH    read the experiments from PATH (a folder like data/experiments/, or one file)
   --without-classical    leave study 9 out
   --stale                then list (stdout) the stored results that no current declaration uses
+  --shard I/N            train only shard I of N: the selection cut into parts that train on their
+                         own (a declared run; a chain of searches with its retrained winner; study 9),
+                         dealt longest first by the cost model; run each shard on its own machine
+  --merge DIR...         copy into this store (RUNS_DIR, else data/runs) the results of other stores,
+                         e.g. the shards', after checking every run against its hashes and its key;
+                         copies nothing when a check fails, and never replaces a stored result
 exit codes: 0 done; 1 some runs failed (the rest is stored, and the next call retries them);
   2 a bad option or declaration
 `;
@@ -56,11 +64,8 @@ interface PartFailure {
 }
 
 /** What a call trains: declared runs, searches (the last of each chain: it runs the earlier ones) and study 9. */
-interface Selection {
-  runs: PlannedRun[];
-  searches: Tuner[];
-  classical: boolean;
-  /** Everything the report needs (no --only, no --study). */
+interface Selection extends Work {
+  /** Everything the report needs (no --only, no --study, no --shard). */
   whole: boolean;
 }
 
@@ -106,8 +111,24 @@ function list(runs: PlannedRun[]): void {
   }
 }
 
+/** --merge: the other stores' results copied into this one; the summary to stdout, exit code 1 when nothing could be merged. */
+function merge(sources: string[]): number {
+  if (sources.length === 0) throw new UsageError("--merge needs the folders to merge, e.g. --merge shard-1/runs shard-2/runs");
+  const target = runsRoot();
+  try {
+    const report = mergeStores(sources, target);
+    console.log(`merge: ${report.copied.length} copied into ${target}, ${report.kept.length} already there (kept), ${report.ignored.length} ignored`);
+    for (const name of report.ignored) process.stderr.write(`  ignored: ${name}\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof MergeError)) throw error;
+    console.log(`merge: ${error.message}`);
+    return 1;
+  }
+}
+
 async function main(): Promise<number> {
-  const { values } = parseOptions({
+  const { values, positionals } = parseOptions({
     options: {
       profile: { type: "string" },
       only: { type: "string" },
@@ -120,8 +141,11 @@ async function main(): Promise<number> {
       declarations: { type: "string" },
       "without-classical": { type: "boolean", default: false },
       stale: { type: "boolean", default: false },
+      shard: { type: "string" },
+      merge: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false }
-    }
+    },
+    allowPositionals: true
   });
   if (values.help) {
     process.stderr.write(USAGE);
@@ -138,10 +162,26 @@ async function main(): Promise<number> {
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError((error as Error).message);
   }
-  const declarations = readDeclarations(values.declarations ?? DECLARATIONS_FILE);
-  const selection = select(declarations, profile, values);
+  if (values.merge) return merge(positionals);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (only --merge takes folders)`);
+  const declarations = readDeclarations(values.declarations ?? DECLARATIONS_DIR);
+  let selection = select(declarations, profile, values);
   if (values.force && selection.whole) throw new UsageError("--force trains again everything it selects: choose what with --only or --study");
-  if (values.stale && !selection.whole) throw new UsageError("--stale looks at everything the report needs: leave out --only and --study");
+  if (values.stale && (!selection.whole || values.shard != null)) throw new UsageError("--stale looks at everything the report needs: leave out --only, --study and --shard");
+  if (values.shard != null) {
+    let shard: { index: number; count: number };
+    try {
+      shard = parseShard(values.shard);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const share = shardOf(selection, declarations, profile, shard.index, shard.count);
+    process.stderr.write(
+      `[train] shard ${shard.index}/${shard.count}: ${share.work.runs.length} declared runs, ${share.work.searches.length} searches` +
+        `${share.work.classical ? ", study 9" : ""}; estimated ${share.seconds.toFixed(0)} s of ${share.totalSeconds.toFixed(0)} s on one core\n`
+    );
+    selection = { ...share.work, whole: selection.whole && shard.count === 1 };
+  }
   if (values.list) {
     list(selection.runs);
     return 0;

@@ -1,6 +1,6 @@
 // Image subsets shipped with the site for training in the page: a compact binary file of uint8 pixels and
 // labels (gzip-compressed), written by the Framework loaders src/data/mnist-{train,test}.bin.ts and read in
-// the browser by src/components/subset.js.
+// the browser by src/components/subset.ts.
 //
 // Layout before compression (all integers little-endian):
 //   bytes 0..3   magic "MNSS"

@@ -1,5 +1,5 @@
 // Planning: which stored run each declared experiment maps to (its key and folder), and whether it is stored.
-import { DECLARATIONS_FILE } from "../config.ts";
+import { DECLARATIONS_DIR } from "../config.ts";
 import { readDeclarations, resolveExperiment, type Declarations, type Experiment, type ProfileName, type ResolvedExperiment } from "../spec/schema.ts";
 import { readRun, runDir, runKey } from "./store.ts";
 
@@ -18,7 +18,7 @@ export function planExperiment(experiment: Experiment, declarations: Declaration
 }
 
 /** Every declared experiment's run under a profile, in declaration order. */
-export function planRuns(profile: ProfileName, declarations: Declarations = readDeclarations(DECLARATIONS_FILE)): PlannedRun[] {
+export function planRuns(profile: ProfileName, declarations: Declarations = readDeclarations(DECLARATIONS_DIR)): PlannedRun[] {
   return declarations.experiments.map((declared) => planExperiment(declared, declarations, profile));
 }
 

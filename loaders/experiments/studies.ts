@@ -1,7 +1,7 @@
 // Studies: the runs a study page presents — its declared experiments (grids included) and its tuners,
 // whose trials are ordinary stored runs built from points of a search space (trials.ts), trained and
 // reused through the executor like every other run.
-import { DECLARATIONS_FILE } from "../config.ts";
+import { DECLARATIONS_DIR } from "../config.ts";
 import type { RunRecord } from "../spec/record.ts";
 import { readDeclarations, type Declarations, type Experiment, type ProfileName, type Tuner } from "../spec/schema.ts";
 import { Progress } from "../training/progress.ts";
@@ -102,7 +102,7 @@ export function gridPoints(space: Space): Params[] {
 export async function runTuner(
   profile: ProfileName,
   tuner: Tuner,
-  declarations: Declarations = readDeclarations(DECLARATIONS_FILE),
+  declarations: Declarations = readDeclarations(DECLARATIONS_DIR),
   options: EnsureOptions = {}
 ): Promise<TunerResult> {
   const progress = options.progress ?? new Progress();
@@ -231,7 +231,7 @@ async function scorePoints(points: Params[], executions: number, objective: (c: 
 
 /** Every run of a study: its declared experiments (trained by the suite) and its tuners. */
 export async function ensureStudy(profile: ProfileName, studyId: string, options: EnsureOptions = {}) {
-  const declarations = readDeclarations(DECLARATIONS_FILE);
+  const declarations = readDeclarations(DECLARATIONS_DIR);
   const study = declarations.studies.find((s) => s.id === studyId);
   if (!study) throw new Error(`unknown study "${studyId}"; declared: ${declarations.studies.map((s) => s.id).join(", ")}`);
   const ids = declarations.experiments.filter((e) => e.study === studyId).map((e) => e.id);

@@ -63,7 +63,7 @@ export function gallerySelection(label: ArrayLike<number>, predicted: ArrayLike<
 }
 
 /**
- * Packs predictions into the binary layout that src/components/predictions.js decodes (little-endian):
+ * Packs predictions into the binary layout that src/components/predictions.ts decodes (little-endian):
  *
  *   0   u32  magic "MNPR"          8   u32  count N of evaluated test samples
  *   4   u8   version               12  u32  count G of samples with a stored image
@@ -119,7 +119,7 @@ export async function storedRunWithWeights(profile: ProfileName, id: string): Pr
   const plan = planRuns(profile);
   const planned = plan.find((p) => p.experiment.id === id);
   if (!planned) throw new Error(`unknown experiment "${id}"; known: ${plan.map((p) => p.experiment.id).join(", ")}`);
-  if (!planned.experiment.keepWeights) throw new Error(`experiment "${id}" does not keep its weights; set "keepWeights": true in data/experiments.json`);
+  if (!planned.experiment.keepWeights) throw new Error(`experiment "${id}" does not keep its weights; set "keepWeights": true in its file under data/experiments/`);
   const record = await ensureRun(planned);
   if (!record.hasWeights || !existsSync(join(planned.dir, "model.json"))) throw new Error(`the stored run ${planned.dir} has no weights`);
   return { planned, record };

@@ -9,7 +9,7 @@ import { studyClaims } from "./findings/studies.ts";
 import { groupRuns, type RunGroup } from "./findings/groups.ts";
 import { lookupOf } from "./findings/lookup.ts";
 import { seedInterval } from "./stats.ts";
-import { DECLARATIONS_FILE } from "../config.ts";
+import { DECLARATIONS_DIR } from "../config.ts";
 import type { RunRecord } from "../spec/record.ts";
 import type { PlannedRun } from "../experiments/plan.ts";
 import { classNamesOf, summarize, type RunSummary } from "./summary.ts";
@@ -17,7 +17,7 @@ import { classNamesOf, summarize, type RunSummary } from "./summary.ts";
 export type Family = (typeof FAMILIES)[number];
 
 function profileInfo(profile: ProfileName) {
-  const declarations = readDeclarations(DECLARATIONS_FILE);
+  const declarations = readDeclarations(DECLARATIONS_DIR);
   const p = declarations.profiles[profile];
   return { name: profile, description: p.description, testSize: p.testSize, maxTrainSize: p.maxTrainSize, maxEpochs: p.maxEpochs };
 }
@@ -88,7 +88,7 @@ function mean(values: number[]): number | null {
 
 /** The declared models of the overview and model pages (not a study's), every seed. */
 async function modelRuns(profile: ProfileName) {
-  const declarations = readDeclarations(DECLARATIONS_FILE);
+  const declarations = readDeclarations(DECLARATIONS_DIR);
   const ids = declarations.experiments.filter((e) => e.study === undefined).map((e) => e.id);
   return ensureRuns(profile, { only: ids });
 }
@@ -98,7 +98,7 @@ async function modelRuns(profile: ProfileName) {
  * retrained winners, each once (trains what is missing).
  */
 export async function allStoredRuns(profile: ProfileName): Promise<{ planned: PlannedRun; record: RunRecord }[]> {
-  const declarations = readDeclarations(DECLARATIONS_FILE);
+  const declarations = readDeclarations(DECLARATIONS_DIR);
   const results = await ensureRuns(profile);
   for (const tuner of declarations.tuners) {
     const result = await runTuner(profile, tuner, declarations);

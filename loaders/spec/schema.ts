@@ -1,6 +1,7 @@
-// Experiment declarations: the zod schema for data/experiments.json, and how a declaration
+// Experiment declarations: the zod schema for data/experiments/, and how a declaration
 // is resolved (defaults, then the chosen profile) into the exact settings a run trains with.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { combinedDeclarations } from "./declarationFolder.ts";
 import { z } from "zod";
 import { DeclarationError, describeIssues } from "./errors.ts";
 import { expandGrid, expandSeeds } from "./grids.ts";
@@ -290,22 +291,29 @@ export function parseDeclarations(raw: unknown, file: string): Declarations {
   const { defaults, profiles, experiments, studies, tuners: rawTuners } = top.data;
   const studyIds = new Set(studies.map((s) => s.id));
   const seen = new Set<string>();
-  const entries = experiments.flatMap((entry, index) => {
+  // An entry read from a declarations folder names its own file (declarationFolder.ts).
+  const source = (entry: Record<string, unknown>) => {
+    const { $file, ...rest } = entry;
+    return { where: typeof $file === "string" ? $file : file, entry: rest };
+  };
+  const entries = experiments.flatMap((raw, index) => {
+    const { where, entry } = source(raw);
     const label = typeof entry.id === "string" ? `experiment "${entry.id}"` : `experiment #${index + 1}`;
-    return expandGrid({ ...defaults, ...entry }, `${file}: ${label}`)
-      .flatMap((expanded) => expandSeeds(expanded, `${file}: ${label}`))
-      .map((expanded) => ({ entry: expanded, index }));
+    return expandGrid({ ...defaults, ...entry }, `${where}: ${label}`)
+      .flatMap((expanded) => expandSeeds(expanded, `${where}: ${label}`))
+      .map((expanded) => ({ entry: expanded, index, where }));
   });
-  const parsed = entries.map(({ entry, index }) => {
+  const parsed = entries.map(({ entry, index, where }) => {
     const label = typeof entry.id === "string" ? `experiment "${entry.id}"` : `experiment #${index + 1}`;
-    const experiment = parseExperiment(entry, defaults, `${file}: ${label}`, studyIds);
-    if (seen.has(experiment.id)) throw new DeclarationError(`${file}: ${label}: field "id": duplicate id`);
+    const experiment = parseExperiment(entry, defaults, `${where}: ${label}`, studyIds);
+    if (seen.has(experiment.id)) throw new DeclarationError(`${where}: ${label}: field "id": duplicate id`);
     seen.add(experiment.id);
     return experiment;
   });
   const tuners: Tuner[] = [];
-  rawTuners.forEach((entry, index) => {
-    const label = `${file}: tuner ${typeof entry.id === "string" ? `"${entry.id}"` : `#${index + 1}`}`;
+  rawTuners.forEach((raw, index) => {
+    const { where, entry } = source(raw);
+    const label = `${where}: tuner ${typeof entry.id === "string" ? `"${entry.id}"` : `#${index + 1}`}`;
     const result = TunerSchema.safeParse(entry);
     if (!result.success) throw new DeclarationError(`${label}: ${describeIssues(result.error)}`);
     const tuner = result.data;
@@ -378,7 +386,9 @@ function checkLayerOrder(experiment: Experiment, label: string): void {
   });
 }
 
+/** The declarations in a folder (data/experiments/, see declarationFolder.ts) or in one file of the same shape. */
 export function readDeclarations(file: string): Declarations {
+  if (existsSync(file) && statSync(file).isDirectory()) return parseDeclarations(combinedDeclarations(file), file);
   let text: string;
   try {
     text = readFileSync(file, "utf8");

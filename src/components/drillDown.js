@@ -9,7 +9,7 @@ import {Gallery} from "./gallery.js";
 import {cellSamples, classScores, confusionFromPredictions, decodePredictions} from "./predictions.js";
 
 /**
- * Per-sample test predictions of the runs that keep their weights (keepWeights in data/experiments.json),
+ * Per-sample test predictions of the runs that keep their weights (keepWeights in data/experiments/),
  * built by src/data/predictions/[run].bin.ts. FileAttachment needs literal names, hence the list; a file
  * is fetched only when a reader first opens one of its cells.
  */

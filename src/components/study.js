@@ -11,7 +11,7 @@ import {epochTicks} from "./learningCurves.js";
 /** The value of a grid axis for a run: its recorded grid coordinate. */
 export const coord = (run, name) => run.variant?.[name];
 
-/** Runs of a grid whose id starts with `prefix` (ids are "<grid id>-<label>-...", see data/experiments.json). */
+/** Runs of a grid whose id starts with `prefix` (ids are "<grid id>-<label>-...", see data/experiments/). */
 export const gridRuns = (runs, prefix) => runs.filter((r) => r.id.startsWith(`${prefix}-`));
 
 /**

@@ -1,8 +1,8 @@
 // The declared studies, for the overview's list: id, title, question and how many runs and searches each has.
 import { readDeclarations } from "../../loaders/spec/schema.ts";
-import { DECLARATIONS_FILE } from "../../loaders/config.ts";
+import { DECLARATIONS_DIR } from "../../loaders/config.ts";
 
-const { studies, experiments, tuners } = readDeclarations(DECLARATIONS_FILE);
+const { studies, experiments, tuners } = readDeclarations(DECLARATIONS_DIR);
 process.stdout.write(
   JSON.stringify(
     studies.map((s) => ({

@@ -67,7 +67,7 @@ function sourcesMtime(): number {
   return Math.max(
     newestMtime(join(ROOT, "src")),
     newestMtime(join(ROOT, "loaders")),
-    newestMtime(join(ROOT, "data", "experiments.json")),
+    newestMtime(join(ROOT, "data", "experiments")),
     newestMtime(join(ROOT, "observablehq.config.ts"))
   );
 }

@@ -4,11 +4,11 @@ import { Progress } from "../../loaders/training/progress.ts";
 import { readDeclarations, resolveExperiment, type ResolvedExperiment } from "../../loaders/spec/schema.ts";
 import { runDir, runKey } from "../../loaders/experiments/store.ts";
 
-import { DECLARATIONS_FILE } from "../../loaders/config.ts";
+import { DECLARATIONS_DIR } from "../../loaders/config.ts";
 import type { PlannedRun } from "../../loaders/experiments/plan.ts";
 
 export function smallCnnRun(id: string, overrides: Partial<ResolvedExperiment> = {}): PlannedRun {
-  const { experiments, profiles } = readDeclarations(DECLARATIONS_FILE);
+  const { experiments, profiles } = readDeclarations(DECLARATIONS_DIR);
   const experiment: ResolvedExperiment = {
     ...resolveExperiment(experiments.find((e) => e.id === "cnn-basic")!, profiles.quick),
     id,

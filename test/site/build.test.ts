@@ -8,10 +8,10 @@ import { before, describe, it } from "node:test";
 import { readDeclarations } from "../../loaders/spec/schema.ts";
 
 import { BUILD_TIMEOUT_MS, buildSite, builtDataFile, configuredDataPaths, configuredPages, listFiles, outsideLoads, type BuildResult } from "../helpers/site.ts";
-import { DECLARATIONS_FILE } from "../../loaders/config.ts";
+import { DECLARATIONS_DIR } from "../../loaders/config.ts";
 
 // Grids expanded: one experiment per run.
-const declarations = readDeclarations(DECLARATIONS_FILE);
+const declarations = readDeclarations(DECLARATIONS_DIR);
 
 describe("offline build with the quick profile", () => {
   let build: BuildResult;

@@ -17,7 +17,7 @@ const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing; in CI the browser tests must run`);
 const skip = haveChromium ? false : `no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`;
 
-interface Run {
+type Run = {
   id: string;
   task: string;
   title: string;
@@ -27,8 +27,8 @@ interface Run {
   params: number;
   testAccuracy: number | null;
   trainSeconds: number;
-  curves: { valAccuracy: (number | null)[] };
-}
+  curves: { epoch: number[]; valAccuracy: (number | null)[] };
+};
 
 /** Ids of the points no other point beats (fewer x and at least as accurate, or more accurate): brute force. */
 function bruteFront(runs: Run[], x: "params" | "trainSeconds"): string[] {

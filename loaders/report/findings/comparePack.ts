@@ -1,7 +1,7 @@
 // The data behind the two-run comparison page: for one task's test images, every stored run's wrong
 // answers (image, predicted class, confidence) and McNemar's exact p-value of every pair of runs; and,
 // in a second file the page loads after the numbers, the pixels of every image some run got wrong.
-// A reader picks any two runs; the page (src/components/compare.js decodes both) then needs no
+// A reader picks any two runs; the page (src/components/compare.ts decodes both) then needs no
 // statistics library, only arithmetic.
 import { mcnemarExact, normalZ, LEVEL, ALPHA } from "../stats.ts";
 import type { RunPredictions, TestSet } from "../../spec/testPredictions.ts";

@@ -1,5 +1,5 @@
 // Runs grouped by configuration: the runs of one declaration that differ only in their seed
-// (`seeds` in data/experiments.json, `finalRepeats` of a tuner), with the mean and 95% interval of
+// (`seeds` in data/experiments/, `finalRepeats` of a tuner), with the mean and 95% interval of
 // each figure over the seeds. Pages and claims read a configuration's result from its group.
 import { seedInterval, type SeedSummary } from "../stats.ts";
 

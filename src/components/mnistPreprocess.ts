@@ -2,9 +2,25 @@
 // ratio (with anti-aliasing), then placed in a 28×28 field so that their centre of mass is at its centre.
 // Pure functions of arrays (no DOM), so the same code runs in the page and in Node's unit tests.
 
+/** A rectangle of a drawing, in drawing pixels. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+/** A drawing made MNIST-like, with where its parts went (see preprocessDrawing). */
+export interface Preprocessed {
+  pixels: Float32Array;
+  box: Box;
+  size: { width: number; height: number };
+  offset: { x: number; y: number };
+  centre: { x: number; y: number };
+}
+
 /** The side of an MNIST image, and of the box a digit is scaled to fit. */
-export const SIDE = 28;
-export const BOX = 20;
+export const SIDE = 28 as const;
+export const BOX = 20 as const;
 
 /**
  * Turns a drawing into the 28×28 input the models were trained on.
@@ -21,7 +37,7 @@ export const BOX = 20;
  * (in drawing pixels), size: {width, height} (after scaling), offset: {x, y} (where the scaled box's
  * top-left corner lands in the field), centre: {x, y} (its centre of mass in the field)}.
  */
-export function preprocessDrawing(ink, width, height, {threshold = 0.02, max = 1} = {}) {
+export function preprocessDrawing(ink: ArrayLike<number>, width: number, height: number, {threshold = 0.02, max = 1}: { threshold?: number; max?: number } = {}): Preprocessed | null {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new RangeError(`bad drawing size ${width}×${height}`);
   if (ink.length !== width * height) throw new RangeError(`expected ${width * height} ink values for ${width}×${height}, got ${ink.length}`);
   const box = boundingBox(ink, width, height, threshold * max);
@@ -57,7 +73,7 @@ export function preprocessDrawing(ink, width, height, {threshold = 0.02, max = 1
 }
 
 /** The smallest rectangle holding every value above `cutoff`, or null when there is none. */
-export function boundingBox(ink, width, height, cutoff = 0) {
+export function boundingBox(ink: ArrayLike<number>, width: number, height: number, cutoff = 0): Box | null {
   let x0 = width;
   let y0 = height;
   let x1 = -1;
@@ -80,7 +96,7 @@ export function boundingBox(ink, width, height, cutoff = 0) {
  * each output pixel is the mean of the input over the rectangle it covers, partial pixels weighted by
  * their overlap. Done separably (columns, then rows); values are divided by `max`.
  */
-function resampleArea(ink, stride, box, w, h, max) {
+function resampleArea(ink: ArrayLike<number>, stride: number, box: Box, w: number, h: number, max: number): Float32Array {
   const wx = overlapWeights(box.width, w);
   const wy = overlapWeights(box.height, h);
   // Horizontal pass: box.height rows of w values.
@@ -101,9 +117,9 @@ function resampleArea(ink, stride, box, w, h, max) {
  * For n input cells mapped onto m output cells of n/m inputs each: [output, input, weight] triples, weight
  * being the overlap of the input cell with the output cell divided by the output cell's length.
  */
-function overlapWeights(n, m) {
+function overlapWeights(n: number, m: number): [number, number, number][] {
   const step = n / m;
-  const out = [];
+  const out: [number, number, number][] = [];
   for (let o = 0; o < m; o++) {
     const start = o * step;
     const end = start + step;
@@ -116,7 +132,7 @@ function overlapWeights(n, m) {
 }
 
 /** The ink of a canvas drawn in any opaque colour on a transparent ground: its alpha channel, 0..1. */
-export function inkFromImageData({data, width, height}) {
+export function inkFromImageData({data, width, height}: { data: ArrayLike<number>; width: number; height: number }): Float32Array {
   const ink = new Float32Array(width * height);
   for (let i = 0; i < ink.length; i++) ink[i] = data[i * 4 + 3] / 255;
   return ink;

@@ -1,12 +1,22 @@
 // Reads the image subsets the site ships for training in the page (written by loaders/data/subsetfile.ts):
 // a "MNSS" header, uint8 labels, uint8 pixels; the file on the site is gzip-compressed.
 
+/** A decoded subset: labels and pixels are views of the file's bytes. */
+export interface DecodedSubset {
+  count: number;
+  rows: number;
+  cols: number;
+  classes: number;
+  labels: Uint8Array;
+  pixels: Uint8Array;
+}
+
 const MAGIC = "MNSS";
 const VERSION = 1;
 const HEADER_BYTES = 12;
 
 /** True when the bytes start with the gzip magic number. */
-export function isGzip(bytes) {
+export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
@@ -14,7 +24,7 @@ export function isGzip(bytes) {
  * Decodes an uncompressed subset file into {count, rows, cols, classes, labels, pixels}; labels and pixels
  * are Uint8Array views of the input. Throws on a wrong magic number, version, size or label.
  */
-export function decodeSubset(input) {
+export function decodeSubset(input: Uint8Array | ArrayBuffer): DecodedSubset {
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
   if (bytes.length < HEADER_BYTES) throw new Error(`subset file too short: ${bytes.length} bytes`);
   const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
@@ -33,21 +43,21 @@ export function decodeSubset(input) {
 }
 
 /** Gunzips bytes with the browser's DecompressionStream. */
-export async function gunzip(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /** Fetches a subset from a URL (or takes a FileAttachment) and decodes it, gunzipping when compressed. */
-export async function loadSubset(source) {
+export async function loadSubset(source: string | { arrayBuffer(): Promise<ArrayBuffer> }): Promise<DecodedSubset> {
   const buffer = typeof source === "string" ? await (await fetch(source)).arrayBuffer() : await source.arrayBuffer();
   let bytes = new Uint8Array(buffer);
-  if (isGzip(bytes)) bytes = await gunzip(bytes);
+  if (isGzip(bytes)) bytes = await gunzip(bytes) as Uint8Array<ArrayBuffer>;
   return decodeSubset(bytes);
 }
 
 /** Images [start, end) of a subset as floats in [0, 1], one image after another. */
-export function toFloats(subset, start = 0, end = subset.count) {
+export function toFloats(subset: DecodedSubset, start = 0, end = subset.count): Float32Array {
   const size = subset.rows * subset.cols;
   const out = new Float32Array((end - start) * size);
   const src = subset.pixels.subarray(start * size, end * size);

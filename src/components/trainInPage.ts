@@ -1,6 +1,55 @@
 // Training in the page: the reader's choices (with their limits and their URL form), the model they
 // describe, and a training driver that reports progress and can be stopped. tfjs is passed in, so this
 // module never loads it by itself, and its pure parts run in node tests.
+import type * as TF from "@tensorflow/tfjs";
+import type { DecodedSubset } from "./subset.js";
+
+/** tfjs as the page loads it (components/tfjs.js), handed in by the caller. */
+type Tf = typeof TF;
+
+/** The reader's settings, every field valid (normalizeConfig). */
+export interface TrainConfig {
+  model: string;
+  layers: number;
+  units: number;
+  activation: string;
+  optimizer: string;
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  trainSize: number;
+}
+export interface ConfusionRow {
+  actual: number;
+  predicted: number;
+  count: number;
+  rate: number;
+}
+/** One point of a learning curve; `epoch` is fractional within an epoch for the per-batch training rows. */
+export interface CurveRow {
+  epoch: number;
+  split: string;
+  metric: string;
+  value: number;
+}
+export interface TrainResult {
+  status: "completed" | "stopped";
+  config: TrainConfig;
+  rows: CurveRow[];
+  history: { epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number; seconds: number }[];
+  seconds: number;
+  trainSize: number;
+  params: number;
+  test: { accuracy: number; loss: number; count: number; confusion: ConfusionRow[] };
+}
+export interface TrainProgress {
+  rows: CurveRow[];
+  epoch: number;
+  batch: number;
+  batches: number;
+  epochs: number;
+}
+type NumericSetting = "layers" | "units" | "learningRate" | "epochs" | "trainSize";
 
 export const IMAGE_SIZE = 28;
 export const NUM_CLASSES = 10;
@@ -8,13 +57,13 @@ export const NUM_CLASSES = 10;
 export const ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu"];
 export const OPTIMIZERS = ["adam", "sgd", "rmsprop", "adagrad"];
 export const BATCH_SIZES = [16, 32, 64, 128, 256];
-export const MODELS = {mlp: "MLP", cnn: "small CNN"};
+export const MODELS: Record<string, string> = {mlp: "MLP", cnn: "small CNN"};
 
 /** Images shipped with the site for the page (loaders/data/subsetfile.ts writes them; a test keeps the two equal). */
 export const SHIPPED = Object.freeze({train: 4500, validation: 500, test: 1000});
 
 /** Each setting's default and bounds; `trainSize.max` is the shipped training images less validation. */
-export const TRAIN_LIMITS = {
+export const TRAIN_LIMITS: Record<NumericSetting, { min: number; max: number; default: number; step?: number }> = {
   layers: {min: 1, max: 3, default: 1},
   units: {min: 8, max: 256, default: 64},
   learningRate: {min: 0.0001, max: 0.3, default: 0.003},
@@ -22,7 +71,7 @@ export const TRAIN_LIMITS = {
   trainSize: {min: 100, max: SHIPPED.train, default: 2000, step: 100}
 };
 
-export const TRAIN_DEFAULTS = Object.freeze({
+export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   model: "mlp",
   layers: TRAIN_LIMITS.layers.default,
   units: TRAIN_LIMITS.units.default,
@@ -34,25 +83,25 @@ export const TRAIN_DEFAULTS = Object.freeze({
   trainSize: TRAIN_LIMITS.trainSize.default
 });
 
-const KEYS = {model: "model", layers: "layers", units: "units", activation: "act", optimizer: "opt", learningRate: "lr", batchSize: "batch", epochs: "epochs", trainSize: "n"};
+const KEYS: Record<keyof TrainConfig, string> = {model: "model", layers: "layers", units: "units", activation: "act", optimizer: "opt", learningRate: "lr", batchSize: "batch", epochs: "epochs", trainSize: "n"};
 
-const clamp = (x, lo, hi) => Math.max(lo, Math.min(hi, x));
+const clamp = (x: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, x));
 
 /** A settings object with every field valid: unknown choices fall back to defaults, numbers are clamped. */
-export function normalizeConfig(config = {}) {
-  const c = {...TRAIN_DEFAULTS, ...config};
-  const int = (key) => {
+export function normalizeConfig(config: Partial<Record<keyof TrainConfig, unknown>> = {}): TrainConfig {
+  const c: Record<keyof TrainConfig, unknown> = {...TRAIN_DEFAULTS, ...config};
+  const int = (key: "layers" | "units" | "epochs" | "trainSize") => {
     const {min, max, step = 1} = TRAIN_LIMITS[key];
     const x = Number(c[key]);
     return Number.isFinite(x) ? clamp(Math.round(x / step) * step, min, max) : TRAIN_DEFAULTS[key];
   };
   const lr = Number(c.learningRate);
   return {
-    model: Object.hasOwn(MODELS, c.model) ? c.model : TRAIN_DEFAULTS.model,
+    model: typeof c.model === "string" && Object.hasOwn(MODELS, c.model) ? c.model : TRAIN_DEFAULTS.model,
     layers: int("layers"),
     units: int("units"),
-    activation: ACTIVATIONS.includes(c.activation) ? c.activation : TRAIN_DEFAULTS.activation,
-    optimizer: OPTIMIZERS.includes(c.optimizer) ? c.optimizer : TRAIN_DEFAULTS.optimizer,
+    activation: typeof c.activation === "string" && ACTIVATIONS.includes(c.activation) ? c.activation : TRAIN_DEFAULTS.activation,
+    optimizer: typeof c.optimizer === "string" && OPTIMIZERS.includes(c.optimizer) ? c.optimizer : TRAIN_DEFAULTS.optimizer,
     learningRate: Number.isFinite(lr) && lr > 0 ? clamp(Number(lr.toPrecision(3)), TRAIN_LIMITS.learningRate.min, TRAIN_LIMITS.learningRate.max) : TRAIN_DEFAULTS.learningRate,
     batchSize: BATCH_SIZES.includes(Number(c.batchSize)) ? Number(c.batchSize) : TRAIN_DEFAULTS.batchSize,
     epochs: int("epochs"),
@@ -61,36 +110,36 @@ export function normalizeConfig(config = {}) {
 }
 
 /** The settings as a query string (no "?"), leaving out defaults. */
-export function encodeTrainState(config) {
+export function encodeTrainState(config: Partial<TrainConfig>): string {
   const c = normalizeConfig(config);
   const params = new URLSearchParams();
-  for (const [key, name] of Object.entries(KEYS)) if (c[key] !== TRAIN_DEFAULTS[key]) params.set(name, String(c[key]));
+  for (const [key, name] of Object.entries(KEYS) as [keyof TrainConfig, string][]) if (c[key] !== TRAIN_DEFAULTS[key]) params.set(name, String(c[key]));
   return params.toString();
 }
 
 /** The settings a query string describes (normalised). */
-export function decodeTrainState(search) {
+export function decodeTrainState(search: string): TrainConfig {
   const params = new URLSearchParams(search);
-  const config = {};
-  for (const [key, name] of Object.entries(KEYS)) if (params.has(name)) config[key] = params.get(name);
+  const config: Partial<Record<keyof TrainConfig, unknown>> = {};
+  for (const [key, name] of Object.entries(KEYS) as [keyof TrainConfig, string][]) if (params.has(name)) config[key] = params.get(name);
   return normalizeConfig(config);
 }
 
 /** Filters of the small CNN's convolution blocks: 8, 16, 32 for one to three blocks. */
-const cnnFilters = (layers) => [8, 16, 32].slice(0, layers);
+const cnnFilters = (layers: number) => [8, 16, 32].slice(0, layers);
 
 /** The layer list in the report's notation, e.g. "784-64-64-10" or "conv8-pool-conv16-pool-32-10". */
-export function architecture(config) {
+export function architecture(config: Partial<TrainConfig>): string {
   const c = normalizeConfig(config);
   if (c.model === "cnn") return [...cnnFilters(c.layers).flatMap((f) => [`conv${f}`, "pool"]), c.units, NUM_CLASSES].join("-");
   return [IMAGE_SIZE * IMAGE_SIZE, ...Array(c.layers).fill(c.units), NUM_CLASSES].join("-");
 }
 
 /** Trainable parameters of the model `config` describes (dense: (in+1)·out; conv 3×3 "same": (9·in+1)·out). */
-export function parameterCount(config) {
+export function parameterCount(config: Partial<TrainConfig>): number {
   const c = normalizeConfig(config);
   let total = 0;
-  let inputs;
+  let inputs: number;
   if (c.model === "cnn") {
     let channels = 1;
     let side = IMAGE_SIZE;
@@ -117,7 +166,7 @@ export function parameterCount(config) {
  * initializers call seedrandom, which Framework's bundle of tfjs in the page does not expose correctly
  * ("alea is not a function"), so the model is built with zero kernels and given these instead.
  */
-export function initializeWeights(tf, model, random = Math.random) {
+export function initializeWeights(tf: Tf, model: TF.LayersModel, random = Math.random): void {
   const weights = model.getWeights().map((w) => {
     const shape = w.shape;
     if (shape.length < 2) return tf.zerosLike(w);
@@ -132,29 +181,30 @@ export function initializeWeights(tf, model, random = Math.random) {
 }
 
 /** The tf.LayersModel for `config`: input [784] (MLP) or [28, 28, 1] (CNN), softmax over 10 classes. */
-export function buildModel(tf, config) {
+export function buildModel(tf: Tf, config: Partial<TrainConfig>): TF.Sequential {
   const c = normalizeConfig(config);
+  const activation = c.activation as "relu";
   const model = tf.sequential();
   if (c.model === "cnn") {
     cnnFilters(c.layers).forEach((filters, i) => {
-      model.add(tf.layers.conv2d({...(i === 0 ? {inputShape: [IMAGE_SIZE, IMAGE_SIZE, 1]} : {}), filters, kernelSize: 3, padding: "same", activation: c.activation, kernelInitializer: "zeros"}));
+      model.add(tf.layers.conv2d({...(i === 0 ? {inputShape: [IMAGE_SIZE, IMAGE_SIZE, 1]} : {}), filters, kernelSize: 3, padding: "same", activation, kernelInitializer: "zeros"}));
       model.add(tf.layers.maxPooling2d({poolSize: 2, strides: 2}));
     });
     model.add(tf.layers.flatten());
-    model.add(tf.layers.dense({units: c.units, activation: c.activation, kernelInitializer: "zeros"}));
+    model.add(tf.layers.dense({units: c.units, activation, kernelInitializer: "zeros"}));
   } else {
-    for (let i = 0; i < c.layers; i++) model.add(tf.layers.dense({...(i === 0 ? {inputShape: [IMAGE_SIZE * IMAGE_SIZE]} : {}), units: c.units, activation: c.activation, kernelInitializer: "zeros"}));
+    for (let i = 0; i < c.layers; i++) model.add(tf.layers.dense({...(i === 0 ? {inputShape: [IMAGE_SIZE * IMAGE_SIZE]} : {}), units: c.units, activation, kernelInitializer: "zeros"}));
   }
   model.add(tf.layers.dense({units: NUM_CLASSES, activation: "softmax", kernelInitializer: "zeros"}));
   initializeWeights(tf, model);
-  const optimizers = {adam: tf.train.adam, sgd: tf.train.sgd, rmsprop: tf.train.rmsprop, adagrad: tf.train.adagrad};
+  const optimizers: Record<string, (learningRate: number) => TF.Optimizer> = {adam: tf.train.adam, sgd: tf.train.sgd, rmsprop: tf.train.rmsprop, adagrad: tf.train.adagrad};
   model.compile({optimizer: optimizers[c.optimizer](c.learningRate), loss: "categoricalCrossentropy", metrics: ["accuracy"]});
   return model;
 }
 
 /** Tidy confusion rows {actual, predicted, count, rate} (rate: share of the actual class). */
-export function confusionRows(actual, predicted, classes = NUM_CLASSES) {
-  const counts = Array.from({length: classes}, () => new Array(classes).fill(0));
+export function confusionRows(actual: ArrayLike<number>, predicted: ArrayLike<number>, classes = NUM_CLASSES): ConfusionRow[] {
+  const counts: number[][] = Array.from({length: classes}, () => new Array<number>(classes).fill(0));
   for (let i = 0; i < actual.length; i++) counts[actual[i]][predicted[i]]++;
   return counts.flatMap((row, a) => {
     const total = row.reduce((x, y) => x + y, 0);
@@ -163,11 +213,11 @@ export function confusionRows(actual, predicted, classes = NUM_CLASSES) {
 }
 
 /** The backend a model should train on: the wasm backend has no convolution gradients, so a CNN goes to cpu. */
-export function trainingBackend(config, best) {
+export function trainingBackend(config: Partial<TrainConfig>, best: string): string {
   return normalizeConfig(config).model === "cnn" && best === "wasm" ? "cpu" : best;
 }
 
-function tensors(tf, subset, start, end, cnn) {
+function tensors(tf: Tf, subset: DecodedSubset, start: number, end: number, cnn: boolean): { xs: TF.Tensor; ys: TF.Tensor } {
   const size = IMAGE_SIZE * IMAGE_SIZE;
   const pixels = new Float32Array((end - start) * size);
   const src = subset.pixels.subarray(start * size, end * size);
@@ -184,15 +234,25 @@ function tensors(tf, subset, start, end, cnn) {
  * current batch. Resolves to {status, history, test: {accuracy, loss, confusion}, seconds, params}.
  * Every tensor it creates is disposed.
  */
-export async function trainInPage(tf, config, {train, test, validation = SHIPPED.validation, onProgress = () => {}, shouldStop = () => false} = {}) {
+export async function trainInPage(
+  tf: Tf,
+  config: Partial<TrainConfig>,
+  {
+    train,
+    test,
+    validation = SHIPPED.validation,
+    onProgress = () => {},
+    shouldStop = () => false
+  }: { train: DecodedSubset; test: DecodedSubset; validation?: number; onProgress?: (progress: TrainProgress) => void; shouldStop?: () => boolean }
+): Promise<TrainResult> {
   const c = normalizeConfig(config);
   const cnn = c.model === "cnn";
   const trainSize = Math.min(c.trainSize, train.count - validation);
   const data = tensors(tf, train, 0, trainSize, cnn);
   const val = tensors(tf, train, train.count - validation, train.count, cnn);
   const model = buildModel(tf, c);
-  const rows = [];
-  const history = [];
+  const rows: CurveRow[] = [];
+  const history: TrainResult["history"] = [];
   const batchesPerEpoch = Math.ceil(trainSize / c.batchSize);
   let epoch = 0;
   let stopped = false;
@@ -206,10 +266,11 @@ export async function trainInPage(tf, config, {train, test, validation = SHIPPED
       validationData: [val.xs, val.ys],
       verbose: 0,
       callbacks: {
-        onEpochBegin: async (e) => {
+        onEpochBegin: async (e: number) => {
           epoch = e;
         },
-        onBatchEnd: async (batch, logs) => {
+        onBatchEnd: async (batch: number, logs?: TF.Logs) => {
+          if (!logs) return;
           const x = epoch + (batch + 1) / batchesPerEpoch;
           rows.push({epoch: x, split: "train", metric: "loss", value: logs.loss}, {epoch: x, split: "train", metric: "accuracy", value: logs.acc ?? logs.accuracy});
           if (shouldStop()) {
@@ -223,7 +284,8 @@ export async function trainInPage(tf, config, {train, test, validation = SHIPPED
             await tf.nextFrame();
           }
         },
-        onEpochEnd: async (e, logs) => {
+        onEpochEnd: async (e: number, logs?: TF.Logs) => {
+          if (!logs) return;
           history.push({epoch: e + 1, loss: logs.loss, accuracy: logs.acc ?? logs.accuracy, valLoss: logs.val_loss, valAccuracy: logs.val_acc ?? logs.val_accuracy, seconds: (performance.now() - started) / 1000});
           rows.push({epoch: e + 1, split: "validation", metric: "loss", value: logs.val_loss}, {epoch: e + 1, split: "validation", metric: "accuracy", value: logs.val_acc ?? logs.val_accuracy});
           onProgress({rows, epoch: e + 1, batch: batchesPerEpoch, batches: batchesPerEpoch, epochs: c.epochs});
@@ -234,7 +296,7 @@ export async function trainInPage(tf, config, {train, test, validation = SHIPPED
     const seconds = (performance.now() - started) / 1000;
     const evaluation = tf.tidy(() => {
       const {xs, ys} = tensors(tf, test, 0, test.count, cnn);
-      const probs = model.predict(xs);
+      const probs = model.predict(xs) as TF.Tensor;
       const loss = tf.metrics.categoricalCrossentropy(ys, probs).mean();
       return {predicted: probs.argMax(-1), loss};
     });
@@ -246,7 +308,7 @@ export async function trainInPage(tf, config, {train, test, validation = SHIPPED
     let correct = 0;
     for (let i = 0; i < test.count; i++) if (predicted[i] === actual[i]) correct++;
     return {
-      status: stopped ? "stopped" : "completed",
+      status: stopped ? ("stopped" as const) : ("completed" as const),
       config: c,
       rows,
       history,

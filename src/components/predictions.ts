@@ -2,6 +2,27 @@
 // loaders/report/predictions.ts): decoding, the images of one confusion cell, and per-class precision/recall.
 // Pure functions of bytes and arrays, so Node tests can import them too.
 
+/** A test image whose pixels were kept, with the model's answer. */
+export interface GalleryItem {
+  position: number;
+  index: number;
+  label: number;
+  predicted: number;
+  confidence: number;
+  probabilities: number[];
+  pixels: Uint8Array;
+}
+export interface DecodedPredictions {
+  count: number;
+  classes: number;
+  side: number;
+  index: Uint16Array;
+  label: Uint8Array;
+  predicted: Uint8Array;
+  confidence: Float32Array;
+  gallery: GalleryItem[];
+}
+
 const MAGIC = 0x52504e4d; // "MNPR"
 const VERSION = 1;
 
@@ -10,7 +31,7 @@ const VERSION = 1;
  * where the per-sample arrays have `count` entries (confidence as a Float32Array in 0..1) and `gallery`
  * lists the samples whose image was kept: {position, index, label, predicted, confidence, probabilities, pixels}.
  */
-export function decodePredictions(buffer) {
+export function decodePredictions(buffer: ArrayBuffer | Uint8Array): DecodedPredictions {
   const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 16 || view.getUint32(0, true) !== MAGIC) throw new Error("not a predictions file (bad magic number)");
@@ -32,7 +53,7 @@ export function decodePredictions(buffer) {
   for (let i = 0; i < count; i++, offset += 2) confidence[i] = view.getUint16(offset, true) / 0xffff;
   const positions = new Uint16Array(stored);
   for (let k = 0; k < stored; k++, offset += 2) positions[k] = view.getUint16(offset, true);
-  const gallery = [];
+  const gallery: GalleryItem[] = [];
   const probabilityStart = offset;
   const pixelStart = offset + stored * classes;
   for (let k = 0; k < stored; k++) {
@@ -55,7 +76,7 @@ export function decodePredictions(buffer) {
  * The samples of one confusion cell: how many there are in all (`total`) and those with a stored image
  * (`items`), most confident first.
  */
-export function cellSamples(decoded, actual, predicted) {
+export function cellSamples(decoded: DecodedPredictions, actual: number, predicted: number): { total: number; items: GalleryItem[] } {
   let total = 0;
   for (let i = 0; i < decoded.count; i++) if (decoded.label[i] === actual && decoded.predicted[i] === predicted) total++;
   const items = decoded.gallery
@@ -65,14 +86,17 @@ export function cellSamples(decoded, actual, predicted) {
 }
 
 /** The confusion matrix (rows actual, columns predicted) of the decoded predictions. */
-export function confusionFromPredictions(decoded) {
-  const matrix = Array.from({length: decoded.classes}, () => new Array(decoded.classes).fill(0));
+export function confusionFromPredictions(decoded: DecodedPredictions): number[][] {
+  const matrix: number[][] = Array.from({length: decoded.classes}, () => new Array<number>(decoded.classes).fill(0));
   for (let i = 0; i < decoded.count; i++) matrix[decoded.label[i]][decoded.predicted[i]]++;
   return matrix;
 }
 
 /** Precision and recall of class `c` from a confusion matrix (null where undefined: nothing predicted or no samples). */
-export function classScores(matrix, c) {
+export function classScores(
+  matrix: number[][],
+  c: number
+): { precision: number | null; recall: number | null; support: number; predictedAs: number; correct: number } {
   const tp = matrix[c][c];
   const support = matrix[c].reduce((a, b) => a + b, 0);
   const predictedAs = matrix.reduce((s, row) => s + row[c], 0);
