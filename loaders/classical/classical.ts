@@ -3,11 +3,11 @@
 // or computed (in this process or a child of its own) and stored first.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { renameSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { ROOT } from "../config.ts";
 import { withLock } from "../experiments/lock.ts";
+import { setAside } from "../experiments/store.ts";
 import { computeClassical } from "./compute.ts";
 import { classicalDir, classicalKey, readResult, readSettings, resolveSettings, writeResultAtomic, RESULT_FILE, StoredResultError, type ClassicalResult, type Settings } from "./settings.ts";
 
@@ -43,9 +43,7 @@ export async function ensureClassical(profile: string, options: ClassicalOptions
   return withLock(`classical-${profile}`, async () => {
     if (!options.force) {
       const stored = readUnlessDamaged(dir, (error) => {
-        const aside = `${dir}.damaged-${Date.now()}`;
-        renameSync(dir, aside);
-        log(`[classical] ${error.message}; moved it to ${aside} and computing it again`);
+        log(`[classical] ${error.message}; moved it to ${setAside(dir)} and computing it again`);
       });
       if (stored) return { result: stored, dir, computed: false };
     }

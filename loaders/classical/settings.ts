@@ -1,13 +1,13 @@
 // Study 9's settings and stored result: data/classical.json validated, the key of a result (settings,
 // code version and library versions) and its folder, and the result file's schema, read and written
-// atomically like a training run's.
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+// through the run store's atomic write and checked read, like a training run's.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { ROOT, runsRoot } from "../config.ts";
-import { canonicalJson } from "../experiments/store.ts";
+import { canonicalJson, readJsonChecked, writeFolderAtomic } from "../experiments/store.ts";
 
 /** Bump when a change to this code would change what a stored result contains or means. */
 export const CLASSICAL_VERSION = 1;
@@ -70,18 +70,9 @@ export interface ResolvedSettings {
 }
 
 export function readSettings(file = SETTINGS_FILE): Settings {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new Error(`${file}: ${(error as Error).message}`);
-  }
-  const parsed = SettingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${file}: field "${issue.path.join(".")}": ${issue.message}`);
-  }
-  return parsed.data;
+  const settings = readJsonChecked(file, SettingsSchema, (message) => new Error(message));
+  if (!settings) throw new Error(`${file}: missing (study 9's settings)`);
+  return settings;
 }
 
 export function resolveSettings(settings: Settings, profile: string): ResolvedSettings {
@@ -209,39 +200,10 @@ export class StoredResultError extends Error {
 
 /** Reads and validates a stored result; null when there is none. A damaged file raises a StoredResultError naming it. */
 export function readResult(dir: string): ClassicalResult | null {
-  const file = join(dir, RESULT_FILE);
-  if (!existsSync(file)) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new StoredResultError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-  const parsed = ResultSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StoredResultError(`${file}: field "${issue.path.join(".")}": ${issue.message}`);
-  }
-  return parsed.data;
+  return readJsonChecked(join(dir, RESULT_FILE), ResultSchema, (message) => new StoredResultError(message));
 }
 
-/** Writes result.json into a temporary sibling directory and renames it into place in one step. */
+/** Stores a result through the run store's atomic write (a temporary sibling renamed into place). */
 export function writeResultAtomic(dir: string, result: ClassicalResult): void {
-  mkdirSync(dirname(dir), { recursive: true });
-  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  mkdirSync(tmp);
-  try {
-    writeFileSync(join(tmp, RESULT_FILE), JSON.stringify(result));
-    if (existsSync(dir)) {
-      const old = `${dir}.old-${process.pid}-${randomBytes(4).toString("hex")}`;
-      renameSync(dir, old);
-      renameSync(tmp, dir);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, dir);
-    }
-  } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw error;
-  }
+  writeFolderAtomic(dir, [[RESULT_FILE, JSON.stringify(result)]]);
 }

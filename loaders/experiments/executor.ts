@@ -3,7 +3,7 @@
 // ones in worker processes, one per core, sharing the cores of this process through one pool
 // (CoreSlots), with one memory rule (WorkerPool) and one failure policy (every run goes on; the
 // failures are reported together at the end, in a RunsFailedError).
-import { existsSync, renameSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { currentProfile, defaultMulticore, defaultWorkers, type MulticoreMode } from "../config.ts";
 import type { RunRecord } from "../spec/record.ts";
 import type { ProfileName } from "../spec/schema.ts";
@@ -11,7 +11,7 @@ import { Progress, type ProgressState } from "../training/progress.ts";
 import { withLock } from "./lock.ts";
 import { multicoreMethod, planSchedule } from "./cost.ts";
 import { isStored, planRuns, type PlannedRun } from "./plan.ts";
-import { StoredRunError, readRun, storeTestSet, sweepTemporary, writeRunAtomic } from "./store.ts";
+import { StoredRunError, readRun, setAside, storeTestSet, sweepTemporary, writeRunAtomic } from "./store.ts";
 import { WorkerPool, WorkerProcess } from "./workers.ts";
 
 export interface EnsureOptions {
@@ -57,8 +57,7 @@ function readOrSetAside(planned: PlannedRun, progress: Progress): RunRecord | nu
     return readRun(planned.dir);
   } catch (error) {
     if (!(error instanceof StoredRunError)) throw error;
-    const aside = `${planned.dir}.damaged-${Date.now()}`;
-    renameSync(planned.dir, aside);
+    const aside = setAside(planned.dir);
     progress.log(`[${planned.experiment.id}] ${error.message}; moved it to ${aside} and training again`);
     return null;
   }

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { z } from "zod";
 import { runsRoot } from "../config.ts";
 import { RunRecordSchema, TRAINER_VERSION, type RunFiles, type RunRecord } from "../spec/record.ts";
 import type { ProfileName, ResolvedExperiment } from "../spec/schema.ts";
@@ -47,39 +48,29 @@ export class StoredRunError extends Error {
 /** Reads and validates a stored run; null when there is none. Damage raises a StoredRunError naming the file. */
 export function readRun(dir: string): RunRecord | null {
   const file = join(dir, "run.json");
-  if (!existsSync(file)) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new StoredRunError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-  const parsed = RunRecordSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StoredRunError(`${file}: field "${issue.path.join(".")}": ${issue.message}`);
-  }
-  for (const [name, expected] of Object.entries(parsed.data.files ?? {})) {
+  const record = readJsonChecked(file, RunRecordSchema, (message) => new StoredRunError(message));
+  if (!record) return null;
+  for (const [name, expected] of Object.entries(record.files ?? {})) {
     const path = join(dir, name);
     if (!existsSync(path)) throw new StoredRunError(`${file}: lists ${name}, but ${path} is missing`);
     const bytes = readFileSync(path);
     if (bytes.length !== expected.bytes) throw new StoredRunError(`${path}: ${bytes.length} bytes, but run.json recorded ${expected.bytes} (truncated or replaced)`);
     if (sha256(bytes) !== expected.sha256) throw new StoredRunError(`${path}: its contents differ from the SHA-256 run.json recorded (damaged or replaced)`);
   }
-  if (parsed.data.hasWeights && !existsSync(join(dir, "model.json"))) {
+  if (record.hasWeights && !existsSync(join(dir, "model.json"))) {
     throw new StoredRunError(`${file}: says it has weights but ${join(dir, "model.json")} is missing`);
   }
-  if (parsed.data.testSet !== undefined) {
+  if (record.testSet !== undefined) {
     const predictions = join(dir, RUN_PREDICTIONS_FILE);
-    const expected = parsed.data.data.testCount;
+    const expected = record.data.testCount;
     try {
       const decoded = decodeRunPredictions(readFileSync(predictions), predictions);
       if (decoded.predicted.length !== expected) throw new RangeError(`${predictions}: ${decoded.predicted.length} images, but the run was tested on ${expected}`);
     } catch (error) {
-      throw new StoredRunError(existsSync(predictions) ? (error as Error).message : `${file}: names test set "${parsed.data.testSet}" but ${predictions} is missing`);
+      throw new StoredRunError(existsSync(predictions) ? (error as Error).message : `${file}: names test set "${record.testSet}" but ${predictions} is missing`);
     }
   }
-  return parsed.data;
+  return record;
 }
 
 /** A stored run's per-image test predictions (validated by readRun when the run was read). */
@@ -125,26 +116,18 @@ const sha256 = (bytes: Uint8Array | string): string => createHash("sha256").upda
 
 
 /**
- * Writes a run directory atomically: everything goes into a temporary sibling, run.json last,
- * then one rename makes it visible. A run interrupted before the rename leaves only a
- * `*.tmp-*` directory, which is never read and is swept by `sweepTemporary`. Returns the record as
- * stored (with the size and hash of each file).
+ * Writes a result folder atomically (a run's, or study 9's): every file goes into a temporary sibling,
+ * in the order given (the record last), then one rename makes it visible. A write interrupted before
+ * the rename leaves only a `*.tmp-*` folder, which is never read and is swept by `sweepTemporary`. A
+ * stored folder being replaced (a forced retrain) is kept until the new one is in place.
  */
-export function writeRunAtomic(dir: string, record: RunRecord, files: RunFiles = {}): RunRecord {
+export function writeFolderAtomic(dir: string, files: [name: string, content: string | Uint8Array][]): void {
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   mkdirSync(tmp);
-  let stored: RunRecord;
   try {
-    const listed: NonNullable<RunRecord["files"]> = {};
-    for (const [name, content] of Object.entries(files)) {
-      writeFileSync(join(tmp, name), content);
-      listed[name] = { bytes: typeof content === "string" ? Buffer.byteLength(content) : content.length, sha256: sha256(content) };
-    }
-    stored = Object.keys(listed).length ? { ...record, files: listed } : record;
-    writeFileSync(join(tmp, "run.json"), JSON.stringify(stored));
+    for (const [name, content] of files) writeFileSync(join(tmp, name), content);
     if (existsSync(dir)) {
-      // Replacing a run (forced retrain): keep the old one until the new one is in place.
       const old = `${dir}.old-${process.pid}-${randomBytes(4).toString("hex")}`;
       renameSync(dir, old);
       renameSync(tmp, dir);
@@ -156,9 +139,45 @@ export function writeRunAtomic(dir: string, record: RunRecord, files: RunFiles =
     rmSync(tmp, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Writes a run atomically (writeFolderAtomic), run.json last; returns the record as stored, with the size and hash of each file. */
+export function writeRunAtomic(dir: string, record: RunRecord, files: RunFiles = {}): RunRecord {
+  const listed: NonNullable<RunRecord["files"]> = {};
+  for (const [name, content] of Object.entries(files)) {
+    listed[name] = { bytes: typeof content === "string" ? Buffer.byteLength(content) : content.length, sha256: sha256(content) };
+  }
+  const stored = Object.keys(listed).length ? { ...record, files: listed } : record;
+  writeFolderAtomic(dir, [...Object.entries(files), ["run.json", JSON.stringify(stored)]]);
   return stored;
 }
 
+/**
+ * A stored JSON file checked against its schema; null when there is none. A file that is not JSON or
+ * does not match raises `damaged(message)`, the message naming the file and the first field at fault.
+ */
+export function readJsonChecked<T>(file: string, schema: z.ZodType<T>, damaged: (message: string) => Error): T | null {
+  if (!existsSync(file)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw damaged(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw damaged(`${file}: field "${issue.path.join(".")}": ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Moves a damaged result folder aside as `<dir>.damaged-<time>` (never deleted, never read again); returns where it went. */
+export function setAside(dir: string): string {
+  const aside = `${dir}.damaged-${Date.now()}`;
+  renameSync(dir, aside);
+  return aside;
+}
 
 /**
  * Removes what processes that are no longer running left of a write: temporary run directories, and

@@ -10,13 +10,32 @@ if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing; in
 /** The reason to skip a browser test on a machine without Chromium; false where it runs. */
 export const skipWithoutChromium: string | false = haveChromium ? false : `no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`;
 
+/** How to open a page: its viewport width (default 1280), a touch screen, and whether to wait for every cell (default yes). */
+export interface OpenOptions {
+  width?: number;
+  hasTouch?: boolean;
+  rendered?: boolean;
+}
+
 export interface SiteInBrowser {
   dir: string;
-  /** Opens a path at a viewport width and waits until every cell has rendered. */
-  open(path: string, width?: number): Promise<Page>;
+  /** The address the site is served at, e.g. "http://127.0.0.1:41234". */
+  url: string;
+  /** Opens a path (at a viewport width, or with options) and, unless told not to, waits until every cell has rendered. */
+  open(path: string, options?: number | OpenOptions): Promise<Page>;
+  /** Waits until every cell of a page has rendered. */
+  rendered(page: Page): Promise<void>;
   /** What went wrong on the pages opened since the last call (and forgets it). */
   problems(): string[];
+  /** Closes a page and returns what went wrong since the last call: problems() and the cells that rendered an error. */
+  finish(page: Page): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** Waits until every cell of the page has rendered, and for resize() to draw once. */
+export async function waitRendered(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelectorAll("observablehq-loading").length === 0, null, { timeout: 60_000 });
+  await page.waitForTimeout(300); // resize() draws after its first ResizeObserver callback
 }
 
 /**
@@ -47,16 +66,23 @@ export async function siteInBrowser(): Promise<SiteInBrowser> {
   const seen: string[] = [];
   return {
     dir,
-    async open(path, width = 1280) {
-      const context = await browser.newContext({ viewport: { width, height: 900 } });
+    url: server.url,
+    async open(path, options = {}) {
+      const { width = 1280, hasTouch = false, rendered = true } = typeof options === "number" ? { width: options } : options;
+      const context = await browser.newContext({ viewport: { width, height: 900 }, hasTouch });
       const page = await context.newPage();
       watchPage(page, seen, "127.0.0.1");
       await page.goto(`${server.url}${path}`, { waitUntil: "load" });
-      await page.waitForFunction(() => document.querySelectorAll("observablehq-loading").length === 0, null, { timeout: 60_000 });
-      await page.waitForTimeout(300); // resize() draws after its first ResizeObserver callback
+      if (rendered) await waitRendered(page);
       return page;
     },
+    rendered: waitRendered,
     problems: () => seen.splice(0),
+    async finish(page) {
+      const cellErrors = await page.locator(".observablehq--error").allTextContents();
+      await page.context().close();
+      return [...seen.splice(0), ...cellErrors.map((text) => `cell error: ${text}`)];
+    },
     async close() {
       await browser.close();
       await server.close();

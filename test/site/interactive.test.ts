@@ -4,16 +4,12 @@
 // restored from it, and the payload and time to interactive of every page (reported, not asserted).
 // No console errors and no request leaving 127.0.0.1 anywhere.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { BUILD_TIMEOUT_MS, builtDataFile, configuredDataPaths, configuredPages, ensureSite, listFiles, serveStatic, type StaticServer } from "../helpers/site.ts";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing; in CI the browser tests must run (install Debian's chromium)`);
-const skip = haveChromium ? false : `no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`;
+import type { Page } from "playwright-core";
+import { siteInBrowser, skipWithoutChromium as skip, type SiteInBrowser } from "../helpers/browser.ts";
+import { BUILD_TIMEOUT_MS, builtDataFile, configuredDataPaths, configuredPages, listFiles } from "../helpers/site.ts";
 
 /** A model must score at least this on the test set before a test expects it to read a plain stroke as a 1. */
 const GOOD_MODEL = 0.95;
@@ -22,9 +18,6 @@ const CELL_LIMIT = 24;
 
 interface Visit {
   page: Page;
-  errors: string[];
-  outside: string[];
-  failed: string[];
 }
 
 interface RunSummary {
@@ -46,27 +39,19 @@ const familyFiles = (await configuredDataPaths()).filter((path) => path.startsWi
 const familyPage: Record<string, string> = { "baseline-mlp": "/baseline", "deep-mlp": "/deeper-mlps", cnn: "/cnns" };
 
 describe("interactive cells in Chromium", { skip }, () => {
+  let site: SiteInBrowser;
   let dir: string;
-  let disposeSite = () => {};
-  let server: StaticServer;
-  let browser: Browser;
 
   before(
     async () => {
-      ({ dir, dispose: disposeSite } = await ensureSite());
-      server = await serveStatic(dir);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
-      });
+      site = await siteInBrowser();
+      dir = site.dir;
     },
     { timeout: BUILD_TIMEOUT_MS }
   );
 
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    disposeSite();
+    await site?.close();
   });
 
   function readJson<T>(path: string): T {
@@ -88,39 +73,16 @@ describe("interactive cells in Chromium", { skip }, () => {
   const summaries = () => readJson<{ runs: RunSummary[] }>("data/runs.json").runs;
   const familyRuns = () => familyFiles.flatMap((path) => readJson<{ runs: FamilyRun[] }>(path).runs);
 
+  /** Opens a page without waiting for its cells (the tests wait for what each needs). */
   async function open(path: string, options: { hasTouch?: boolean } = {}): Promise<Visit> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, hasTouch: options.hasTouch });
-    const page = await context.newPage();
-    const visit: Visit = { page, errors: [], outside: [], failed: [] };
-    const favicon = (url: string) => new URL(url).pathname === "/favicon.ico";
-    page.on("console", (message) => {
-      if (message.type() === "error" && !favicon(message.location().url || "http://x/")) visit.errors.push(`console: ${message.text()}`);
-    });
-    page.on("pageerror", (error) => visit.errors.push(`page: ${error}`));
-    page.on("request", (request) => {
-      const url = new URL(request.url());
-      if (/^(https?|wss?):$/.test(url.protocol) && url.hostname !== "127.0.0.1") visit.outside.push(request.url());
-    });
-    page.on("requestfailed", (request) => visit.failed.push(`${request.url()}: ${request.failure()?.errorText}`));
-    page.on("response", (response) => {
-      if (response.status() >= 400 && !favicon(response.url())) visit.failed.push(`${response.url()}: HTTP ${response.status()}`);
-    });
-    await page.goto(`${server.url}${path}`, { waitUntil: "load" });
-    return visit;
+    return { page: await site.open(path, { ...options, rendered: false }) };
   }
 
-  async function rendered(page: Page) {
-    await page.waitForFunction(() => document.querySelectorAll("observablehq-loading").length === 0, null, { timeout: 60_000 });
-    await page.waitForTimeout(300); // resize() draws after its first ResizeObserver callback
-  }
+  const rendered = (page: Page) => site.rendered(page);
 
+  /** Closes a page: no console or page error, no failed request, none leaving 127.0.0.1, no cell showing an error. */
   async function close(visit: Visit) {
-    const cellErrors = await visit.page.locator(".observablehq--error").allTextContents();
-    await visit.page.context().close();
-    assert.deepEqual(visit.errors, [], "console and page errors");
-    assert.deepEqual(cellErrors, [], "cells that rendered an error");
-    assert.deepEqual(visit.failed, [], "failed requests");
-    assert.deepEqual(visit.outside, [], "requests to hosts other than 127.0.0.1");
+    assert.deepEqual(await site.finish(visit.page), [], "what went wrong on the page");
   }
 
   // ---------------------------------------------------------------------------------------------
