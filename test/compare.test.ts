@@ -1,11 +1,11 @@
-// The two-run comparison: loaders/report/findings/comparePack.ts packs stored runs' wrong answers and every
+// The two-run comparison: loaders/report/comparePack.ts packs stored runs' wrong answers and every
 // pair's McNemar p-value; src/components/compare.ts decodes it and compares two runs in the page. On
 // real stored full-profile runs, the page's figures must be the statistics module's own (difference,
 // interval, p-value, verdict), its sentence must follow the verdict, and the images must be the dataset's.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PIXELS, loadDataset } from "../loaders/data/dataset.ts";
-import { encodeCompareImages, encodeComparePack, pairIndex, type CompareRun } from "../loaders/report/findings/comparePack.ts";
+import { encodeCompareImages, encodeComparePack, pairIndex, type CompareRun } from "../loaders/report/comparePack.ts";
 
 import { pairedComparison, verdictOf } from "../loaders/report/stats.ts";
 import { readRun, readRunPredictions, readTestSet } from "../loaders/experiments/store.ts";

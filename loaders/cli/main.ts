@@ -1,6 +1,6 @@
-// How the pipeline's command-line scripts read their options and end. A mistake in the call or in
-// the declarations is the user's to fix: one line on stderr naming the value, exit code 2. Anything
-// else is a fault of ours and keeps its stack.
+// How `npm run train` reads its options and ends. A mistake in the call or in the declarations is the
+// user's to fix: one line on stderr naming the value, exit code 2. Anything else is a fault of ours
+// and keeps its stack.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DeclarationError } from "../spec/errors.ts";
 

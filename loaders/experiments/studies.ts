@@ -229,7 +229,7 @@ async function scorePoints(points: Params[], executions: number, objective: (c: 
   return trials.sort((a, b) => b.score - a.score || a.index - b.index);
 }
 
-/** Every run of a study: its declared experiments (trained by the suite) and its tuners. */
+/** Every run of a study: its declared experiments and its tuners, through the executor. */
 export async function ensureStudy(profile: ProfileName, studyId: string, options: EnsureOptions = {}) {
   const declarations = readDeclarations(DECLARATIONS_DIR);
   const study = declarations.studies.find((s) => s.id === studyId);

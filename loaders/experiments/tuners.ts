@@ -1,5 +1,5 @@
 // Hyperparameter search, independent of training: search spaces, random search and successive
-// halving over an objective that scores a batch of candidates at once (so the suite can train the
+// halving over an objective that scores a batch of candidates at once (so the executor can train the
 // candidates of one round in parallel). Higher scores are better.
 import { type Param, type Params, type Space } from "../spec/params.ts";
 import { createRng, type Rng } from "../data/random.ts";

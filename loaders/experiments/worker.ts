@@ -25,9 +25,8 @@ process.on("message", async (request: WorkerRequest) => {
     await ensureRun(request.planned, { force: request.force, backend: request.backend, replicas: request.replicas, progress });
     // A worker over the memory limit after a run collects its garbage (the run's data splits are
     // hundreds of MB of Float32Array that V8 frees lazily); under it, it does not, because a forced
-    // full collection resets V8's heap sizing and the next runs then collect far more often (a quick
-    // suite took half again as much CPU with a collection after every run). Still over the limit, the
-    // parent retires it.
+    // full collection resets V8's heap sizing and the next runs then collect far more often, which
+    // costs more CPU than it saves memory. Still over the limit, the parent retires it.
     if (process.memoryUsage.rss() / 2 ** 20 > (request.memoryLimitMB ?? workerMemoryLimitMB())) (globalThis as { gc?: () => void }).gc?.();
     reply({ type: "done", id, rssMB: process.memoryUsage.rss() / 2 ** 20 });
   } catch (error) {

@@ -1,7 +1,7 @@
 // Which stored runs the two-run comparison page offers for a task: every completed run of the task
 // scored on the test images most of them share, with the test set and the task's class names.
 // Both comparison loaders (numbers, then images) read the same selection from here.
-import type { CompareRun } from "./findings/comparePack.ts";
+import type { CompareRun } from "./comparePack.ts";
 import { allStoredRuns } from "./report.ts";
 import type { ProfileName } from "../spec/schema.ts";
 import { readRunPredictions, readTestSet } from "../experiments/store.ts";

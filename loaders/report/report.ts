@@ -1,5 +1,6 @@
-// What the pages read: stored runs reshaped into summaries and tidy rows (the Framework loaders
-// in src/data call these and write the result to stdout).
+// What the pages read: stored runs grouped over seeds and reshaped into tidy rows, with their claims
+// (the Framework loaders in src/data call these and write the result to stdout). A run that is not
+// stored yet is asked of the executor, so a build from nothing trains it.
 import { readDeclarations, type ProfileName, FAMILIES } from "../spec/schema.ts";
 
 import { ensureStudy, objectiveOf, runTuner } from "../experiments/studies.ts";

@@ -226,7 +226,7 @@ const TunerSchema = z.strictObject({
   finalRepeats: positiveInt.max(10).default(1),
   /**
    * In place of `final`: the id of a declared experiment that is the retrained winner, written out
-   * (so the report's main pages, kept weights and the suite share one run). Its layers, optimizer and
+   * (so the report's main pages, kept weights and the train command share one run). Its layers, optimizer and
    * augmentation must be the winner's; the tuner's result says where they differ.
    */
   finalExperiment: ExperimentFields.id.optional(),

@@ -1,4 +1,4 @@
-// A finding as the page shows it: the claim's sentence (built and checked in loaders/findings), then a
+// A finding as the page shows it: the claim's sentence (built and checked in loaders/report/findings), then a
 // small "evidence" button that opens the runs, figures, interval and test the sentence rests on.
 import {html} from "htl";
 import {percent} from "./format.js";

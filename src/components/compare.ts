@@ -1,7 +1,7 @@
-// Two stored runs side by side, from the pack loaders/report/findings/comparePack.ts writes for a task:
+// Two stored runs side by side, from the pack loaders/report/comparePack.ts writes for a task:
 // decoding, the paired comparison (difference of accuracy with its interval, McNemar's p-value from
 // the pack), the two confusion matrices, the images that moved between them, and the page's address.
-import type { CompareMeta } from "../../loaders/report/findings/comparePack.ts";
+import type { CompareMeta } from "../../loaders/report/comparePack.ts";
 
 /** A task's comparison pack, decoded. */
 export interface ComparePack {

@@ -1,5 +1,5 @@
 // The run explorer's views: a table of runs with a checkbox per run, and a scatter of test accuracy
-// against a cost with the Pareto front marked. Pure logic lives in explorer.js.
+// against a cost with the Pareto front marked. Pure logic lives in explorer.ts.
 import * as Plot from "@observablehq/plot";
 import {duration, integer, percent, runHref} from "./format.js";
 import {familyColor, familyLabel} from "./runCharts.js";

@@ -1,8 +1,8 @@
-// The per-image ledger of ten-class MNIST (loaders/report/findings/ledger.ts) over every stored run of the
+// The per-image ledger of ten-class MNIST (loaders/report/ledger.ts) over every stored run of the
 // current profile, with the pixels of the images it lists; trains the runs not stored yet.
 import { Buffer } from "node:buffer";
 import { PIXELS, loadDataset } from "../../loaders/data/dataset.ts";
-import { buildLedger } from "../../loaders/report/findings/ledger.ts";
+import { buildLedger } from "../../loaders/report/ledger.ts";
 import { allStoredRuns } from "../../loaders/report/report.ts";
 import { readRunPredictions, readTestSet } from "../../loaders/experiments/store.ts";
 import { currentProfile } from "../../loaders/config.ts";

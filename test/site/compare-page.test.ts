@@ -1,5 +1,5 @@
 // The two-run comparison page in headless Chromium, with real clicks and choices: its sentence and
-// counts are those compare.js computes in Node from the same built file, a click on a cell of the
+// counts are those compare.ts computes in Node from the same built file, a click on a cell of the
 // difference matrix lists the images that moved (and goes into the address), choosing another run
 // updates everything, a phone-width viewport does not overflow, and a hostile address is ignored with
 // a visible note. No console errors, and no request leaves 127.0.0.1.

@@ -3,7 +3,7 @@
 // each figure over the seeds. Pages and claims read a configuration's result from its group.
 import { seedInterval, type SeedSummary } from "../stats.ts";
 
-/** What grouping needs of a run summary (loaders/report/report.ts: summarize). */
+/** What grouping needs of a run summary (loaders/report/summary.ts: summarize). */
 export interface GroupableRun {
   id: string;
   group: string;

@@ -1,12 +1,12 @@
 // The pixels of every test image of a task (--task) that some stored run got wrong, for the two-run
-// comparison page's galleries (loaders/report/findings/comparePack.ts), gzip-compressed. Without the raw
+// comparison page's galleries (loaders/report/comparePack.ts), gzip-compressed. Without the raw
 // dataset (serving the committed report on a machine without Fashion-MNIST) it is an empty pack: the
 // page then shows the numbers without images, and says so.
 import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
 import { taskComparison } from "../../../loaders/report/compareData.ts";
 import { PIXELS, loadDataset } from "../../../loaders/data/dataset.ts";
-import { encodeCompareImages } from "../../../loaders/report/findings/comparePack.ts";
+import { encodeCompareImages } from "../../../loaders/report/comparePack.ts";
 import { currentProfile } from "../../../loaders/config.ts";
 
 const { values } = parseArgs({ options: { task: { type: "string" } } });

@@ -1,11 +1,11 @@
 // The two-run comparison numbers of one task (--task, e.g. mnist or mnist-5v8): every stored run's
 // wrong answers on the task's test images and McNemar's p-value of every pair of runs, packed by
-// loaders/report/findings/comparePack.ts and gzip-compressed. The images come in a second file
+// loaders/report/comparePack.ts and gzip-compressed. The images come in a second file
 // (compare-images/[task].bin), which the page loads after it has shown the numbers.
 import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
 import { taskComparison } from "../../../loaders/report/compareData.ts";
-import { encodeComparePack } from "../../../loaders/report/findings/comparePack.ts";
+import { encodeComparePack } from "../../../loaders/report/comparePack.ts";
 import { currentProfile } from "../../../loaders/config.ts";
 
 const { values } = parseArgs({ options: { task: { type: "string" } } });

@@ -2,7 +2,7 @@
 // from each run's per-image predictions (predictions.bin). From it, the images that (almost) every
 // model gets wrong, and those that many models get wrong the same way with high confidence: the
 // candidates for a wrong label. No tracker keeps this across runs; here every stored run adds to it.
-import type { RunPredictions, TestSet } from "../../spec/testPredictions.ts";
+import type { RunPredictions, TestSet } from "../spec/testPredictions.ts";
 
 export interface LedgerRun {
   id: string;

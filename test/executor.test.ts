@@ -1,4 +1,4 @@
-// The suite scheduler: cost estimates from declarations, longest-first order, and long-lived
+// The executor and its schedule: cost estimates from declarations, longest-first order, and long-lived
 // worker processes that train several runs each and report a failing run without losing the others.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";

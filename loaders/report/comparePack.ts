@@ -3,8 +3,8 @@
 // in a second file the page loads after the numbers, the pixels of every image some run got wrong.
 // A reader picks any two runs; the page (src/components/compare.ts decodes both) then needs no
 // statistics library, only arithmetic.
-import { mcnemarExact, normalZ, LEVEL, ALPHA } from "../stats.ts";
-import type { RunPredictions, TestSet } from "../../spec/testPredictions.ts";
+import { mcnemarExact, normalZ, LEVEL, ALPHA } from "./stats.ts";
+import type { RunPredictions, TestSet } from "../spec/testPredictions.ts";
 
 /** "MNCP", and "MNCI" for the images. */
 export const COMPARE_MAGIC = 0x50434e4d;
