@@ -10,7 +10,8 @@ import { DeclarationError } from "./errors.ts";
 const PROJECT = "project.json";
 const MODELS = "models.json";
 
-function readJson(file: string): Record<string, unknown> {
+/** One declarations file as an object, or a DeclarationError naming the file and what is wrong with it. */
+export function readDeclarationFile(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -48,7 +49,7 @@ function onlyFields(file: string, raw: Record<string, unknown>, allowed: string[
 export function combinedDeclarations(dir: string): Record<string, unknown> {
   const projectFile = join(dir, PROJECT);
   if (!existsSync(projectFile)) throw new DeclarationError(`${dir}: no ${PROJECT} (the defaults, profiles and study order of a declarations folder)`);
-  const project = readJson(projectFile);
+  const project = readDeclarationFile(projectFile);
   onlyFields(projectFile, project, ["$comment", "defaults", "profiles", "studies"]);
   const order = project.studies ?? [];
   if (!Array.isArray(order) || order.some((id) => typeof id !== "string" || !/^[a-z0-9-]+$/.test(id))) {
@@ -62,14 +63,14 @@ export function combinedDeclarations(dir: string): Record<string, unknown> {
   const studies: Record<string, unknown>[] = [];
   if (existsSync(join(dir, MODELS))) {
     const file = join(dir, MODELS);
-    const models = readJson(file);
+    const models = readDeclarationFile(file);
     onlyFields(file, models, ["$comment", "experiments"]);
     experiments.push(...entries(file, models, "experiments").map((e) => ({ ...e, $file: file })));
   }
   for (const id of order as string[]) {
     const file = join(dir, `${id}.json`);
     if (!existsSync(file)) throw new DeclarationError(`${projectFile}: field "studies": study "${id}" has no file ${file}`);
-    const study = readJson(file);
+    const study = readDeclarationFile(file);
     onlyFields(file, study, ["$comment", "title", "question", "experiments", "tuners"]);
     studies.push({ id, title: study.title, question: study.question });
     for (const [field, list] of [["experiments", experiments], ["tuners", tuners]] as const) {

@@ -1,7 +1,7 @@
 // Experiment declarations: the zod schema for data/experiments/, and how a declaration
 // is resolved (defaults, then the chosen profile) into the exact settings a run trains with.
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { combinedDeclarations } from "./declarationFolder.ts";
+import { existsSync, statSync } from "node:fs";
+import { combinedDeclarations, readDeclarationFile } from "./declarationFolder.ts";
 import { z } from "zod";
 import { DeclarationError, describeIssues } from "./errors.ts";
 import { expandGrid, expandSeeds } from "./grids.ts";
@@ -388,19 +388,7 @@ function checkLayerOrder(experiment: Experiment, label: string): void {
 
 /** The declarations in a folder (data/experiments/, see declarationFolder.ts) or in one file of the same shape. */
 export function readDeclarations(file: string): Declarations {
-  if (existsSync(file) && statSync(file).isDirectory()) return parseDeclarations(combinedDeclarations(file), file);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new DeclarationError(`${file}: cannot read the experiment declarations (${(error as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new DeclarationError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
+  const raw = existsSync(file) && statSync(file).isDirectory() ? combinedDeclarations(file) : readDeclarationFile(file);
   return parseDeclarations(raw, file);
 }
 

@@ -165,3 +165,21 @@ export interface ConvGradAttrs {
   dataFormat?: "NHWC" | "NCHW";
   dimRoundingMode?: RoundingMode;
 }
+
+/**
+ * The geometry of the forward convolution whose gradient a kernel computes (NHWC, dilation 1), after
+ * checking that the output gradient `dy` has that convolution's output shape.
+ */
+export function convGeometry(
+  kernel: string,
+  inputShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: ConvGradAttrs,
+  dy: Info
+): tf.backend_util.Conv2DInfo {
+  const conv = tf.backend_util.computeConv2DInfo(inputShape, filterShape, attrs.strides, 1, attrs.pad as "valid", attrs.dimRoundingMode, false, "channelsLast");
+  if (!sameShape(dy.shape, conv.outShape)) {
+    throw new Error(`${kernel} (wasm training kernels): dy shape [${dy.shape}] does not match the convolution output [${conv.outShape}]`);
+  }
+  return conv;
+}

@@ -1,6 +1,5 @@
 // Conv2DBackpropFilter on XNNPACK: the filter gradient as a matrix product of patch rows, or as a forward convolution.
-import * as tf from "@tensorflow/tfjs";
-import { type ConvGradAttrs, type Float, type Info, type KernelArgs, type WasmBackend, assertFloat32, assertNHWC, conv2d, dilateAndPad, disposeAll, heapF32, offsetOf, sameShape, simdFor, stock, transpose, wasmKernelOptions } from "./common.ts";
+import { type ConvGradAttrs, type Float, type Info, type KernelArgs, type WasmBackend, assertFloat32, assertNHWC, conv2d, convGeometry, dilateAndPad, disposeAll, heapF32, offsetOf, sameShape, simdFor, stock, transpose, wasmKernelOptions } from "./common.ts";
 
 /** How Conv2DBackpropFilter is computed; "auto" picks per call (see filterGradStrategy). */
 export type FilterGradStrategy = "auto" | "im2colT" | "inputAsFilter" | "gradAsFilter";
@@ -236,19 +235,7 @@ export function conv2dBackpropFilter(args: KernelArgs): Info {
   assertNHWC(name, attrs.dataFormat);
   assertFloat32(name, x, dy);
   const filterShape = attrs.filterShape;
-  const conv = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    attrs.strides,
-    1,
-    attrs.pad as "valid",
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-  if (!sameShape(dy.shape, conv.outShape)) {
-    throw new Error(`${name} (wasm training kernels): dy shape [${dy.shape}] does not match the convolution output [${conv.outShape}]`);
-  }
+  const conv = convGeometry(name, x.shape as [number, number, number, number], filterShape, attrs, dy);
   const [kh, kw, inC, outC] = filterShape;
   const [n, h, w] = x.shape;
   const g: FilterGradGeometry = {

@@ -1,6 +1,5 @@
 // Conv2DBackpropInput: the input gradient as a stride-1 forward convolution of the dilated, padded output gradient.
-import * as tf from "@tensorflow/tfjs";
-import { type ConvGradAttrs, type Info, type KernelArgs, type WasmBackend, conv2d, dilateAndPad, disposeAll, heapF32, sameShape, stock } from "./common.ts";
+import { type ConvGradAttrs, type Info, type KernelArgs, type WasmBackend, conv2d, convGeometry, dilateAndPad, disposeAll, heapF32, sameShape, stock } from "./common.ts";
 
 /** filter [kh, kw, inC, outC] -> [kh, kw, outC, inC], flipped in both spatial dimensions. */
 export function flipTransposeFilter(backend: WasmBackend, filter: Info): Info {
@@ -33,19 +32,7 @@ export function conv2dBackpropInput(args: KernelArgs): Info {
     return fallback();
   }
   const inputShape = attrs.inputShape;
-  const conv = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad as "valid",
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
-  if (!sameShape(dy.shape, conv.outShape)) {
-    throw new Error(`${name} (wasm training kernels): dy shape [${dy.shape}] does not match the convolution output [${conv.outShape}]`);
-  }
+  const conv = convGeometry(name, inputShape, filter.shape as [number, number, number, number], attrs, dy);
   const [kh, kw] = filter.shape;
   const [, h, w] = inputShape;
   const sH = conv.strideHeight;
