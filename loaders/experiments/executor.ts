@@ -312,11 +312,13 @@ export async function ensurePlanned(planned: PlannedRun[], options: EnsureOption
   }
   const trainedElsewhere = workers > 1 && missing.length > 0;
   if (trainedElsewhere) await trainInWorkers(missing, workers, { ...options, progress });
+  // Runs the workers just stored are read here, not retrained; with one worker the missing ones train
+  // here, each on a core of the pool. (A stored run is read once more by ensureRun, not checked again.)
+  const trainsHere = new Set(trainedElsewhere ? [] : missing);
   const out: RunRecord[] = [];
   for (const p of planned) {
-    // Runs the workers just stored are read here, not retrained.
     const force = trainedElsewhere ? false : options.force;
-    const release = force || !isStored(p) ? await slots.acquire(1, options.priority ?? 0) : null;
+    const release = trainsHere.has(p) ? await slots.acquire(1, options.priority ?? 0) : null;
     try {
       out.push(await ensureRun(p, { ...options, progress, force }));
     } finally {
