@@ -90,7 +90,7 @@ function commandOf(pid: number): string {
   const cmdline = read(`/proc/${pid}/cmdline`);
   if (!cmdline) return "?";
   const words = cmdline.split("\0").filter(Boolean);
-  // "node --import tsx loaders/experiments/worker.ts" -> the script is what tells processes apart.
+  // "node --import tsx loaders/experiments/workerEntry.ts" -> the script is what tells processes apart.
   const script = words.find((w) => /\.(ts|js|mjs|py)$/.test(w));
   return (script ?? words[0] ?? "?").replace(/^.*\/(loaders|bench|node_modules)\//, "$1/");
 }

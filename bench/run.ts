@@ -161,7 +161,7 @@ async function contentionCeiling() {
  * `--parts full` (not in the default set: about 40 minutes): `npm run train -- --profile full`
  * from nothing into an empty runs folder, its wall time and the peak summed PSS of its process
  * tree with the processes at that moment: the figure behind "training the full suite stays under
- * 2 GB". npm run train itself records the from-scratch time in data/train-all.json.
+ * 2 GB". npm run train itself records the from-scratch time in data/from-scratch.json.
  */
 async function fullSuiteRun() {
   const runs = mkdtempSync(join(tmpdir(), "bench-full-"));

@@ -29,17 +29,33 @@ export function currentProfile(): ProfileName {
   return value as ProfileName;
 }
 
+/** Variables that once had other names: a script still setting an old one is told, not silently ignored. */
+const RENAMED: Record<string, string> = {
+  TRAIN_WORKERS: "SUITE_WORKERS",
+  TRAIN_MULTICORE: "SUITE_MULTICORE",
+  TRAIN_WORKER_MEMORY_MB: "SUITE_WORKER_MEMORY_MB"
+};
+
+/** The variable's value; an error when only its old name is set. */
+function fromEnvironment(name: string): string | undefined {
+  const old = RENAMED[name];
+  if (old && process.env[old] != null && process.env[name] == null) {
+    throw new Error(`${old} is now called ${name}: set ${name}="${process.env[old]}" instead`);
+  }
+  return process.env[name];
+}
+
 function positiveIntegerFrom(name: string, fallback: number): number {
-  const value = process.env[name];
+  const value = fromEnvironment(name);
   if (value == null || value === "") return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name}="${value}" is not a positive integer`);
   return n;
 }
 
-/** Worker processes used to train missing runs: SUITE_WORKERS, or one per core. */
+/** Worker processes used to train missing runs: TRAIN_WORKERS, or one per core. */
 export function defaultWorkers(): number {
-  return positiveIntegerFrom("SUITE_WORKERS", availableParallelism());
+  return positiveIntegerFrom("TRAIN_WORKERS", availableParallelism());
 }
 
 /**
@@ -53,22 +69,22 @@ export function defaultWasmThreads(): number {
 export const MULTICORE_MODES = ["auto", "threads", "replicas", "off"] as const;
 export type MulticoreMode = (typeof MULTICORE_MODES)[number];
 
-/** How a long run may train over every core, when not told (see EnsureOptions.multicore): SUITE_MULTICORE, else "auto". */
+/** How a long run may train over every core, when not told (see EnsureOptions.multicore): TRAIN_MULTICORE, else "auto". */
 export function defaultMulticore(): MulticoreMode {
-  const value = process.env.SUITE_MULTICORE ?? "";
+  const value = fromEnvironment("TRAIN_MULTICORE") ?? "";
   if (value === "") return "auto";
-  if (!(MULTICORE_MODES as readonly string[]).includes(value)) throw new Error(`SUITE_MULTICORE="${value}" is not one of ${MULTICORE_MODES.join(", ")}`);
+  if (!(MULTICORE_MODES as readonly string[]).includes(value)) throw new Error(`TRAIN_MULTICORE="${value}" is not one of ${MULTICORE_MODES.join(", ")}`);
   return value as MulticoreMode;
 }
 
 /**
- * The memory limit of a worker process between runs (MiB; SUITE_WORKER_MEMORY_MB overrides): over it
+ * The memory limit of a worker process between runs (MiB; TRAIN_WORKER_MEMORY_MB overrides): over it
  * after a run, the worker collects its garbage, and one still over it is retired, the next run
  * starting a fresh one. What stays is mostly the wasm heap, which grew for a large model and never
  * shrinks; keeping it would hold that memory while smaller runs train.
  */
 export function workerMemoryLimitMB(): number {
-  return positiveIntegerFrom("SUITE_WORKER_MEMORY_MB", 768);
+  return positiveIntegerFrom("TRAIN_WORKER_MEMORY_MB", 768);
 }
 
 /** How long a process waits for another's lock by default: LOCK_TIMEOUT_S seconds, else an hour. */

@@ -102,18 +102,18 @@ describe("schedules", () => {
     assert.equal(multicoreMethod(basic, "threads"), "threads");
     assert.equal(multicoreMethod(strong, "replicas"), "replicas");
     assert.equal(multicoreMethod(strong, "auto", "cpu"), "replicas", "the cpu backend has no thread pool");
-    const saved = process.env.SUITE_MULTICORE;
+    const saved = process.env.TRAIN_MULTICORE;
     try {
-      delete process.env.SUITE_MULTICORE;
+      delete process.env.TRAIN_MULTICORE;
       assert.equal(multicoreMode(), "auto");
-      process.env.SUITE_MULTICORE = "off";
+      process.env.TRAIN_MULTICORE = "off";
       assert.equal(multicoreMode(), "off");
       assert.equal(multicoreMode({ multicore: "threads" }), "threads");
-      process.env.SUITE_MULTICORE = "1";
-      assert.throws(() => multicoreMode(), /SUITE_MULTICORE="1" is not one of auto, threads, replicas, off/);
+      process.env.TRAIN_MULTICORE = "1";
+      assert.throws(() => multicoreMode(), /TRAIN_MULTICORE="1" is not one of auto, threads, replicas, off/);
     } finally {
-      if (saved === undefined) delete process.env.SUITE_MULTICORE;
-      else process.env.SUITE_MULTICORE = saved;
+      if (saved === undefined) delete process.env.TRAIN_MULTICORE;
+      else process.env.TRAIN_MULTICORE = saved;
     }
   });
 });

@@ -81,7 +81,7 @@ function workersOf(pid: number): number[] {
     .slice(1)
     .filter((p) => {
       try {
-        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(join("loaders", "experiments", "worker.ts"));
+        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(join("loaders", "experiments", "workerEntry.ts"));
       } catch {
         return false;
       }
@@ -191,7 +191,8 @@ describe("npm run train", { timeout: 5 * 60_000 }, () => {
       [["--profile", "huge"], {}, /--profile must be one of full, quick, got "huge"/],
       [["--frobnicate"], {}, /Unknown option '--frobnicate'/],
       [["--declarations", broken], {}, /broken\.json: not valid JSON/],
-      [[], { SUITE_WORKERS: "many" }, /SUITE_WORKERS="many" is not a positive integer/]
+      [[], { TRAIN_WORKERS: "many" }, /TRAIN_WORKERS="many" is not a positive integer/],
+      [[], { SUITE_WORKERS: "2" }, /SUITE_WORKERS is now called TRAIN_WORKERS: set TRAIN_WORKERS="2" instead/]
     ];
     for (const [args, env, message] of cases) {
       const result = spawnSync(process.execPath, ["--import", "tsx", SCRIPT, ...args], {

@@ -133,7 +133,7 @@ describe("training on a small real subset", { timeout: 10 * 60_000 }, () => {
   });
 
   it("a CNN trained with our wasm kernels reaches the test accuracy it reaches on the cpu backend", async (t) => {
-    const { trainRun } = await import("../loaders/training/train.ts");
+    const { trainRun } = await import("../loaders/training/trainRun.ts");
     const { experiments, profiles } = readDeclarations(DECLARATIONS_DIR);
     const experiment: ResolvedExperiment = {
       ...resolveExperiment(experiments.find((e) => e.id === "cnn-basic")!, profiles.quick),

@@ -56,7 +56,7 @@ export async function ensureClassical(profile: string, options: ClassicalOptions
 }
 
 /**
- * ensureClassical with the computation in a child process (loaders/classical/worker.ts): what it
+ * ensureClassical with the computation in a child process (loaders/classical/childEntry.ts): what it
  * allocates (the training subset as doubles, the PCA and distance matrices, the fitted models) goes
  * back to the system when the child ends, instead of staying in this process's heap beside the
  * training workers for the rest of a build. A stored result is read here without starting one. The
@@ -74,7 +74,7 @@ export async function ensureClassicalInChild(
     if (stored) return { result: stored, dir, computed: false };
   }
   const args = ["--profile", profile, ...(options.force ? ["--force"] : [])];
-  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "loaders", "classical", "worker.ts"), ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "loaders", "classical", "childEntry.ts"), ...args], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"]
   });

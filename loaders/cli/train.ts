@@ -31,9 +31,9 @@ const USAGE = `usage: npm run train -- [options]
                          "classical" is study 9 (PCA, clustering, classical classifiers)
   --force                train again what --only or --study selects, even when it is stored
   --list                 list the selected declared runs, their keys and states; train nothing
-  --workers N            cores to use, a worker process each (default: SUITE_WORKERS, else one per core)
+  --workers N            cores to use, a worker process each (default: TRAIN_WORKERS, else one per core)
   --multicore MODE       how a run too long for the others trains over every core: auto (default,
-                         or SUITE_MULTICORE), threads (XNNPACK threads), replicas (data-parallel), off
+                         or TRAIN_MULTICORE), threads (XNNPACK threads), replicas (data-parallel), off
   --backend wasm|cpu     the tfjs backend runs train on (default wasm)
   --declarations PATH    read the experiments from PATH (a folder like data/experiments/, or one file)
   --without-classical    leave study 9 out
@@ -49,7 +49,7 @@ exit codes: 0 done; 1 some runs failed (the rest is stored, and the next call re
 `;
 
 /** Where a from-scratch timing is kept (one entry per profile), for the report's cost page. */
-const TRAIN_ALL_FILE = join(ROOT, "data", "train-all.json");
+const FROM_SCRATCH_FILE = join(ROOT, "data", "from-scratch.json");
 
 /** What failed in the last call for a profile (absent when nothing did). */
 export function failuresFile(profile: string): string {
@@ -245,7 +245,7 @@ async function main(): Promise<number> {
   if (selection.whole) rmSync(file, { force: true });
   // A timing from nothing is the figure the training budget is about: keep it for the cost page.
   if (selection.whole && storedBefore === 0 && trained > 0 && !values.declarations) {
-    const all = existsSync(TRAIN_ALL_FILE) ? JSON.parse(readFileSync(TRAIN_ALL_FILE, "utf8")) : {};
+    const all = existsSync(FROM_SCRATCH_FILE) ? JSON.parse(readFileSync(FROM_SCRATCH_FILE, "utf8")) : {};
     all[profile] = {
       measuredAt: new Date().toISOString(),
       seconds,
@@ -253,9 +253,9 @@ async function main(): Promise<number> {
       results: trained,
       machine: { cpu: cpus()[0]?.model.trim() ?? "unknown", cores: availableParallelism() }
     };
-    writeFileSync(`${TRAIN_ALL_FILE}.tmp`, JSON.stringify(all, null, 2) + "\n");
-    renameSync(`${TRAIN_ALL_FILE}.tmp`, TRAIN_ALL_FILE);
-    progress.log(`[train] from-scratch time written to ${TRAIN_ALL_FILE}`);
+    writeFileSync(`${FROM_SCRATCH_FILE}.tmp`, JSON.stringify(all, null, 2) + "\n");
+    renameSync(`${FROM_SCRATCH_FILE}.tmp`, FROM_SCRATCH_FILE);
+    progress.log(`[train] from-scratch time written to ${FROM_SCRATCH_FILE}`);
   }
   if (values.stale) {
     // What the current declarations use: the declared runs, every search's trials and winners (the

@@ -12,7 +12,7 @@ import { withLock } from "./lock.ts";
 import { multicoreMethod, planSchedule } from "./cost.ts";
 import { isStored, planRuns, type PlannedRun } from "./plan.ts";
 import { StoredRunError, readRun, setAside, storeTestSet, sweepTemporary, writeRunAtomic } from "./store.ts";
-import { WorkerPool, WorkerProcess } from "./workers.ts";
+import { WorkerPool, WorkerProcess } from "./workerPool.ts";
 
 export interface EnsureOptions {
   /** Train again even when the run is stored (the new run replaces the old one once it is complete). */
@@ -21,7 +21,7 @@ export interface EnsureOptions {
   backend?: "wasm" | "cpu";
   /** Train data-parallel over this many replicas (loaders/training/parallel.ts); default 1. */
   replicas?: number;
-  /** Cores to train on, one worker process each: default SUITE_WORKERS, else one per core. With 1, runs train in this process. */
+  /** Cores to train on, one worker process each: default TRAIN_WORKERS, else one per core. With 1, runs train in this process. */
   workers?: number;
   /**
    * How a run that is too long for the others to keep the other cores busy (planSchedule) trains
@@ -29,7 +29,7 @@ export interface EnsureOptions {
    * core, loaders/engine/wasmThreads.ts), "replicas" (data-parallel, loaders/training/parallel.ts),
    * "auto" (replicas, which are faster, unless the model has batch normalisation, whose statistics
    * replicas would compute per part of the batch: then threads, which compute exactly what one thread
-   * does) or "off" (one core). Default: SUITE_MULTICORE, else "auto".
+   * does) or "off" (one core). Default: TRAIN_MULTICORE, else "auto".
    */
   multicore?: MulticoreMode;
   /**
@@ -38,7 +38,7 @@ export interface EnsureOptions {
    * core for one long run while other runs could use them.
    */
   shared?: boolean;
-  /** A worker holding more than this after a run is retired (MiB); default SUITE_WORKER_MEMORY_MB, else 768. */
+  /** A worker holding more than this after a run is retired (MiB); default TRAIN_WORKER_MEMORY_MB, else 768. */
   recycleWorkersAboveMB?: number;
   /** Fail instead of training when a run is not stored (to check that committed runs are complete). */
   readOnly?: boolean;
@@ -46,7 +46,7 @@ export interface EnsureOptions {
   priority?: number;
 }
 
-/** How long runs may train over every core: the option, else SUITE_MULTICORE, else "auto". */
+/** How long runs may train over every core: the option, else TRAIN_MULTICORE, else "auto". */
 export function multicoreMode(options: EnsureOptions = {}): MulticoreMode {
   return options.multicore ?? defaultMulticore();
 }
@@ -77,7 +77,7 @@ export async function ensureRun(planned: PlannedRun, options: EnsureOptions = {}
       if (stored) return stored;
     }
     // Imported here, so that reading stored runs never loads tfjs (about a second).
-    const { trainRun } = await import("../training/train.ts");
+    const { trainRun } = await import("../training/trainRun.ts");
     const memory = new MemoryWatch(progress);
     const { record, files, testSet } = await trainRun(planned.experiment, planned.key, {
       progress: memory,

@@ -11,7 +11,7 @@ import { argmaxRows, confusionMatrix } from "../training/metrics.ts";
 import type { ProfileName } from "../spec/schema.ts";
 
 import { ensureRun } from "../experiments/executor.ts";
-import { predictProbabilities, prepareData } from "../training/train.ts";
+import { predictProbabilities, prepareData } from "../training/trainRun.ts";
 import type { RunRecord } from "../spec/record.ts";
 import { planRuns, type PlannedRun } from "../experiments/plan.ts";
 

@@ -1,6 +1,6 @@
 // The last `npm run bench` measurements (data/bench.json), or null when the benchmark has not been run;
-// with them, as `trainAll`, the last from-scratch timings of `npm run train` per profile
-// (data/train-all.json), or null.
+// with them, as `fromScratch`, the last from-scratch timings of `npm run train` per profile
+// (data/from-scratch.json), or null.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../../loaders/config.ts";
@@ -10,4 +10,4 @@ const read = (name: string) => {
   return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
 };
 const bench = read("bench.json");
-process.stdout.write(JSON.stringify(bench ? { ...bench, trainAll: read("train-all.json") } : null));
+process.stdout.write(JSON.stringify(bench ? { ...bench, fromScratch: read("from-scratch.json") } : null));

@@ -1,4 +1,4 @@
-// Worker processes that train runs: one long-lived process (worker.ts) per core, and the pool that
+// Worker processes that train runs: one long-lived process (workerEntry.ts) per core, and the pool that
 // hands them runs and retires one whose memory stays over the limit after a run.
 import { fork, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
@@ -7,7 +7,7 @@ import { ROOT, TRAINER_NODE_FLAGS, workerMemoryLimitMB } from "../config.ts";
 import { Progress } from "../training/progress.ts";
 import type { PlannedRun } from "./plan.ts";
 
-/** What the parent sends a worker (worker.ts), and what it answers. */
+/** What the parent sends a worker (workerEntry.ts), and what it answers. */
 export type WorkerRequest = {
   type: "train";
   planned: PlannedRun;
@@ -36,7 +36,7 @@ export class WorkerProcess {
   /** `threads`: the XNNPACK pool of the worker's wasm backend (WASM_THREADS there); default 1. */
   constructor(progress: Progress, threads = 1) {
     this.sink = progress;
-    this.child = fork(join(ROOT, "loaders", "experiments", "worker.ts"), [], {
+    this.child = fork(join(ROOT, "loaders", "experiments", "workerEntry.ts"), [], {
       cwd: ROOT,
       execArgv: ["--expose-gc", ...TRAINER_NODE_FLAGS, "--import", "tsx"],
       stdio: ["ignore", "ignore", "pipe", "ipc"],

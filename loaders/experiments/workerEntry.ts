@@ -1,13 +1,13 @@
-// A worker process, forked by loaders/experiments/workers.ts: trains the runs its parent sends, one at a
+// A worker process, forked by loaders/experiments/workerPool.ts: trains the runs its parent sends, one at a
 // time, in this one process (tfjs, the wasm backend and the decoded dataset are set up once), and
 // answers each with "done" or "failed". Progress goes to stderr; stdout is never written.
 import { exitIfOrphaned, exitWithParent } from "./orphan.ts";
 import { Progress, type ProgressState } from "../training/progress.ts";
 import { workerMemoryLimitMB } from "../config.ts";
 import { ensureRun } from "./executor.ts";
-import type { WorkerReply, WorkerRequest } from "./workers.ts";
+import type { WorkerReply, WorkerRequest } from "./workerPool.ts";
 
-if (!process.send) throw new Error("loaders/experiments/worker.ts is started by loaders/experiments/workers.ts, not by hand");
+if (!process.send) throw new Error("loaders/experiments/workerEntry.ts is started by loaders/experiments/workerPool.ts, not by hand");
 /** The trainers report every batch here: the moment to notice that the parent has gone. */
 class WorkerProgress extends Progress {
   override update(state: ProgressState, force = false): void {
