@@ -1,26 +1,66 @@
 // Charts and measures shared by the study pages: grid heatmaps, overlaid curves, seed spreads,
 // trial tables, a parallel-coordinates view of tuner trials, and the overfitting/instability
 // measures the prose quotes.
+import type {HistoryEntry} from "../../loaders/spec/record.ts";
+import type {Params} from "../../loaders/spec/params.ts";
+import type {Trial} from "../../loaders/experiments/tuners.ts";
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import {FullTable} from "./tableBox.js";
-import {html} from "htl";
+import {html} from "./untyped.js";
 import {percent} from "./format.js";
 import {epochTicks} from "./learningCurves.js";
 
+/** One epoch of a run's history, the fields the study views read. */
+export type EpochRow = Pick<HistoryEntry, "epoch" | "loss" | "accuracy" | "valLoss" | "valAccuracy">;
+/**
+ * A run as the study pages pass it: a study run of the loaders (its summary row with its per-epoch
+ * records), often reshaped by the page (a mean for its test accuracy, a label of its own); hence any
+ * field beyond the id and title may be missing.
+ */
+export type StudyRun = {
+  id: string;
+  title: string;
+  status?: string;
+  testAccuracy?: number | null;
+  seed?: number | null;
+  variant?: Record<string, string | number> | null;
+  epochs?: EpochRow[];
+  [field: string]: any;
+};
+/** A tuner's trial as the study views read it: its point in the search space and its scores. */
+export type StudyTrial = Pick<Trial, "params" | "scores" | "score">;
+/** A run's figure to plot: test accuracy by default. */
+type RunValue = (run: StudyRun) => number | null | undefined;
+
 /** The value of a grid axis for a run: its recorded grid coordinate. */
-export const coord = (run, name) => run.variant?.[name];
+export const coord = (run: StudyRun, name: string): string | number | undefined => run.variant?.[name];
 
 /** Runs of a grid whose id starts with `prefix` (ids are "<grid id>-<label>-...", see data/experiments/). */
-export const gridRuns = (runs, prefix) => runs.filter((r) => r.id.startsWith(`${prefix}-`));
+export const gridRuns = <T extends StudyRun>(runs: T[], prefix: string): T[] => runs.filter((r) => r.id.startsWith(`${prefix}-`));
+
+/** What GridHeatmap draws: the variant fields of its two axes, and how; other options go to Plot.plot. */
+export interface GridHeatmapOptions extends Omit<Plot.PlotOptions, "x" | "y"> {
+  x: string;
+  y: string;
+  xLabel?: string;
+  yLabel?: string;
+  value?: RunValue;
+  xDomain?: string[];
+  yDomain?: string[];
+  width?: number;
+}
 
 /**
  * A heatmap of a two-axis grid: one cell per run, coloured and labelled by `value` (test accuracy by
  * default). Diverged runs are shown as grey cells marked "diverged".
  */
-export function GridHeatmap(runs, {x, y, xLabel = x, yLabel = y, value = (r) => r.testAccuracy, xDomain, yDomain, width = 520, ...options} = {}) {
+export function GridHeatmap(
+  runs: StudyRun[],
+  {x, y, xLabel = x, yLabel = y, value = (r) => r.testAccuracy, xDomain, yDomain, width = 520, ...options}: GridHeatmapOptions
+): ReturnType<typeof Plot.plot> {
   const cells = runs.map((r) => ({run: r, x: String(coord(r, x)), y: String(coord(r, y)), v: r.status === "completed" ? value(r) : null}));
-  const values = cells.map((c) => c.v).filter((v) => v != null);
+  const values = cells.map((c) => c.v).filter((v): v is number => v != null);
   const xs = xDomain ?? [...new Set(cells.map((c) => c.x))];
   const ys = yDomain ?? [...new Set(cells.map((c) => c.y))];
   const cell = Math.min(90, Math.max(48, (Math.min(width, 640) - 120) / xs.length));
@@ -33,30 +73,54 @@ export function GridHeatmap(runs, {x, y, xLabel = x, yLabel = y, value = (r) => 
     x: {domain: xs, label: xLabel},
     y: {domain: ys, label: yLabel},
     // As many decimals as the legend's ticks need to differ (a grid within a point needs one).
-    color: {type: "linear", scheme: "viridis", domain: d3.extent(values), legend: true, label: "test accuracy", tickFormat: (d) => percent(d, Math.min(2, d3.precisionFixed(((d3.max(values) - d3.min(values)) * 100) / 4)))},
+    color: {type: "linear", scheme: "viridis", domain: d3.extent(values), legend: true, label: "test accuracy", tickFormat: (d: number) => percent(d, Math.min(2, d3.precisionFixed(((d3.max(values)! - d3.min(values)!) * 100) / 4)))},
     marks: [
       Plot.cell(cells, {x: "x", y: "y", fill: (d) => d.v ?? undefined, title: (d) => `${d.run.title}\n${d.v == null ? d.run.status : percent(d.v)}`}),
       Plot.cell(cells.filter((c) => c.v == null), {x: "x", y: "y", fill: "#ccc"}),
-      Plot.text(cells, {x: "x", y: "y", text: (d) => (d.v == null ? d.run.status : percent(d.v, 1)), fill: (d) => (d.v != null && d.v > d3.mean(values) ? "black" : "white"), fontSize: 11})
+      Plot.text(cells, {x: "x", y: "y", text: (d) => (d.v == null ? d.run.status : percent(d.v, 1)), fill: (d) => (d.v != null && d.v > d3.mean(values)! ? "black" : "white"), fontSize: 11})
     ],
     ...options
   });
 }
 
+/** A row of curveRows: one metric of one split of one run at one epoch. */
+export interface RunCurveRow {
+  run: string;
+  id: string;
+  epoch: number;
+  split: "train" | "validation";
+  metric: "loss" | "accuracy";
+  value: number;
+}
+
 /** One row per (run, epoch) from the runs' per-epoch records, for overlaid curves. */
-export function curveRows(runs, {label = (r) => r.title} = {}) {
+export function curveRows(runs: StudyRun[], {label = (r) => r.title}: {label?: (run: StudyRun) => string} = {}): RunCurveRow[] {
   return runs.flatMap((r) =>
-    (r.epochs ?? []).flatMap((e) => [
+    (r.epochs ?? []).flatMap((e): (Omit<RunCurveRow, "value"> & {value: number | null})[] => [
       {run: label(r), id: r.id, epoch: e.epoch, split: "train", metric: "loss", value: e.loss},
       {run: label(r), id: r.id, epoch: e.epoch, split: "train", metric: "accuracy", value: e.accuracy},
       {run: label(r), id: r.id, epoch: e.epoch, split: "validation", metric: "loss", value: e.valLoss},
       {run: label(r), id: r.id, epoch: e.epoch, split: "validation", metric: "accuracy", value: e.valAccuracy}
-    ]).filter((d) => d.value != null && Number.isFinite(d.value))
+    ]).filter((d): d is RunCurveRow => d.value != null && Number.isFinite(d.value))
   );
 }
 
+/** What Curves draws: one metric of one split (with training's too when `withTrain`); other options go to Plot.plot. */
+export interface CurvesOptions extends Omit<Plot.PlotOptions, "label"> {
+  metric?: "loss" | "accuracy";
+  split?: "train" | "validation";
+  withTrain?: boolean;
+  label?: (run: StudyRun) => string;
+  width?: number;
+  height?: number;
+  logY?: boolean;
+}
+
 /** Overlaid curves of one metric, one line per run (solid validation, dashed training when `withTrain`). */
-export function Curves(runs, {metric = "accuracy", split = "validation", withTrain = false, label, width = 640, height = 300, logY = false, ...options} = {}) {
+export function Curves(
+  runs: StudyRun[],
+  {metric = "accuracy", split = "validation", withTrain = false, label, width = 640, height = 300, logY = false, ...options}: CurvesOptions = {}
+): ReturnType<typeof Plot.plot> {
   const rows = curveRows(runs, {label}).filter((d) => d.metric === metric && (d.split === split || (withTrain && d.split === "train")));
   return Plot.plot({
     width,
@@ -73,15 +137,31 @@ export function Curves(runs, {metric = "accuracy", split = "validation", withTra
   });
 }
 
-export function meanSd(values) {
-  const xs = values.filter((v) => v != null && Number.isFinite(v));
+/** meanSd's summary of some values (mean, sd, min and max undefined when there are none). */
+export interface MeanSd {
+  n: number;
+  mean: number | undefined;
+  sd: number | undefined;
+  min: number | undefined;
+  max: number | undefined;
+}
+
+export function meanSd(values: (number | null | undefined)[]): MeanSd {
+  const xs = values.filter((v): v is number => v != null && Number.isFinite(v));
   const mean = d3.mean(xs);
   const sd = xs.length > 1 ? d3.deviation(xs) : 0;
   return {n: xs.length, mean, sd, min: d3.min(xs), max: d3.max(xs)};
 }
 
+/** What SeedSpread draws: the group of each run and its figure; other options go to Plot.plot. */
+export interface SeedSpreadOptions extends Plot.PlotOptions {
+  group: (run: StudyRun) => string;
+  value?: RunValue;
+  width?: number;
+}
+
 /** Seeds of each group as dots, with the mean and ± one standard deviation. */
-export function SeedSpread(runs, {group, value = (r) => r.testAccuracy, width = 640, ...options} = {}) {
+export function SeedSpread(runs: StudyRun[], {group, value = (r) => r.testAccuracy, width = 640, ...options}: SeedSpreadOptions): ReturnType<typeof Plot.plot> {
   const rows = runs.filter((r) => value(r) != null).map((r) => ({group: group(r), value: value(r), seed: r.seed, run: r}));
   const stats = d3.rollups(rows, (v) => meanSd(v.map((d) => d.value)), (d) => d.group).map(([group, s]) => ({group, ...s}));
   return Plot.plot({
@@ -91,7 +171,7 @@ export function SeedSpread(runs, {group, value = (r) => r.testAccuracy, width = 
     x: {label: "test accuracy", grid: true, tickFormat: (d) => percent(d, 1)},
     y: {label: null},
     marks: [
-      Plot.ruleY(stats, {y: "group", x1: (d) => d.mean - d.sd, x2: (d) => d.mean + d.sd, strokeWidth: 3, stroke: "#bbb"}),
+      Plot.ruleY(stats, {y: "group", x1: (d) => d.mean! - d.sd!, x2: (d) => d.mean! + d.sd!, strokeWidth: 3, stroke: "#bbb"}),
       Plot.tickX(stats, {y: "group", x: "mean", strokeWidth: 2}),
       Plot.dot(rows, {y: "group", x: "value", fill: "currentColor", r: 4, title: (d) => `seed ${d.seed}: ${percent(d.value)}`})
     ],
@@ -100,7 +180,7 @@ export function SeedSpread(runs, {group, value = (r) => r.testAccuracy, width = 
 }
 
 /** Search settings as a reader reads them, for table headers. */
-const SETTING_NAMES = {
+const SETTING_NAMES: Record<string, string> = {
   learningRate: "learning rate",
   batchNorm: "batch norm",
   filters0: "first filters",
@@ -117,8 +197,14 @@ const SETTING_NAMES = {
   units3: "layer 4 units"
 };
 
+/** Which columns TrialTable shows: the search dimensions, and each trial's epochs when `budgetOf` is given. */
+export interface TrialTableOptions<T extends StudyTrial> {
+  dims: string[];
+  budgetOf?: (trial: T) => number;
+}
+
 /** Tuner trials as a sortable table: the point's parameters, the scores per execution and their mean. */
-export function TrialTable(trials, {dims, budgetOf} = {}) {
+export function TrialTable<T extends StudyTrial>(trials: T[], {dims, budgetOf}: TrialTableOptions<T>) {
   // With one execution per trial the per-execution column would repeat the score: it is left out.
   const repeated = trials.some((t) => t.scores.length > 1);
   const rows = trials.map((t, rank) => ({
@@ -130,7 +216,11 @@ export function TrialTable(trials, {dims, budgetOf} = {}) {
   }));
   return FullTable(rows, {
     select: false,
-    format: {score: (d) => (d == null ? "diverged" : percent(d)), learningRate: (d) => (typeof d === "number" ? d.toExponential(1) : d), l2: (d) => (typeof d === "number" ? d.toExponential(0) : d)},
+    format: {
+      score: (d: number | null) => (d == null ? "diverged" : percent(d)),
+      learningRate: (d: unknown) => (typeof d === "number" ? d.toExponential(1) : d),
+      l2: (d: unknown) => (typeof d === "number" ? d.toExponential(0) : d)
+    },
     header: {...Object.fromEntries(dims.map((k) => [k, SETTING_NAMES[k] ?? k])), score: repeated ? "mean best val. accuracy" : "best val. accuracy", scores: "per seed"}
   });
 }
@@ -139,9 +229,17 @@ export function TrialTable(trials, {dims, budgetOf} = {}) {
  * Percent tick labels with as many decimals as the tick step needs (ticks half a point apart get one),
  * so that neighbouring ticks never read the same.
  */
-export function percentTicks(d, i, ticks) {
-  const step = ticks?.length > 1 ? Math.abs(ticks[1] - ticks[0]) * 100 : 1;
+export function percentTicks(d: number, i: number, ticks?: number[]): string {
+  const step = ticks && ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) * 100 : 1;
   return percent(d, Math.min(3, d3.precisionFixed(step)));
+}
+
+/** What ParallelCoordinates draws: the search dimensions, and the winner's point; other options go to Plot.plot. */
+export interface ParallelCoordinatesOptions extends Plot.PlotOptions {
+  dims: string[];
+  width?: number;
+  height?: number;
+  winner?: Params;
 }
 
 /**
@@ -150,32 +248,36 @@ export function percentTicks(d, i, ticks) {
  * else the best of these trials) drawn thick in the text colour on top; value labels sit on a halo so
  * the lines do not hide them.
  */
-export function ParallelCoordinates(trials, {dims, width = 680, height = 320, winner, ...options} = {}) {
+export function ParallelCoordinates(
+  trials: StudyTrial[],
+  {dims, width = 680, height = 320, winner, ...options}: ParallelCoordinatesOptions
+): ReturnType<typeof Plot.plot> {
   const scales = new Map(
-    dims.map((k) => {
+    dims.map((k): [string, (v: Params[string] | undefined) => number | null] => {
       const values = trials.map((t) => t.params[k]).filter((v) => v != null);
       if (values.every((v) => typeof v === "number")) {
         const log = k === "learningRate" || k === "l2";
-        const scale = (log ? d3.scaleLog() : d3.scaleLinear()).domain(d3.extent(values)).range([0, 1]);
-        return [k, (v) => (v == null ? null : scale.domain()[0] === scale.domain()[1] ? 0.5 : scale(v))];
+        const scale = (log ? d3.scaleLog() : d3.scaleLinear()).domain(d3.extent(values as number[]) as [number, number]).range([0, 1]);
+        return [k, (v) => (v == null ? null : scale.domain()[0] === scale.domain()[1] ? 0.5 : scale(v as number))];
       }
       const domain = [...new Set(values.map(String))].sort();
       return [k, (v) => (v == null ? null : domain.length === 1 ? 0.5 : domain.indexOf(String(v)) / (domain.length - 1))];
     })
   );
-  const same = (a, b) => dims.every((k) => String(a[k]) === String(b[k]));
+  const same = (a: Params, b: Params) => dims.every((k) => String(a[k]) === String(b[k]));
   const chosen = winner ? trials.findIndex((t) => same(t.params, winner)) : -1;
   const best = chosen >= 0 ? chosen : d3.greatestIndex(trials, (t) => (Number.isFinite(t.score) ? t.score : -Infinity));
   const rows = trials.flatMap((t, i) =>
-    dims.map((k) => ({trial: i, dim: k, y: scales.get(k)(t.params[k]), raw: t.params[k], score: Number.isFinite(t.score) ? t.score : null})).filter((d) => d.y != null)
+    dims.map((k) => ({trial: i, dim: k, y: scales.get(k)!(t.params[k]), raw: t.params[k], score: Number.isFinite(t.score) ? t.score : null})).filter((d) => d.y != null)
   );
   const labels = dims.flatMap((k) => {
     const values = [...new Set(trials.map((t) => t.params[k]).filter((v) => v != null))];
-    const shown = values.length <= 6 ? values : d3.extent(values);
-    return shown.map((v) => ({dim: k, y: scales.get(k)(v), text: typeof v === "number" ? (v < 0.01 ? v.toExponential(0) : String(+v.toPrecision(3))) : String(v)}));
+    // d3.extent orders strings as well; typed for numbers, which a dimension of this many values holds.
+    const shown = values.length <= 6 ? values : (d3.extent(values as number[]) as [number, number]);
+    return shown.map((v) => ({dim: k, y: scales.get(k)!(v), text: typeof v === "number" ? (v < 0.01 ? v.toExponential(0) : String(+v.toPrecision(3))) : String(v)}));
   });
   // Where the axes stand too close for their names side by side (a phone), the names are turned.
-  const crowded = (width - 60) / dims.length < 7 * d3.max(dims, (k) => k.length);
+  const crowded = (width - 60) / dims.length < 7 * d3.max(dims, (k) => k.length)!;
   return Plot.plot({
     width,
     height: crowded ? height + 40 : height,
@@ -196,30 +298,30 @@ export function ParallelCoordinates(trials, {dims, width = 680, height = 320, wi
 }
 
 /** Training accuracy minus validation accuracy at the last epoch: how far the run overfits. */
-export function finalGap(run) {
+export function finalGap(run: StudyRun): number | null {
   const last = run.epochs?.at(-1);
   return last?.accuracy != null && last?.valAccuracy != null ? last.accuracy - last.valAccuracy : null;
 }
 
 /** The epoch of the lowest validation loss and how much higher the last epoch's is (a sign of overfitting). */
-export function valLossTurn(run) {
-  const rows = (run.epochs ?? []).filter((e) => e.valLoss != null && Number.isFinite(e.valLoss));
+export function valLossTurn(run: StudyRun): {bestEpoch: number; best: number; last: number; lastEpoch: number; rise: number} | null {
+  const rows = (run.epochs ?? []).filter((e): e is EpochRow & {valLoss: number} => e.valLoss != null && Number.isFinite(e.valLoss));
   if (!rows.length) return null;
-  const best = d3.least(rows, (e) => e.valLoss);
-  const last = rows.at(-1);
+  const best = d3.least(rows, (e) => e.valLoss)!;
+  const last = rows.at(-1)!;
   return {bestEpoch: best.epoch, best: best.valLoss, last: last.valLoss, lastEpoch: last.epoch, rise: last.valLoss / best.valLoss - 1};
 }
 
 /** Epochs after the first in which the training loss went up: a measure of instability. */
-export function lossSpikes(run) {
+export function lossSpikes(run: StudyRun): number {
   const losses = (run.epochs ?? []).map((e) => e.loss);
   let n = 0;
-  for (let i = 1; i < losses.length; i++) if (losses[i] != null && losses[i - 1] != null && losses[i] > losses[i - 1] * 1.02) n++;
+  for (let i = 1; i < losses.length; i++) if (losses[i] != null && losses[i - 1] != null && losses[i]! > losses[i - 1]! * 1.02) n++;
   return n;
 }
 
 /** A small table of runs: title (linked), test accuracy and whichever extra columns are given. */
-export function RunList(runs, columns = {}) {
+export function RunList(runs: StudyRun[], columns: Record<string, (run: StudyRun) => unknown> = {}): HTMLElement {
   // Each row is one run, not a mean over seeds: the header says which seed when they share one, a
   // column says it when they do not.
   const seeds = [...new Set(runs.map((r) => r.seed).filter((seed) => seed != null))];
@@ -235,7 +337,7 @@ export function RunList(runs, columns = {}) {
 }
 
 /** A tuner point in words: "depth 2, layer 1 units 192, learning rate 0.01" (widths of unused layers are already dropped). */
-export function describeParams(params) {
+export function describeParams(params: Params): string {
   return Object.keys(params)
     .sort()
     .map((k) => `${SETTING_NAMES[k] ?? k} ${typeof params[k] === "number" ? +params[k].toPrecision(3) : params[k]}`)

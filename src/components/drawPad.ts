@@ -3,27 +3,49 @@
 // "input" while drawing (at most once per animation frame) and when cleared, so a page can view() it.
 import {inkFromImageData} from "./mnistPreprocess.js";
 
+/** The pad's value once something is drawn: the alpha (0..1) of each canvas pixel, row by row. */
+export interface DrawPadInk {
+  ink: Float32Array;
+  width: number;
+  height: number;
+}
+
+/** Options of DrawPad. */
+export interface DrawPadOptions {
+  /** The side in canvas pixels (default 280). */
+  size?: number;
+  /** The nib in canvas pixels (default 20). */
+  lineWidth?: number;
+  /** The canvas's accessible name. */
+  label?: string;
+}
+
+/** The pad: a canvas carrying its ink as `value` (null while blank), with a `clear()` method. */
+export type DrawPadElement = HTMLCanvasElement & {value: DrawPadInk | null; clear(): void};
+
+type Point = [number, number];
+
 /**
  * A square drawing pad of `size` canvas pixels (its CSS size follows the container, at most `size`).
  * `lineWidth` is the nib in canvas pixels: about a tenth of the side gives MNIST-like strokes once a
  * digit is scaled to 20×20. The element has a `clear()` method.
  */
-export function DrawPad({size = 280, lineWidth = 20, label = "Drawing pad: draw one digit"} = {}) {
-  const canvas = document.createElement("canvas");
+export function DrawPad({size = 280, lineWidth = 20, label = "Drawing pad: draw one digit"}: DrawPadOptions = {}): DrawPadElement {
+  const canvas = document.createElement("canvas") as DrawPadElement;
   canvas.width = size;
   canvas.height = size;
   canvas.className = "draw-pad";
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", label);
   canvas.style.touchAction = "none"; // a finger draws instead of scrolling the page
-  const context = canvas.getContext("2d", {willReadFrequently: true});
+  const context = canvas.getContext("2d", {willReadFrequently: true})!;
   context.lineCap = "round";
   context.lineJoin = "round";
   context.lineWidth = lineWidth;
 
-  let drawing = null; // the active pointer's id and last point
+  let drawing: {id: number; last: Point} | null = null; // the active pointer's id and last point
   let blank = true;
-  let frame = null;
+  let frame: number | null = null;
 
   canvas.value = null;
   const update = () => {
@@ -34,11 +56,11 @@ export function DrawPad({size = 280, lineWidth = 20, label = "Drawing pad: draw 
   const schedule = () => {
     if (frame == null) frame = requestAnimationFrame(update);
   };
-  const point = (event) => {
+  const point = (event: PointerEvent): Point => {
     const rect = canvas.getBoundingClientRect();
     return [((event.clientX - rect.left) / rect.width) * size, ((event.clientY - rect.top) / rect.height) * size];
   };
-  const stroke = (from, to) => {
+  const stroke = (from: Point, to: Point): void => {
     // Ink colour is irrelevant (the models read the alpha channel); the theme's text colour shows on any ground.
     context.strokeStyle = getComputedStyle(canvas).color || "black";
     context.beginPath();
@@ -67,7 +89,7 @@ export function DrawPad({size = 280, lineWidth = 20, label = "Drawing pad: draw 
     }
     schedule();
   });
-  const end = (event) => {
+  const end = (event: PointerEvent): void => {
     if (!drawing || event.pointerId !== drawing.id) return;
     drawing = null;
     if (frame != null) cancelAnimationFrame(frame);

@@ -1,25 +1,26 @@
 // A finding as the page shows it: the claim's sentence (built and checked in loaders/report/findings), then a
 // small "evidence" button that opens the runs, figures, interval and test the sentence rests on.
-import {html} from "htl";
+import type { Claim as ClaimRecord, ComparisonEvidence, Evidence, Metric, Side } from "../../loaders/report/findings/claim.ts";
+import {html} from "./untyped.js";
 import {percent} from "./format.js";
 
-const TESTS = {
+const TESTS: Record<ComparisonEvidence["test"], string> = {
   welch: "Welch's t-test across seeds",
   mcnemar: "McNemar's exact test on the same test images",
   none: "no test possible"
 };
 
-const p = (x) => (x == null || !Number.isFinite(x) ? "—" : x < 0.001 ? "< 0.001" : x.toFixed(x < 0.01 ? 3 : 2));
-const pp = (x) => (x == null || !Number.isFinite(x) ? "—" : `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x * 100).toFixed(2)} pp`);
-const runName = (dir) => dir.replace(/--[0-9a-f]{12}$/, "");
+const p = (x: number | null | undefined): string => (x == null || !Number.isFinite(x) ? "—" : x < 0.001 ? "< 0.001" : x.toFixed(x < 0.01 ? 3 : 2));
+const pp = (x: number | null | undefined): string => (x == null || !Number.isFinite(x) ? "—" : `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x * 100).toFixed(2)} pp`);
+const runName = (dir: string): string => dir.replace(/--[0-9a-f]{12}$/, "");
 
-function sideRow(side, metric) {
-  const format = metric === "trainValGap" ? pp : (x) => percent(x);
+function sideRow(side: Side, metric: Metric): HTMLElement {
+  const format = metric === "trainValGap" ? pp : (x: number) => percent(x);
   const each = side.values.flatMap((v, i) => [...(i ? [", "] : []), html`<span title=${runName(side.runs[i])}>${format(v)}</span>`]);
   return html`<tr><td>${side.label}</td><td class="num">${side.values.length}</td><td class="num">${format(side.mean)}</td><td>${each}</td></tr>`;
 }
 
-function comparisonDetails(e) {
+function comparisonDetails(e: ComparisonEvidence): HTMLElement {
   return html`<table class="evidence-table">
       <thead><tr><th></th><th class="num">Runs</th><th class="num">Mean</th><th>Each run</th></tr></thead>
       <tbody>${sideRow(e.a, e.metric)}${sideRow(e.b, e.metric)}</tbody>
@@ -29,7 +30,7 @@ function comparisonDetails(e) {
     }. Verdict: ${e.verdict === "indistinguishable" ? "no detectable difference" : e.verdict === "higher" ? "the first is higher" : "the first is lower"} at the 5% level.</p>`;
 }
 
-function details(e) {
+function details(e: Evidence): HTMLElement {
   if (e.kind === "comparison") return comparisonDetails(e);
   if (e.kind === "ranking")
     return html`<table class="evidence-table">
@@ -59,7 +60,7 @@ function details(e) {
  * The sentence of `claim` with an evidence toggle; "" when the claim is missing (the data does not
  * support it in this build). `claim` comes from a loader's `claims` map.
  */
-export function Claim(claim) {
+export function Claim(claim: ClaimRecord | null | undefined): HTMLElement | "" {
   if (!claim) return "";
   const box = html`<span class="evidence" hidden>${details(claim.evidence)}</span>`;
   const button = html`<button type="button" class="evidence-toggle" aria-expanded="false" title="Show the runs and the test behind this sentence">evidence</button>`;

@@ -2,10 +2,40 @@
 // k-means, Gaussian mixtures and the decision-tree depth sweep, drawn from the stored result.
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
+import type {ClassicalResult, Reference} from "../../loaders/classical/settings.ts";
 import {percent} from "./format.js";
 
+type Pca = ClassicalResult["pca"];
+type KMeans = ClassicalResult["kmeans"];
+/** A chart of this module: an SVG figure, or a figure with a legend. */
+type Chart = ReturnType<typeof Plot.plot>;
+
+/** Options of DigitImage. */
+export interface DigitImageOptions {
+  /** CSS pixels per image pixel (default 2). */
+  scale?: number;
+  /** The tooltip. */
+  title?: string;
+}
+
+/** Options of the grids and strips of digit images. */
+export interface DigitGridOptions {
+  /** CSS pixels per image pixel (default 2). */
+  scale?: number;
+}
+
+/** Options of the charts: `width` and any further Plot options, which override the chart's own. */
+export interface BeyondChartOptions extends Plot.PlotOptions {
+  width?: number;
+}
+
+/** Options of Pca2Scatter: its height follows its width, so the width is needed. */
+export interface Pca2ScatterOptions extends BeyondChartOptions {
+  width: number;
+}
+
 /** A 28×28 grey-scale digit from base64 bytes, on a canvas scaled up by `scale` (white ink on dark, as in the data page). */
-export function DigitImage(base64, {scale = 2, title} = {}) {
+export function DigitImage(base64: string, {scale = 2, title}: DigitImageOptions = {}): HTMLCanvasElement {
   const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
   const canvas = document.createElement("canvas");
   canvas.width = 28;
@@ -15,7 +45,7 @@ export function DigitImage(base64, {scale = 2, title} = {}) {
   canvas.style.imageRendering = "pixelated";
   canvas.className = "beyond-digit";
   if (title) canvas.title = title;
-  const context = canvas.getContext("2d");
+  const context = canvas.getContext("2d")!;
   const image = context.createImageData(28, 28);
   for (let i = 0; i < 784; i++) {
     const v = 255 - bytes[i];
@@ -26,7 +56,7 @@ export function DigitImage(base64, {scale = 2, title} = {}) {
 }
 
 /** A table of reconstructions: one row per digit, one column per number of components, the original last. */
-export function ReconstructionGrid(reconstructions, {scale = 2} = {}) {
+export function ReconstructionGrid(reconstructions: Pca["reconstructions"], {scale = 2}: DigitGridOptions = {}): HTMLDivElement {
   const counts = [...new Set(reconstructions.map((r) => r.components))].filter((k) => k > 0).sort((a, b) => a - b);
   const columns = [...counts, 0];
   const table = document.createElement("table");
@@ -41,7 +71,7 @@ export function ReconstructionGrid(reconstructions, {scale = 2} = {}) {
   const body = table.createTBody();
   for (const [label, rows] of d3.group(reconstructions, (r) => r.label)) {
     const tr = body.insertRow();
-    tr.insertCell().textContent = label;
+    tr.insertCell().textContent = String(label);
     for (const k of columns) {
       const r = rows.find((r) => r.components === k);
       const td = tr.insertCell();
@@ -56,7 +86,7 @@ export function ReconstructionGrid(reconstructions, {scale = 2} = {}) {
 }
 
 /** Cumulative explained variance against the number of components, raw and standardised pixels, with the write-up's point. */
-export function VarianceChart(pca, reference, {width, ...options} = {}) {
+export function VarianceChart(pca: Pca, reference: Pick<Reference, "pcaVariance">, {width, ...options}: BeyondChartOptions = {}): Chart {
   const rows = [
     ...pca.cumulative.map((v, i) => ({components: i + 1, variance: v, pixels: "raw pixels (ours)"})),
     ...pca.standardised.cumulative.map((v, i) => ({components: i + 1, variance: v, pixels: "standardised pixels (ours)"}))
@@ -79,10 +109,10 @@ export function VarianceChart(pca, reference, {width, ...options} = {}) {
 }
 
 /** The first principal components drawn as images (mid-grey is 0; light and dark are the two signs). */
-export function ComponentStrip(componentImages, meanImage, {scale = 2} = {}) {
+export function ComponentStrip(componentImages: Pca["componentImages"], meanImage: string, {scale = 2}: DigitGridOptions = {}): HTMLDivElement {
   const div = document.createElement("div");
   div.className = "component-strip";
-  const cell = (canvas, caption) => {
+  const cell = (canvas: HTMLCanvasElement, caption: string): HTMLElement => {
     const figure = document.createElement("figure");
     const figcaption = document.createElement("figcaption");
     figcaption.textContent = caption;
@@ -95,7 +125,7 @@ export function ComponentStrip(componentImages, meanImage, {scale = 2} = {}) {
 }
 
 /** Homogeneity, completeness and ARI of k-means against K, with the write-up's K = 10 homogeneity. */
-export function KSweepChart(sweep, reference, {width, ...options} = {}) {
+export function KSweepChart(sweep: KMeans["sweep"], reference: Pick<Reference, "kmeansHomogeneityK10">, {width, ...options}: BeyondChartOptions = {}): Chart {
   const rows = sweep.flatMap((s) => [
     {k: s.k, score: "homogeneity", value: s.homogeneity},
     {k: s.k, score: "completeness", value: s.completeness},
@@ -118,7 +148,7 @@ export function KSweepChart(sweep, reference, {width, ...options} = {}) {
 }
 
 /** Silhouette of each seeded run with k-means++ and with random initial centres. */
-export function InitChart(init, {width, ...options} = {}) {
+export function InitChart(init: KMeans["init"], {width, ...options}: BeyondChartOptions = {}): Chart {
   return Plot.plot({
     width,
     height: 160,
@@ -135,7 +165,7 @@ export function InitChart(init, {width, ...options} = {}) {
 }
 
 /** The clustering subset on its first two principal components, coloured by k-means cluster. */
-export function Pca2Scatter(points, {width, ...options} = {}) {
+export function Pca2Scatter(points: KMeans["pca2"]["points"], {width, ...options}: Pca2ScatterOptions): Chart {
   return Plot.plot({
     width,
     height: Math.min(480, width * 0.7),
@@ -150,7 +180,7 @@ export function Pca2Scatter(points, {width, ...options} = {}) {
 }
 
 /** ARI and homogeneity of each covariance type, ours beside the write-up's. */
-export function GmmChart(fits, reference, {width, ...options} = {}) {
+export function GmmChart(fits: ClassicalResult["gmm"]["fits"], reference: Pick<Reference, "gmm">, {width, ...options}: BeyondChartOptions = {}): Chart {
   const rows = [
     ...fits.flatMap((f) => [
       {covariance: f.covariance, score: "adjusted Rand index", source: "ours", value: f.ari},
@@ -182,12 +212,12 @@ export function GmmChart(fits, reference, {width, ...options} = {}) {
 }
 
 /** Training and test accuracy of the decision tree cut at each depth. */
-export function TreeDepthChart(byDepth, {width, ...options} = {}) {
+export function TreeDepthChart(byDepth: ClassicalResult["classifiers"]["tree"]["byDepth"], {width, ...options}: BeyondChartOptions = {}): Chart {
   return Plot.plot({
     width,
     height: 280,
     ariaLabel: "decision tree accuracy by depth",
-    x: {label: "maximum depth", ticks: d3.range(1, d3.max(byDepth, (d) => d.depth) + 1, 2)},
+    x: {label: "maximum depth", ticks: d3.range(1, (d3.max(byDepth, (d) => d.depth) ?? 0) + 1, 2)},
     y: {label: "accuracy", domain: [0, 1], grid: true, tickFormat: "%"},
     color: {legend: true, domain: ["train", "test"], range: ["#4269d0", "#ff725c"]},
     marks: [Plot.line(byDepth, {x: "depth", y: "accuracy", stroke: "split", marker: "dot", tip: true}), Plot.ruleY([0])],

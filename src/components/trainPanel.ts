@@ -1,21 +1,47 @@
 // The "Train in the page" panel: Train and Stop buttons, a live learning curve, and when training ends
 // the test accuracy, the confusion matrix and a link to compare the run in the explorer.
 import * as Plot from "@observablehq/plot";
+import type * as TF from "@tensorflow/tfjs";
 import {seriesColor} from "./colors.js";
 import {ConfusionMatrix} from "./confusionMatrix.js";
 import {duration, integer, percent} from "./format.js";
 import {SHIPPED, architecture, trainInPage, trainingBackend} from "./trainInPage.js";
+import type {CurveRow, TrainConfig, TrainResult} from "./trainInPage.js";
 import {loadReaderRuns, nextReaderId, saveReaderRun} from "./readerRuns.js";
+import type {ReaderRun} from "./readerRuns.js";
+import type {DecodedSubset} from "./subset.js";
 
-function el(tag, props = {}, ...children) {
+/** tfjs as the page loads it (components/tfjs.js), handed in by the caller. */
+type Tf = typeof TF;
+
+export interface LiveCurvesOptions {
+  metric?: string;
+  width?: number;
+  epochs?: number;
+}
+/** The shipped images the panel trains and tests on (components/subset.ts). */
+export interface TrainData {
+  train: DecodedSubset;
+  test: DecodedSubset;
+}
+export interface TrainPanelOptions {
+  /** Loads tfjs (components/tfjs.js loadTf): the tfjs namespace and the backend it selected. */
+  loadTf: () => Promise<{ tf: Tf; backend: string }>;
+  data: TrainData | Promise<TrainData>;
+  /** The page's settings; null until the page has them (Train is enabled only after they exist). */
+  getConfig: () => TrainConfig | null;
+  width?: number;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string | null | undefined)[]): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   Object.assign(node, props);
-  node.append(...children.filter((c) => c != null));
+  node.append(...children.filter((c): c is Node | string => c != null));
   return node;
 }
 
 /** Live curves: training loss/accuracy per batch, validation per epoch; x is epochs (fractional). */
-export function LiveCurves(rows, {metric = "accuracy", width = 320, epochs = 1} = {}) {
+export function LiveCurves(rows: CurveRow[], {metric = "accuracy", width = 320, epochs = 1}: LiveCurvesOptions = {}): ReturnType<typeof Plot.plot> {
   const data = rows.filter((d) => d.metric === metric && Number.isFinite(d.value));
   return Plot.plot({
     width,
@@ -38,7 +64,7 @@ export function LiveCurves(rows, {metric = "accuracy", width = 320, epochs = 1} 
  * current settings when Train is pressed. Its element's dataset.state is "loading", "ready", "training",
  * "done" or "error", and dataset.points the number of curve points drawn, for tests and styles.
  */
-export function TrainPanel({loadTf, data, getConfig, width = 640}) {
+export function TrainPanel({loadTf, data, getConfig, width = 640}: TrainPanelOptions): HTMLDivElement {
   const trainButton = el("button", {className: "train-button", textContent: "Train", disabled: true});
   const stopButton = el("button", {className: "stop-button", textContent: "Stop", disabled: true});
   const status = el("p", {className: "train-status", textContent: "Loading TensorFlow.js and the training images…"});
@@ -47,11 +73,12 @@ export function TrainPanel({loadTf, data, getConfig, width = 640}) {
   const root = el("div", {className: "train-panel"}, el("div", {className: "train-buttons"}, trainButton, stopButton), status, curves, result);
   root.dataset.state = "loading";
   root.dataset.points = "0";
-  let tf, best, subsets;
+  // Set once tfjs and the images have loaded, which is when the Train button is enabled.
+  let tf!: Tf, best!: string, subsets!: TrainData;
   let stopRequested = false;
 
   const half = Math.max(260, Math.floor((width - 20) / 2));
-  const drawCurves = (rows, epochs) => {
+  const drawCurves = (rows: CurveRow[], epochs: number) => {
     curves.replaceChildren(LiveCurves(rows, {metric: "accuracy", width: half, epochs}), LiveCurves(rows, {metric: "loss", width: half, epochs}));
     root.dataset.points = String(rows.length);
   };
@@ -67,7 +94,7 @@ export function TrainPanel({loadTf, data, getConfig, width = 640}) {
       trainButton.disabled = false;
       status.textContent = `Ready: TensorFlow.js runs on its ${best} backend here; ${integer(d.train.count)} training images (up to ${integer(d.train.count - SHIPPED.validation)} to train on, ${integer(SHIPPED.validation)} to validate) and ${integer(d.test.count)} test images loaded.`;
     })
-    .catch((error) => {
+    .catch((error: Error) => {
       root.dataset.state = "error";
       status.textContent = `Training is not available in this browser: ${error.message}`;
     });
@@ -79,7 +106,7 @@ export function TrainPanel({loadTf, data, getConfig, width = 640}) {
   };
 
   trainButton.onclick = async () => {
-    const config = getConfig();
+    const config = getConfig()!; // the page has its settings by the time Train is enabled
     const backend = trainingBackend(config, best);
     stopRequested = false;
     trainButton.disabled = true;
@@ -120,7 +147,7 @@ export function TrainPanel({loadTf, data, getConfig, width = 640}) {
       );
     } catch (error) {
       root.dataset.state = "error";
-      status.textContent = `Training failed: ${error.message}`;
+      status.textContent = `Training failed: ${(error as Error).message}`;
       console.warn(error);
     } finally {
       await tf.setBackend(best);
@@ -130,10 +157,10 @@ export function TrainPanel({loadTf, data, getConfig, width = 640}) {
   };
 
   /** Keeps the run in localStorage in the explorer's row shape. */
-  function save(run, backend) {
+  function save(run: TrainResult, backend: string): ReaderRun {
     const id = nextReaderId(loadReaderRuns());
     const c = run.config;
-    const reader = {
+    const reader: ReaderRun = {
       id,
       title: `Your run ${id.replace("yours-", "")}: ${c.model === "cnn" ? "CNN" : "MLP"} ${architecture(c)}, ${c.activation}`,
       family: "trained in your browser",

@@ -3,8 +3,54 @@
 
 const SIDE = 28;
 
+/** An image's pixels: base64 of 784 grey bytes, or the bytes themselves (ink as 255). */
+export type Pixels = string | ArrayLike<number>;
+/** Options of DigitImage: its width and height in CSS pixels, and its tooltip and accessible name. */
+export interface DigitImageOptions {
+  size?: number;
+  title?: string;
+}
+/** An image of DigitGrid: its pixels, its class number, a class name that overrides classNames, its training index. */
+export interface DigitGridItem {
+  pixels: Pixels;
+  label?: number;
+  className?: string;
+  index?: number;
+}
+/** Options of DigitGrid. */
+export interface DigitGridOptions {
+  classNames?: string[];
+  columns?: number;
+  size?: number;
+  byClass?: boolean;
+  caption?: boolean;
+}
+/** Options of ProbabilityBars: the true and the predicted class, the class names, the size in pixels. */
+export interface ProbabilityBarsOptions {
+  label?: number;
+  predicted?: number;
+  classNames?: string[];
+  width?: number;
+  height?: number;
+}
+/** A test image of Gallery, with the model's answer and, when known, its probability for each class. */
+export interface GalleryImage {
+  index: number;
+  label: number;
+  predicted: number;
+  probabilities?: number[] | null;
+  pixels: Pixels;
+}
+/** Options of Gallery. */
+export interface GalleryOptions {
+  classNames?: string[];
+  columns?: number;
+  size?: number;
+  limit?: number;
+}
+
 /** Decodes base64 into bytes (in the browser, without Buffer). */
-export function decodePixels(base64) {
+export function decodePixels(base64: string): Uint8Array {
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -15,7 +61,7 @@ export function decodePixels(base64) {
  * A 28×28 canvas drawn as dark ink on a light ground (MNIST stores ink as 255), scaled up to `size` CSS pixels
  * without smoothing.
  */
-export function DigitImage(pixels, {size = 56, title} = {}) {
+export function DigitImage(pixels: Pixels, {size = 56, title}: DigitImageOptions = {}): HTMLCanvasElement {
   const bytes = typeof pixels === "string" ? decodePixels(pixels) : pixels;
   const canvas = document.createElement("canvas");
   canvas.width = SIDE;
@@ -29,7 +75,7 @@ export function DigitImage(pixels, {size = 56, title} = {}) {
     canvas.setAttribute("aria-label", title);
   }
   canvas.setAttribute("role", "img");
-  const context = canvas.getContext("2d");
+  const context = canvas.getContext("2d")!;
   const image = context.createImageData(SIDE, SIDE);
   for (let i = 0; i < SIDE * SIDE; i++) {
     const grey = 255 - (bytes[i] ?? 0);
@@ -46,19 +92,20 @@ export function DigitImage(pixels, {size = 56, title} = {}) {
  * A grid of images, e.g. samples or mean images: items {pixels, label?, className?}. With `byClass`, one
  * row per class headed by its name; otherwise `columns` images per row with captions.
  */
-export function DigitGrid(items, {classNames, columns = 10, size = 42, byClass = false, caption = true} = {}) {
+export function DigitGrid(items: DigitGridItem[], {classNames, columns = 10, size = 42, byClass = false, caption = true}: DigitGridOptions = {}): HTMLDivElement {
   const root = document.createElement("div");
   root.className = "digit-grid";
-  const name = (d) => d.className ?? classNames?.[d.label] ?? String(d.label);
+  const name = (d: DigitGridItem) => d.className ?? classNames?.[d.label!] ?? String(d.label);
   if (byClass) {
-    const labels = [...new Set(items.map((d) => d.label))].sort((a, b) => a - b);
+    // Rows by class need every item's label.
+    const labels = [...new Set(items.map((d) => d.label!))].sort((a, b) => a - b);
     for (const label of labels) {
       const row = document.createElement("div");
       row.className = "digit-grid-row";
       const head = document.createElement("span");
       head.className = "digit-grid-label";
       const first = items.find((d) => d.label === label);
-      head.textContent = name(first);
+      head.textContent = name(first!);
       row.append(head, ...items.filter((d) => d.label === label).map((d) => DigitImage(d.pixels, {size, title: `${name(d)}${d.index != null ? `, training image #${d.index}` : ""}`})));
       root.append(row);
     }
@@ -82,20 +129,20 @@ export function DigitGrid(items, {classNames, columns = 10, size = 42, byClass =
 }
 
 const SVG = "http://www.w3.org/2000/svg";
-function svgElement(tag, attributes = {}) {
+function svgElement<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
   const element = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
   return element;
 }
 
 /** A model's confidence as a reader should see it: never a rounded "100%" for an answer that was wrong. */
-export function confidenceText(p) {
+export function confidenceText(p: number): string {
   if (p >= 0.9995) return ">99.9%";
   return `${(p * 100).toFixed(p >= 0.995 ? 1 : 0)}%`;
 }
 
 /** Ten small bars of a probability vector; the true class in blue, the predicted (wrong) class in red. */
-export function ProbabilityBars(probabilities, {label, predicted, classNames, width = 140, height = 46} = {}) {
+export function ProbabilityBars(probabilities: number[], {label, predicted, classNames, width = 140, height = 46}: ProbabilityBarsOptions = {}): SVGSVGElement {
   const n = probabilities.length;
   const names = classNames ?? probabilities.map((_, i) => String(i));
   const labelHeight = 12;
@@ -124,7 +171,7 @@ export function ProbabilityBars(probabilities, {label, predicted, classNames, wi
  * Misclassified test images {index, label, predicted, probabilities, pixels}: the image, "true → predicted",
  * and the probability the model gave each class.
  */
-export function Gallery(items, {classNames, columns, size = 84, limit = Infinity} = {}) {
+export function Gallery(items: GalleryImage[], {classNames, columns, size = 84, limit = Infinity}: GalleryOptions = {}): HTMLDivElement {
   const root = document.createElement("div");
   root.className = "gallery";
   if (columns) root.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
@@ -149,6 +196,6 @@ export function Gallery(items, {classNames, columns, size = 84, limit = Infinity
   return root;
 }
 
-function d3range(n) {
+function d3range(n: number): number[] {
   return Array.from({length: n}, (_, i) => i);
 }

@@ -3,14 +3,38 @@
 // line in a band. Groups come from the loaders' `groups` (loaders/report/report.ts: groupSummary).
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
-import {html} from "htl";
+import type {GroupSummary, seedCurves} from "../../loaders/report/report.ts";
+import type {SeedSummary} from "../../loaders/report/stats.ts";
+import type {RunSummary} from "../../loaders/report/summary.ts";
+import {html} from "./untyped.js";
 import {duration, integer, percent, runHref} from "./format.js";
 import {seriesColor} from "./colors.js";
 import {familyColor, familyLabel} from "./runCharts.js";
 import {DownloadCsv, groupRows, runRows} from "./download.js";
 
+/** A row of a group's mean learning curves (loaders/report/report.ts: seedCurves): one epoch, split and metric. */
+export type SeedCurveRow = ReturnType<typeof seedCurves>[number];
+
+/** Options of GroupTable. */
+export interface GroupTableOptions {
+  caption?: string;
+  /** The downloads' file name, without ".csv". */
+  filename?: string;
+}
+
+/** Options of SeedAccuracyChart; the rest go to Plot.plot. */
+export interface SeedAccuracyChartOptions extends Plot.PlotOptions {
+  /** False leaves out the write-ups' figures. */
+  references?: boolean;
+}
+
+/** Options of SeedCurves; the rest go to Plot.plot. */
+export interface SeedCurvesOptions extends Plot.PlotOptions {
+  metric?: "accuracy" | "loss";
+}
+
 /** "97.62% ± 0.21" (mean ± half the 95% interval), or the single figure for one seed. */
-export function meanInterval(summary, digits = 2) {
+export function meanInterval(summary: SeedSummary | null | undefined, digits = 2): string {
   if (!summary) return "—";
   if (!summary.hasInterval) return percent(summary.mean, digits);
   return `${percent(summary.mean, digits)} ± ${((summary.high - summary.mean) * 100).toFixed(digits)}`;
@@ -20,14 +44,14 @@ export function meanInterval(summary, digits = 2) {
  * One row per configuration: its mean test accuracy ± the 95% interval's half-width over its seeds, the
  * seeds' own figures behind a click, parameters and mean training time. `runs` are every seed's summaries.
  */
-export function GroupTable(groups, runs, {caption, filename = "models"} = {}) {
+export function GroupTable(groups: GroupSummary[], runs: RunSummary[], {caption, filename = "models"}: GroupTableOptions = {}): HTMLElement {
   const byId = new Map(runs.map((r) => [r.id, r]));
   const sorted = d3.sort(groups, (g) => -(g.testAccuracy?.mean ?? -1));
   return html`<div class="group-table-wrap"><div class="table-scroll"><table class="group-table">
     ${caption ? html`<caption>${caption}</caption>` : ""}
     <thead><tr><th>Model</th><th class="num">Test accuracy, mean ± 95% interval</th><th class="num">Seeds</th><th class="num">Parameters</th><th class="num">Training time (mean)</th></tr></thead>
     <tbody>${sorted.map((g) => {
-      const seeds = g.runIds.map((id) => byId.get(id)).filter(Boolean);
+      const seeds = g.runIds.map((id) => byId.get(id)).filter((r): r is RunSummary => r != null);
       return html`<tr>
         <td><a href=${runHref(g)}>${g.title}</a></td>
         <td class="num">${meanInterval(g.testAccuracy)}</td>
@@ -39,25 +63,29 @@ export function GroupTable(groups, runs, {caption, filename = "models"} = {}) {
       </tr>`;
     })}</tbody>
   </table></div>
-  <p class="downloads">${DownloadCsv(() => groupRows(sorted), {filename: `${filename}.csv`, label: "Download CSV (means over seeds)"})} ${DownloadCsv(() => runRows(sorted.flatMap((g) => g.runIds.map((id) => byId.get(id)).filter(Boolean))), {filename: `${filename}-seeds.csv`, label: "Download CSV (every seed)"})}</p></div>`;
+  <p class="downloads">${DownloadCsv(() => groupRows(sorted), {filename: `${filename}.csv`, label: "Download CSV (means over seeds)"})} ${DownloadCsv(() => runRows(sorted.flatMap((g) => g.runIds.map((id) => byId.get(id)).filter((r): r is RunSummary => r != null))), {filename: `${filename}-seeds.csv`, label: "Download CSV (every seed)"})}</p></div>`;
 }
 
 /**
  * Test accuracy per configuration: the mean as a bar end, its 95% interval over seeds as a thick rule,
  * every seed as a small dot, and the write-ups' figures as dashed rings. Best at the top.
  */
-export function SeedAccuracyChart(groups, runs, {width, references = true, ...options} = {}) {
-  const done = groups.filter((g) => g.testAccuracy != null);
+export function SeedAccuracyChart(
+  groups: GroupSummary[],
+  runs: RunSummary[],
+  {width, references = true, ...options}: SeedAccuracyChartOptions = {}
+): ReturnType<typeof Plot.plot> {
+  const done = groups.filter((g): g is GroupSummary & {testAccuracy: SeedSummary} => g.testAccuracy != null);
   const order = d3.sort(done, (g) => -g.testAccuracy.mean).map((g) => g.title);
-  const titleOf = new Map(done.flatMap((g) => g.runIds.map((id) => [id, g.title])));
-  const seeds = runs.filter((r) => r.testAccuracy != null && titleOf.has(r.id)).map((r) => ({...r, groupTitle: titleOf.get(r.id)}));
+  const titleOf = new Map(done.flatMap((g) => g.runIds.map((id) => [id, g.title] as const)));
+  const seeds = runs.filter((r): r is RunSummary & {testAccuracy: number} => r.testAccuracy != null && titleOf.has(r.id)).map((r) => ({...r, groupTitle: titleOf.get(r.id)}));
   const refs = references
-    ? done.flatMap((g) => (g.reference ?? []).filter((ref) => ref.testAccuracy != null).map((ref) => ({title: g.title, value: ref.testAccuracy, source: ref.source})))
+    ? done.flatMap((g) => (g.reference ?? []).filter((ref): ref is typeof ref & {testAccuracy: number} => ref.testAccuracy != null).map((ref) => ({title: g.title, value: ref.testAccuracy, source: ref.source})))
     : [];
   const values = [...seeds.map((r) => r.testAccuracy), ...done.flatMap((g) => [g.testAccuracy.low, g.testAccuracy.high]), ...refs.map((d) => d.value)];
   const floor = Math.max(0, Math.floor(((d3.min(values) ?? 0) - 0.005) * 100) / 100);
   const ceiling = Math.min(1, Math.ceil(((d3.max(values) ?? 1) + 0.002) * 200) / 200);
-  const narrow = width < 560;
+  const narrow = width != null && width < 560; // no width: Plot's default, not narrow
   return Plot.plot({
     width,
     height: 60 + (narrow ? 56 : 40) * Math.max(1, order.length),
@@ -89,7 +117,7 @@ const SPLIT_COLORS = ["#4269d0", "#ff725c"];
  * The rows of a group's mean curves at the epochs every seed reached: where early stopping ended some
  * seeds, a mean over the rest would be a different average, and its band would swell from the fewer seeds.
  */
-export function everySeedRows(curves) {
+export function everySeedRows(curves: SeedCurveRow[]): SeedCurveRow[] {
   const seeds = d3.max(curves, (d) => d.n) ?? 0;
   return curves.filter((d) => d.n === seeds);
 }
@@ -98,7 +126,7 @@ export function everySeedRows(curves) {
  * Mean learning curve of a group's seeds for one metric, with its 95% interval over seeds as a band,
  * drawn over the epochs every seed reached (everySeedRows).
  */
-export function SeedCurves(curves, {metric = "accuracy", width, height = 240, ...options} = {}) {
+export function SeedCurves(curves: SeedCurveRow[], {metric = "accuracy", width, height = 240, ...options}: SeedCurvesOptions = {}): ReturnType<typeof Plot.plot> {
   const rows = everySeedRows(curves.filter((d) => d.metric === metric));
   const banded = rows.filter((d) => d.low != null);
   const epochs = d3.extent(rows, (d) => d.epoch);

@@ -1,12 +1,33 @@
 // Our test accuracy beside the figure a source write-up reported for the same (or a close) model.
-import {html} from "htl";
+import type { Experiment } from "../../loaders/spec/schema.ts";
+import {html} from "./untyped.js";
 import {percent, points, runHref, writeup} from "./format.js";
 
+/** What referenceRows reads of a run (a run summary): its figure and the write-ups' figures for it. */
+export interface ReferenceRun {
+  id: string;
+  title: string;
+  family?: string | null;
+  testAccuracy: number | null;
+  reference?: readonly Experiment["reference"][number][] | null;
+}
+/** One write-up's figure beside ours; `difference` is ours minus theirs, null while we have none. */
+export interface ReferenceRow {
+  id: string;
+  title: string;
+  family: string | null | undefined;
+  source: string;
+  theirs: number;
+  ours: number | null;
+  difference: number | null;
+  note: string;
+}
+
 /** Rows {id, title, family, source, theirs, ours, difference, note} for every reference that has a number. */
-export function referenceRows(runs) {
+export function referenceRows(runs: readonly ReferenceRun[]): ReferenceRow[] {
   return runs.flatMap((run) =>
     (run.reference ?? [])
-      .filter((ref) => ref.testAccuracy != null)
+      .filter((ref): ref is typeof ref & { testAccuracy: number } => ref.testAccuracy != null)
       .map((ref) => ({
         id: run.id,
         title: run.title,
@@ -21,7 +42,7 @@ export function referenceRows(runs) {
 }
 
 /** An HTML table: experiment, source write-up, their accuracy, ours, difference in points, their note. */
-export function ReferenceTable(runs) {
+export function ReferenceTable(runs: readonly ReferenceRun[]): HTMLElement {
   const rows = referenceRows(runs);
   return html`<table class="reference-table">
     <thead><tr><th>Experiment</th><th>Write-up</th><th class="num">Theirs</th><th class="num">Ours</th><th class="num">Difference</th><th>What they trained</th></tr></thead>
