@@ -2,6 +2,7 @@
 // with Arquero, the Pareto front of accuracy against cost, curves as tidy rows, and the explorer's state
 // as URL search parameters.
 import type { RunSummary } from "../../loaders/report/summary.ts";
+import { runCurveRows, type RunCurveRow } from "./curves.js";
 
 /** Arquero's functions, which it gives to the filter expressions below by name (it reads their source). */
 declare const op: typeof aq.op;
@@ -207,22 +208,11 @@ export function paretoFront<T>(points: T[], {x = "x", y = "y"}: { x?: Value<T>; 
 }
 
 /** A run's learning curves (compact arrays) as tidy rows {run, id, epoch, split, metric, value}. */
-export function curveRows(run: ExplorerRun): { run: string; id: string; epoch: number; split: string; metric: string; value: number }[] {
+export function curveRows(run: ExplorerRun): RunCurveRow[] {
   const c = run.curves;
   if (!c) return [];
-  const series: [string, string, (number | null)[] | undefined][] = [
-    ["train", "loss", c.loss],
-    ["train", "accuracy", c.accuracy],
-    ["validation", "loss", c.valLoss],
-    ["validation", "accuracy", c.valAccuracy]
-  ];
-  const rows: ReturnType<typeof curveRows> = [];
-  for (const [split, metric, values] of series) {
-    (values ?? []).forEach((value, i) => {
-      if (value != null && Number.isFinite(value)) rows.push({run: run.title, id: run.id, epoch: c.epoch[i], split, metric, value});
-    });
-  }
-  return rows;
+  const epochs = c.epoch.map((epoch, i) => ({epoch, loss: c.loss?.[i], accuracy: c.accuracy?.[i], valLoss: c.valLoss?.[i], valAccuracy: c.valAccuracy?.[i]}));
+  return runCurveRows(epochs, {run: run.title, id: run.id});
 }
 
 /** When the URL chooses nothing: the most accurate run of each family, at most `max` of them. */

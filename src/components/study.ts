@@ -10,6 +10,7 @@ import {FullTable} from "./tableBox.js";
 import {html} from "./untyped.js";
 import {percent} from "./format.js";
 import {epochTicks} from "./learningCurves.js";
+import {runCurveRows, type RunCurveRow} from "./curves.js";
 
 /** One epoch of a run's history, the fields the study views read. */
 export type EpochRow = Pick<HistoryEntry, "epoch" | "loss" | "accuracy" | "valLoss" | "valAccuracy">;
@@ -83,26 +84,9 @@ export function GridHeatmap(
   });
 }
 
-/** A row of curveRows: one metric of one split of one run at one epoch. */
-export interface RunCurveRow {
-  run: string;
-  id: string;
-  epoch: number;
-  split: "train" | "validation";
-  metric: "loss" | "accuracy";
-  value: number;
-}
-
-/** One row per (run, epoch) from the runs' per-epoch records, for overlaid curves. */
+/** One row per (run, epoch, split, metric) from the runs' per-epoch records, for overlaid curves. */
 export function curveRows(runs: StudyRun[], {label = (r) => r.title}: {label?: (run: StudyRun) => string} = {}): RunCurveRow[] {
-  return runs.flatMap((r) =>
-    (r.epochs ?? []).flatMap((e): (Omit<RunCurveRow, "value"> & {value: number | null})[] => [
-      {run: label(r), id: r.id, epoch: e.epoch, split: "train", metric: "loss", value: e.loss},
-      {run: label(r), id: r.id, epoch: e.epoch, split: "train", metric: "accuracy", value: e.accuracy},
-      {run: label(r), id: r.id, epoch: e.epoch, split: "validation", metric: "loss", value: e.valLoss},
-      {run: label(r), id: r.id, epoch: e.epoch, split: "validation", metric: "accuracy", value: e.valAccuracy}
-    ]).filter((d): d is RunCurveRow => d.value != null && Number.isFinite(d.value))
-  );
+  return runs.flatMap((r) => runCurveRows(r.epochs ?? [], {run: label(r), id: r.id}));
 }
 
 /** What Curves draws: one metric of one split (with training's too when `withTrain`); other options go to Plot.plot. */
