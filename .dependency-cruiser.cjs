@@ -1,6 +1,8 @@
 // The layering of loaders/ (README: "Read the code in this order"): each floor imports only from the
 // floors below it, never back up, and nothing imports in a circle. test/architecture.test.ts runs it.
 const L = "(^|/)loaders/";
+/** The part of the engine the page loads too (src/engine links to loaders/engine): the training kernels. */
+const BROWSER_ENGINE = `${L}engine/(kernels/[^/]+|simd|wasmAssembler|adam)\\.ts$`;
 const floor = (name, above) => ({
   name: `${name}-imports-above`,
   comment: `loaders/${name}/ may only import from the floors below it`,
@@ -47,10 +49,24 @@ module.exports = {
     },
     {
       name: "components-import-loaders",
-      comment: "page components run in the browser: from the loaders they take types only",
+      comment: "page components run in the browser: from the loaders they take types only, and the training kernels (through src/engine)",
       severity: "error",
       from: { path: "(^|/)src/components/" },
-      to: { path: `${L}`, dependencyTypesNot: ["type-only"] }
+      to: { path: `${L}`, pathNot: `${BROWSER_ENGINE}`, dependencyTypesNot: ["type-only"] }
+    },
+    {
+      name: "browser-engine-imports-node",
+      comment: "the training kernels also run in the reader's browser: no Node built-ins, settings or Node-only set-up",
+      severity: "error",
+      from: { path: `${BROWSER_ENGINE}` },
+      to: { dependencyTypes: ["core"] }
+    },
+    {
+      name: "browser-engine-imports-node-modules",
+      comment: "the training kernels also run in the reader's browser: only browser-safe modules (not the wasm backend's Node entry, config.ts or the Node threads set-up)",
+      severity: "error",
+      from: { path: `${BROWSER_ENGINE}` },
+      to: { path: `(^|/)node_modules/@tensorflow/tfjs-backend-wasm/|${L}(config\\.ts$|engine/(backend|wasmThreads|nadam)\\.ts$|(data|training|experiments|classical|report|cli|spec)/)` }
     },
     {
       name: "no-circular",

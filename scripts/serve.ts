@@ -1,5 +1,5 @@
 // A small static file server for the built site (dist/), with Framework's clean URLs: /page serves page.html.
-//   npx tsx scripts/serve.ts [dir] [--port N]
+//   npx tsx scripts/serve.ts [dir] [--port N] [--not-isolated]
 // GET and HEAD only; content-hashed assets are cached for a year, pages are revalidated; a missing
 // page gets the site's own 404 page. Errors (port taken, bad port, no build) end with a clear message.
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -53,11 +53,23 @@ export function parsePort(value: string): number {
   return port;
 }
 
+/**
+ * The headers that make a page cross-origin isolated, which is what lets it share memory between threads:
+ * the train page's wasm backend then runs its threaded build. The site loads nothing from elsewhere, so
+ * requiring every resource to be same-origin costs it nothing.
+ */
+export const ISOLATION = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
+
+/** How serveStatic serves: cross-origin isolated (the default), or as a static host without those headers. */
+export interface ServeOptions {
+  isolated?: boolean;
+}
+
 /** Serves `dir` on 127.0.0.1 at `port` (0: a free one), mapping /page to page.html and / to index.html. */
-export async function serveStatic(dir: string, port = 0): Promise<StaticServer> {
+export async function serveStatic(dir: string, port = 0, { isolated = true }: ServeOptions = {}): Promise<StaticServer> {
   const root = resolve(dir);
   const server = createServer((request, response) => {
-    const security = { "x-content-type-options": "nosniff" };
+    const security = { "x-content-type-options": "nosniff", ...(isolated ? ISOLATION : {}) };
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.writeHead(405, { ...security, allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" }).end("method not allowed\n");
       return;
@@ -112,12 +124,16 @@ export async function serveStatic(dir: string, port = 0): Promise<StaticServer> 
 // Run as a script (compared as URLs, so that a path with spaces or other escaped characters matches).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    const { values, positionals } = parseArgs({ allowPositionals: true, options: { port: { type: "string", default: "3000" } } });
+    const { values, positionals } = parseArgs({
+      allowPositionals: true,
+      options: { port: { type: "string", default: "3000" }, "not-isolated": { type: "boolean", default: false } }
+    });
     const dir = positionals[0] ?? "dist";
     const port = parsePort(values.port!);
     if (!existsSync(join(dir, "index.html"))) throw new ServeError(`${join(resolve(dir), "index.html")} not found: build the site first (npm run build)`);
-    const { url } = await serveStatic(dir, port);
-    process.stderr.write(`serving ${resolve(dir)} at ${url}/ (Ctrl-C stops)\n`);
+    const isolated = !values["not-isolated"];
+    const { url } = await serveStatic(dir, port, { isolated });
+    process.stderr.write(`serving ${resolve(dir)} at ${url}/${isolated ? " (cross-origin isolated: the train page may use threads)" : ""} (Ctrl-C stops)\n`);
   } catch (error) {
     if (!(error instanceof ServeError || (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")) throw error;
     process.stderr.write(`serve: ${(error as Error).message}\n`);

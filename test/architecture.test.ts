@@ -39,12 +39,14 @@ describe("the layout of the code", () => {
     assert.equal(violations.length, 0, describeAll(violations));
   });
 
-  it("catches an upward import, a cycle and a component taking a value from the loaders", () => {
+  it("catches an upward import, a cycle, a component taking a value from the loaders and a browser kernel using Node", () => {
     const violations = cruise(["loaders", "src"], join(ROOT, "test", "fixtures", "layers"));
     const found = new Set(violations.map((v) => `${v.rule.name} ${v.from}`));
     assert.ok(found.has("data-imports-above loaders/data/upward.ts"), describeAll(violations));
     assert.ok([...found].some((f) => f.startsWith("no-circular loaders/report/")), describeAll(violations));
     assert.ok(found.has("components-import-loaders src/components/typed.ts"), describeAll(violations));
+    assert.ok(found.has("browser-engine-imports-node loaders/engine/kernels/nodeOnly.ts"), describeAll(violations));
+    assert.ok(found.has("browser-engine-imports-node-modules loaders/engine/kernels/nodeOnly.ts"), describeAll(violations));
     // The type-only import of the same component is allowed: one violation for it, not two.
     assert.equal(violations.filter((v) => v.from === "src/components/typed.ts").length, 1, describeAll(violations));
   });

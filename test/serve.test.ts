@@ -1,5 +1,5 @@
 // The local server (scripts/serve.ts): only GET and HEAD, caching by whether a file is content-hashed,
-// nosniff, the site's 404 page, and clear errors for a taken or malformed port, also from a path with a space.
+// nosniff, cross-origin isolation, the site's 404 page, and clear errors for a taken or malformed port, also from a path with a space.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -34,6 +34,21 @@ describe("the local server", () => {
     assert.equal(asset.headers.get("cache-control"), "public, max-age=31536000, immutable");
     assert.match(asset.headers.get("content-type")!, /javascript/);
     assert.ok(HASHED.test("runs.1a2b3c4d.json") && !HASHED.test("index.html"));
+  });
+
+  it("makes pages cross-origin isolated unless told not to, so the train page may use threads", async () => {
+    const page = await fetch(`${site.url}/page`);
+    assert.equal(page.headers.get("cross-origin-opener-policy"), "same-origin");
+    assert.equal(page.headers.get("cross-origin-embedder-policy"), "require-corp");
+    const plain = await serveStatic(dir, 0, { isolated: false });
+    try {
+      const response = await fetch(`${plain.url}/page`);
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get("cross-origin-opener-policy"), null);
+      assert.equal(response.headers.get("cross-origin-embedder-policy"), null);
+    } finally {
+      await plain.close();
+    }
   });
 
   it("answers HEAD without a body and other methods with 405 and Allow", async () => {

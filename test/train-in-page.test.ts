@@ -19,8 +19,12 @@ import {
   encodeTrainState,
   normalizeConfig,
   parameterCount,
-  trainInPage,
-  trainingBackend
+  decodeEngineChoice,
+  encodeEngineChoice,
+  fastestBackend,
+  measureStep,
+  stepKey,
+  trainInPage
 } from "../src/components/trainInPage.js";
 
 const tiny = (count: number) => ({
@@ -125,10 +129,21 @@ describe("the reader's settings", () => {
     }
   });
 
-  it("sends a CNN to the cpu backend when the best is wasm (no convolution gradients there)", () => {
-    assert.equal(trainingBackend({ model: "cnn" }, "wasm"), "cpu");
-    assert.equal(trainingBackend({ model: "cnn" }, "webgl"), "webgl");
-    assert.equal(trainingBackend({ model: "mlp" }, "wasm"), "wasm");
+  it("reads the engine settings of the address, ignoring anything it does not know", () => {
+    assert.deepEqual(decodeEngineChoice(""), { backend: null, kernels: "ours" });
+    assert.deepEqual(decodeEngineChoice("?backend=cpu&kernels=stock"), { backend: "cpu", kernels: "stock" });
+    assert.deepEqual(decodeEngineChoice("?backend=<script>&kernels=mine"), { backend: null, kernels: "ours" });
+    for (const search of ["", "backend=wasm", "backend=cpu&kernels=stock"]) assert.equal(encodeEngineChoice(decodeEngineChoice(search)), search);
+  });
+
+  it("picks the backend of the fastest measured step, and reuses a measurement only for the same step cost", () => {
+    assert.equal(fastestBackend([{ backend: "webgl", ms: 12 }, { backend: "wasm", ms: 9 }]), "wasm");
+    assert.equal(fastestBackend([{ backend: "webgl", ms: 9 }, { backend: "wasm", ms: 9 }]), "webgl", "a tie goes to the earlier");
+    assert.equal(fastestBackend([{ backend: "webgl", ms: Infinity }, { backend: "wasm", ms: 40 }]), "wasm", "a failed step never wins");
+    assert.equal(fastestBackend([]), null);
+    assert.equal(stepKey({ model: "cnn", epochs: 3, trainSize: 500 }), stepKey({ model: "cnn", epochs: 9, trainSize: 4000 }), "epochs and images do not change a step");
+    assert.notEqual(stepKey({ model: "cnn" }), stepKey({ model: "mlp" }));
+    assert.notEqual(stepKey({ batchSize: 32 }), stepKey({ batchSize: 256 }));
   });
 
   it("counts a confusion matrix with row shares", () => {
@@ -167,6 +182,18 @@ describe("training on tfjs cpu", () => {
     const batchRows = run.rows.filter((r) => r.split === "train" && r.metric === "loss");
     assert.equal(batchRows.length, 2 * Math.ceil(1000 / 32), "a training point per batch");
     assert.ok(batchRows.at(-1)!.value < batchRows[0].value, "training loss falls");
+    assert.equal(run.trainedImages, 2 * 1000, "every training image of both epochs counted once");
+    assert.ok(run.trainSeconds > 0 && run.trainSeconds < run.seconds, `training ${run.trainSeconds} s of ${run.seconds} s (validation and set-up left out)`);
+  });
+
+  it("times a training step of the reader's model, leaving no tensor behind", async () => {
+    const before = tf.memory().numTensors;
+    const small = await measureStep(tf, { model: "mlp", units: 16, batchSize: 16 }, train);
+    const large = await measureStep(tf, { model: "cnn", layers: 3, units: 64, batchSize: 256 }, train);
+    assert.ok(small > 0 && Number.isFinite(small), `MLP step ${small} ms`);
+    // Hundreds of times the arithmetic: the timing follows the work, whatever the machine's speed.
+    assert.ok(large > small, `CNN step ${large} ms against the small MLP's ${small} ms`);
+    assert.equal(tf.memory().numTensors, before, "no tensor left behind");
   });
 
   it("stops after the current batch when asked", async () => {

@@ -11,7 +11,7 @@
 //
 // Every operation is IEEE single precision with round-to-nearest, as in XNNPACK's kernels, so an
 // expression evaluated in the same order gives the same bits.
-import { type Bytes, I32, F32, V128, op, Fn, assemble } from "./wasmAssembler.ts";
+import { type Bytes, I32, F32, V128, op, Fn, assemble } from "./wasmAssembler.js";
 
 
 /**

@@ -27,6 +27,8 @@ export interface LoadedTf {
 export interface LoadTfOptions {
   /** Backends to try, in order (default BACKENDS). */
   backends?: string[];
+  /** Whose kernels the wasm backend trains with: this project's (the default) or tfjs' own, for comparison. */
+  kernels?: "ours" | "stock";
 }
 
 /**
@@ -56,30 +58,59 @@ const loaded = new Map<string, Promise<LoadedTf>>();
  * @param options backends to try, in order (default ["webgl", "wasm", "cpu"])
  * @returns the tfjs namespace, the backend now active (tf.getBackend()), and what was tried on the way
  */
-export function loadTf({backends = BACKENDS}: LoadTfOptions = {}): Promise<LoadedTf> {
+export function loadTf({backends = BACKENDS, kernels = "ours"}: LoadTfOptions = {}): Promise<LoadedTf> {
+  if (kernels === "stock") stockKernels = true;
   const key = backends.join(",");
   let promise = loaded.get(key);
   if (!promise) loaded.set(key, (promise = selectBackend(backends)));
   return promise;
 }
 
+/** Set by loadTf({kernels: "stock"}) before the wasm backend first loads: then ours are never registered. */
+let stockKernels = false;
+
 async function selectBackend(backends: string[]): Promise<LoadedTf> {
   const tf = await import("@tensorflow/tfjs");
   const attempts: BackendAttempt[] = [];
   for (const backend of backends) {
-    try {
-      if (backend === "webgl" && backends.length > 1) refuseSoftwareWebgl();
-      if (backend === "wasm") await registerWasm();
-      if (!(await tf.setBackend(backend))) throw new Error("did not initialise");
-      await tf.ready();
-      await checkBackend(tf);
-      attempts.push({backend, ok: true});
-      return {tf, backend: tf.getBackend(), attempts};
-    } catch (error) {
-      attempts.push({backend, ok: false, error: String((error as {message?: unknown} | null | undefined)?.message ?? error)});
-    }
+    const attempt = await tryBackend(tf, backend, backends.length > 1);
+    attempts.push(attempt);
+    if (attempt.ok) return {tf, backend: tf.getBackend(), attempts};
   }
   throw new Error(`no TensorFlow.js backend worked: ${attempts.map((a) => `${a.backend} (${a.error})`).join("; ")}`);
+}
+
+/** Selects `backend` if it initialises and computes a known product correctly; `others` says whether another may be tried instead. */
+async function tryBackend(tf: typeof TF, backend: string, others: boolean): Promise<BackendAttempt> {
+  try {
+    if (backend === "webgl" && others) refuseSoftwareWebgl();
+    if (backend === "wasm") await registerWasm();
+    const restore = backend === "wasm" ? askForEveryCore() : () => {};
+    try {
+      if (!(await tf.setBackend(backend))) throw new Error("did not initialise");
+      await tf.ready();
+    } finally {
+      restore();
+    }
+    await checkBackend(tf);
+    return {backend, ok: true};
+  } catch (error) {
+    return {backend, ok: false, error: String((error as {message?: unknown} | null | undefined)?.message ?? error)};
+  }
+}
+
+/**
+ * Every backend of `backends` that works here (as loadTf judges one), for a caller that measures which
+ * is fastest; the backend selected before is selected again afterwards. The cpu backend is left out by
+ * default: it is the fallback, never the fastest where another works.
+ */
+export async function workingBackends(backends: string[] = BACKENDS.filter((b) => b !== "cpu")): Promise<string[]> {
+  const {tf} = await loadTf();
+  const before = tf.getBackend();
+  const working: string[] = [];
+  for (const backend of backends) if ((await tryBackend(tf, backend, true)).ok) working.push(backend);
+  await tf.setBackend(before);
+  return working;
 }
 
 /**
@@ -99,9 +130,25 @@ function refuseSoftwareWebgl(): void {
 }
 
 let wasmRegistered: Promise<void> | undefined;
+let wasmModule: typeof import("@tensorflow/tfjs-backend-wasm") | undefined;
 
 /**
- * Imports the wasm backend (which registers it with tfjs) and points it at this site's .wasm files.
+ * The threads the wasm backend computes on once it has started: more than one only where the page is
+ * cross-origin isolated (the threaded build needs shared memory); null before it has started.
+ */
+export function wasmThreadCount(): number | null {
+  try {
+    return wasmModule ? wasmModule.getThreadsCount() : null;
+  } catch {
+    return null; // not initialised yet
+  }
+}
+
+/**
+ * Imports the wasm backend (which registers it with tfjs), points it at this site's .wasm files and
+ * registers this project's training kernels on it (loaders/engine/kernels/, the same modules the build
+ * trains with: convolution and pooling gradients, SIMD sums and batch norm, the fused Adam step), so a
+ * CNN trains on wasm in the page as at build time.
  * The package's default entry bundles Emscripten glue that imports Node's "fs" and "path"; Framework's
  * bundler keeps those as bare imports, which a browser cannot resolve. Its flat ES module build
  * (dist/tf-backend-wasm.fesm.js) has the same code with the package's browser mapping applied.
@@ -113,7 +160,27 @@ function registerWasm(): Promise<void> {
     const wasm: typeof import("@tensorflow/tfjs-backend-wasm") = await import("@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.fesm.js");
     const paths = Object.fromEntries(await Promise.all(Object.entries(WASM_FILES).map(async ([name, file]) => [name, await file.url()])));
     wasm.setWasmPaths(paths);
+    wasmModule = wasm;
+    // After the backend's own kernels are registered: ours keep those they fall back to.
+    if (stockKernels) return;
+    const {registerWasmTrainingKernels} = await import("../engine/kernels/index.js");
+    registerWasmTrainingKernels();
   })());
+}
+
+/**
+ * Where the page is cross-origin isolated the wasm backend loads its threaded build, whose XNNPACK pool
+ * takes the threads asked for but at most half the logical cores (one on a two-core laptop, where the
+ * calling thread alone then does all the work). While the backend starts, the page reports twice the
+ * cores, so that the pool gets one thread per core (at most 8, the workers that build starts); the
+ * returned function puts the real count back. Elsewhere it changes nothing.
+ */
+function askForEveryCore(): () => void {
+  if (!globalThis.crossOriginIsolated || !wasmModule) return () => {};
+  const cores = Math.min(8, Math.max(1, navigator.hardwareConcurrency || 1));
+  wasmModule.setThreadsCount(cores);
+  Object.defineProperty(navigator, "hardwareConcurrency", {value: 2 * cores, configurable: true});
+  return () => void delete (navigator as unknown as {hardwareConcurrency?: number}).hardwareConcurrency;
 }
 
 /** A 2×2 matrix product with a known answer: a backend that initialises but computes wrongly is refused. */

@@ -3,6 +3,7 @@
 // module never loads it by itself, and its pure parts run in node tests.
 import type * as TF from "@tensorflow/tfjs";
 import type { DecodedSubset } from "./subset.js";
+import { fusedAdam } from "../engine/adam.js";
 
 /** tfjs as the page loads it (components/tfjs.js), handed in by the caller. */
 type Tf = typeof TF;
@@ -38,6 +39,9 @@ export interface TrainResult {
   rows: CurveRow[];
   history: { epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number; seconds: number }[];
   seconds: number;
+  /** Seconds spent on training batches alone (validation and testing left out), and the images they held. */
+  trainSeconds: number;
+  trainedImages: number;
   trainSize: number;
   params: number;
   test: { accuracy: number; loss: number; count: number; confusion: ConfusionRow[] };
@@ -125,6 +129,34 @@ export function decodeTrainState(search: string): TrainConfig {
   return normalizeConfig(config);
 }
 
+/** How the page runs tfjs: a backend the address insists on (else chosen by measuring), and whose wasm kernels. */
+export interface EngineChoice {
+  backend: "webgl" | "wasm" | "cpu" | null;
+  kernels: "ours" | "stock";
+}
+
+/**
+ * The engine settings of the address, for comparing backends (the benchmark does): ?backend=webgl|wasm|cpu
+ * trains there without measuring, ?kernels=stock leaves tfjs' own wasm kernels in place (a CNN cannot
+ * train on them). Anything else is ignored.
+ */
+export function decodeEngineChoice(search: string): EngineChoice {
+  const params = new URLSearchParams(search);
+  const backend = params.get("backend");
+  return {
+    backend: backend === "webgl" || backend === "wasm" || backend === "cpu" ? backend : null,
+    kernels: params.get("kernels") === "stock" ? "stock" : "ours"
+  };
+}
+
+/** The address form of an engine choice: empty for the default (measure, our kernels). */
+export function encodeEngineChoice({backend, kernels}: EngineChoice): string {
+  const params = new URLSearchParams();
+  if (backend) params.set("backend", backend);
+  if (kernels === "stock") params.set("kernels", "stock");
+  return params.toString();
+}
+
 /** Filters of the small CNN's convolution blocks: 8, 16, 32 for one to three blocks. */
 const cnnFilters = (layers: number) => [8, 16, 32].slice(0, layers);
 
@@ -197,7 +229,9 @@ export function buildModel(tf: Tf, config: Partial<TrainConfig>): TF.Sequential 
   }
   model.add(tf.layers.dense({units: NUM_CLASSES, activation: "softmax", kernelInitializer: "zeros"}));
   initializeWeights(tf, model);
-  const optimizers: Record<string, (learningRate: number) => TF.Optimizer> = {adam: tf.train.adam, sgd: tf.train.sgd, rmsprop: tf.train.rmsprop, adagrad: tf.train.adagrad};
+  // Adam as the build trains it: one fused kernel per variable where the backend has it (wasm, with
+  // this project's kernels), tfjs' own Adam, step for step the same, elsewhere.
+  const optimizers: Record<string, (learningRate: number) => TF.Optimizer> = {adam: (rate) => fusedAdam(tf, rate), sgd: tf.train.sgd, rmsprop: tf.train.rmsprop, adagrad: tf.train.adagrad};
   model.compile({optimizer: optimizers[c.optimizer](c.learningRate), loss: "categoricalCrossentropy", metrics: ["accuracy"]});
   return model;
 }
@@ -212,9 +246,51 @@ export function confusionRows(actual: ArrayLike<number>, predicted: ArrayLike<nu
   });
 }
 
-/** The backend a model should train on: the wasm backend has no convolution gradients, so a CNN goes to cpu. */
-export function trainingBackend(config: Partial<TrainConfig>, best: string): string {
-  return normalizeConfig(config).model === "cnn" && best === "wasm" ? "cpu" : best;
+/** One backend's measured training step: milliseconds per batch of the reader's model. */
+export interface StepTiming {
+  backend: string;
+  ms: number;
+}
+
+/**
+ * Milliseconds per training step of `config`'s model on the backend now selected, on real images of
+ * `subset`: one untimed step first (WebGL compiles its shaders, wasm sets up its buffers), then the
+ * median of `steps` timed ones, each waited for to the end. Every tensor it makes is disposed.
+ */
+export async function measureStep(tf: Tf, config: Partial<TrainConfig>, subset: DecodedSubset, steps = 3): Promise<number> {
+  const c = normalizeConfig(config);
+  const batch = Math.min(c.batchSize, subset.count);
+  const {xs, ys} = tensors(tf, subset, 0, batch, c.model === "cnn");
+  const model = buildModel(tf, c);
+  try {
+    await model.trainOnBatch(xs, ys);
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const start = performance.now();
+      await model.trainOnBatch(xs, ys);
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)];
+  } finally {
+    model.optimizer?.dispose();
+    model.dispose();
+    xs.dispose();
+    ys.dispose();
+  }
+}
+
+/** The backend of the fastest step (ties to the earlier one); null when nothing was measured. */
+export function fastestBackend(timings: readonly StepTiming[]): string | null {
+  let best: StepTiming | null = null;
+  for (const t of timings) if (Number.isFinite(t.ms) && (best == null || t.ms < best.ms)) best = t;
+  return best?.backend ?? null;
+}
+
+/** The key under which a measurement is reused: what makes one step cost what it does. */
+export function stepKey(config: Partial<TrainConfig>): string {
+  const c = normalizeConfig(config);
+  return [c.model, c.layers, c.units, c.batchSize, c.optimizer].join("/");
 }
 
 function tensors(tf: Tf, subset: DecodedSubset, start: number, end: number, cnn: boolean): { xs: TF.Tensor; ys: TF.Tensor } {
@@ -257,6 +333,10 @@ export async function trainInPage(
   let epoch = 0;
   let stopped = false;
   let last = 0;
+  let trainSeconds = 0;
+  let trainedImages = 0;
+  let epochStarted = 0;
+  let lastBatchEnded = 0;
   const started = performance.now();
   try {
     await model.fit(data.xs, data.ys, {
@@ -265,26 +345,35 @@ export async function trainInPage(
       shuffle: true,
       validationData: [val.xs, val.ys],
       verbose: 0,
+      // tfjs would wait for a frame every 125 ms as well; the progress callback below already yields.
+      yieldEvery: "never",
       callbacks: {
         onEpochBegin: async (e: number) => {
           epoch = e;
+          epochStarted = lastBatchEnded = performance.now();
         },
         onBatchEnd: async (batch: number, logs?: TF.Logs) => {
           if (!logs) return;
+          lastBatchEnded = performance.now();
+          trainedImages += logs.size ?? 0;
           const x = epoch + (batch + 1) / batchesPerEpoch;
           rows.push({epoch: x, split: "train", metric: "loss", value: logs.loss}, {epoch: x, split: "train", metric: "accuracy", value: logs.acc ?? logs.accuracy});
           if (shouldStop()) {
             stopped = true;
             model.stopTraining = true;
           }
+          // The curves redraw (and the page gets a frame to paint them) a few times a second: each
+          // redraw and frame is time the batches wait.
           const now = performance.now();
-          if (now - last > 100) {
+          if (now - last > 250) {
             last = now;
             onProgress({rows, epoch: epoch + 1, batch: batch + 1, batches: batchesPerEpoch, epochs: c.epochs});
             await tf.nextFrame();
           }
         },
         onEpochEnd: async (e: number, logs?: TF.Logs) => {
+          // From the epoch's start to its last batch: the training; validation runs after it.
+          trainSeconds += (lastBatchEnded - epochStarted) / 1000;
           if (!logs) return;
           history.push({epoch: e + 1, loss: logs.loss, accuracy: logs.acc ?? logs.accuracy, valLoss: logs.val_loss, valAccuracy: logs.val_acc ?? logs.val_accuracy, seconds: (performance.now() - started) / 1000});
           rows.push({epoch: e + 1, split: "validation", metric: "loss", value: logs.val_loss}, {epoch: e + 1, split: "validation", metric: "accuracy", value: logs.val_acc ?? logs.val_accuracy});
@@ -313,6 +402,8 @@ export async function trainInPage(
       rows,
       history,
       seconds,
+      trainSeconds,
+      trainedImages,
       trainSize,
       params: model.countParams(),
       test: {accuracy: correct / test.count, loss: testLoss, count: test.count, confusion: confusionRows(actual, predicted)}

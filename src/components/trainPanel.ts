@@ -5,8 +5,8 @@ import type * as TF from "@tensorflow/tfjs";
 import {seriesColor} from "./colors.js";
 import {ConfusionMatrix} from "./confusionMatrix.js";
 import {duration, integer, percent} from "./format.js";
-import {SHIPPED, architecture, trainInPage, trainingBackend} from "./trainInPage.js";
-import type {CurveRow, TrainConfig, TrainResult} from "./trainInPage.js";
+import {SHIPPED, architecture, fastestBackend, measureStep, stepKey, trainInPage} from "./trainInPage.js";
+import type {CurveRow, StepTiming, TrainConfig, TrainResult} from "./trainInPage.js";
 import {loadReaderRuns, nextReaderId, saveReaderRun} from "./readerRuns.js";
 import type {ReaderRun} from "./readerRuns.js";
 import type {DecodedSubset} from "./subset.js";
@@ -27,6 +27,16 @@ export interface TrainData {
 export interface TrainPanelOptions {
   /** Loads tfjs (components/tfjs.js loadTf): the tfjs namespace and the backend it selected. */
   loadTf: () => Promise<{ tf: Tf; backend: string }>;
+  /**
+   * The backends that work here (components/tfjs.js workingBackends). Where there are several, the panel
+   * times one training step of the reader's model on each and trains on the fastest; without it, or with
+   * one, it trains on loadTf's backend.
+   */
+  workingBackends?: () => Promise<string[]>;
+  /** The wasm backend's thread count (components/tfjs.js wasmThreadCount), reported when training on wasm. */
+  wasmThreads?: () => number | null;
+  /** A backend to train on without measuring (the address's ?backend=), or null. */
+  backend?: string | null;
   data: TrainData | Promise<TrainData>;
   /** The page's settings; null until the page has them (Train is enabled only after they exist). */
   getConfig: () => TrainConfig | null;
@@ -64,7 +74,7 @@ export function LiveCurves(rows: CurveRow[], {metric = "accuracy", width = 320, 
  * current settings when Train is pressed. Its element's dataset.state is "loading", "ready", "training",
  * "done" or "error", and dataset.points the number of curve points drawn, for tests and styles.
  */
-export function TrainPanel({loadTf, data, getConfig, width = 640}: TrainPanelOptions): HTMLDivElement {
+export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: forced = null, data, getConfig, width = 640}: TrainPanelOptions): HTMLDivElement {
   const trainButton = el("button", {className: "train-button", textContent: "Train", disabled: true});
   const stopButton = el("button", {className: "stop-button", textContent: "Stop", disabled: true});
   const status = el("p", {className: "train-status", textContent: "Loading TensorFlow.js and the training images…"});
@@ -76,6 +86,32 @@ export function TrainPanel({loadTf, data, getConfig, width = 640}: TrainPanelOpt
   // Set once tfjs and the images have loaded, which is when the Train button is enabled.
   let tf!: Tf, best!: string, subsets!: TrainData;
   let stopRequested = false;
+  let candidates: Promise<string[]> | undefined;
+  const measured = new Map<string, StepTiming[]>();
+
+  /** The backend to train `config` on: the only one that works, or the fastest at one step of it. */
+  async function chooseBackend(config: TrainConfig): Promise<{backend: string; timings: StepTiming[]}> {
+    if (forced) return {backend: forced, timings: []};
+    const list = await (candidates ??= workingBackends ? workingBackends().catch(() => [best]) : Promise.resolve([best]));
+    if (list.length <= 1) return {backend: list[0] ?? best, timings: []};
+    const key = stepKey(config);
+    let timings = measured.get(key);
+    if (!timings) {
+      status.textContent = `Timing one training step of ${architecture(config)} on each of ${list.join(", ")}…`;
+      timings = [];
+      for (const backend of list) {
+        try {
+          await tf.setBackend(backend);
+          await tf.ready();
+          timings.push({backend, ms: await measureStep(tf, config, subsets.train)});
+        } catch {
+          timings.push({backend, ms: Infinity}); // a backend that fails the step is never chosen
+        }
+      }
+      measured.set(key, timings);
+    }
+    return {backend: fastestBackend(timings) ?? best, timings};
+  }
 
   const half = Math.max(260, Math.floor((width - 20) / 2));
   const drawCurves = (rows: CurveRow[], epochs: number) => {
@@ -107,17 +143,22 @@ export function TrainPanel({loadTf, data, getConfig, width = 640}: TrainPanelOpt
 
   trainButton.onclick = async () => {
     const config = getConfig()!; // the page has its settings by the time Train is enabled
-    const backend = trainingBackend(config, best);
     stopRequested = false;
     trainButton.disabled = true;
     stopButton.disabled = false;
     root.dataset.state = "training";
     result.replaceChildren();
     drawCurves([], config.epochs);
+    let backend = best;
     try {
+      const choice = await chooseBackend(config);
+      backend = choice.backend;
+      root.dataset.trainedOn = backend;
+      root.dataset.stepTimings = JSON.stringify(choice.timings);
+      const why = choice.timings.length ? `, the fastest at one step here (${choice.timings.map((t) => `${t.backend} ${Number.isFinite(t.ms) ? `${t.ms.toFixed(0)} ms` : "failed"}`).join(", ")})` : "";
       await tf.setBackend(backend);
       await tf.ready();
-      status.textContent = `Training ${architecture(config)} on ${integer(Math.min(config.trainSize, subsets.train.count - 500))} images (${backend} backend)…`;
+      status.textContent = `Training ${architecture(config)} on ${integer(Math.min(config.trainSize, subsets.train.count - SHIPPED.validation))} images (${backend} backend${why})…`;
       const run = await trainInPage(tf, config, {
         train: subsets.train,
         test: subsets.test,
@@ -129,10 +170,15 @@ export function TrainPanel({loadTf, data, getConfig, width = 640}: TrainPanelOpt
       });
       drawCurves(run.rows, config.epochs);
       const saved = save(run, backend);
+      const speed = run.trainSeconds > 0 ? run.trainedImages / run.trainSeconds : NaN;
+      root.dataset.samplesPerSecond = String(speed);
+      root.dataset.trainSeconds = String(run.trainSeconds);
+      const threads = backend === "wasm" ? (wasmThreads?.() ?? null) : null;
+      if (threads != null) root.dataset.threads = String(threads);
       root.dataset.state = "done";
       root.dataset.status = run.status;
       root.dataset.accuracy = String(run.test.accuracy);
-      status.textContent = `${run.status === "stopped" ? `Stopped after ${run.history.length} of ${config.epochs} epochs` : `Trained ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}`} in ${duration(run.seconds)} on the ${backend} backend.`;
+      status.textContent = `${run.status === "stopped" ? `Stopped after ${run.history.length} of ${config.epochs} epochs` : `Trained ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}`} in ${duration(run.seconds)} on the ${backend} backend${threads != null && threads > 1 ? ` (${threads} threads)` : ""}${why}${Number.isFinite(speed) ? `: ${integer(speed)} images a second while training` : ""}.`;
       result.replaceChildren(
         el(
           "p",

@@ -1,11 +1,11 @@
 // Headless Chromium for the page tests: the built quick-profile site served on 127.0.0.1, and pages
 // opened with every console error, page error, failed request and request leaving 127.0.0.1 recorded.
-import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { CHROMIUM, haveChromium as installed, launchChromium } from "../../scripts/chromium.ts";
 import { ensureSite, serveStatic, type StaticServer } from "./site.ts";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
+export { CHROMIUM, launchChromium };
+const haveChromium = installed();
 if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing; in CI the browser tests must run (install Debian's chromium)`);
 /** The reason to skip a browser test on a machine without Chromium; false where it runs. */
 export const skipWithoutChromium: string | false = haveChromium ? false : `no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`;
@@ -15,6 +15,8 @@ export interface OpenOptions {
   width?: number;
   hasTouch?: boolean;
   rendered?: boolean;
+  /** Another server of the same site to open the path on (for example one without cross-origin isolation). */
+  base?: string;
 }
 
 export interface SiteInBrowser {
@@ -54,11 +56,6 @@ export function watchPage(page: Page, seen: string[], host: string): void {
   page.on("response", (r) => r.status() >= 400 && seen.push(`${r.url()}: HTTP ${r.status()}`));
 }
 
-/** Launches headless Chromium as the page tests do. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
-}
-
 export async function siteInBrowser(): Promise<SiteInBrowser> {
   const { dir, dispose } = await ensureSite();
   const server: StaticServer = await serveStatic(dir);
@@ -68,11 +65,11 @@ export async function siteInBrowser(): Promise<SiteInBrowser> {
     dir,
     url: server.url,
     async open(path, options = {}) {
-      const { width = 1280, hasTouch = false, rendered = true } = typeof options === "number" ? { width: options } : options;
+      const { width = 1280, hasTouch = false, rendered = true, base = server.url } = typeof options === "number" ? { width: options } : options;
       const context = await browser.newContext({ viewport: { width, height: 900 }, hasTouch });
       const page = await context.newPage();
       watchPage(page, seen, "127.0.0.1");
-      await page.goto(`${server.url}${path}`, { waitUntil: "load" });
+      await page.goto(`${base}${path}`, { waitUntil: "load" });
       if (rendered) await waitRendered(page);
       return page;
     },

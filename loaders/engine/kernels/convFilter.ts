@@ -1,5 +1,5 @@
 // Conv2DBackpropFilter on XNNPACK: the filter gradient as a matrix product of patch rows, or as a forward convolution.
-import { type ConvGradAttrs, type Float, type Info, type KernelArgs, type WasmBackend, assertFloat32, assertNHWC, conv2d, convGeometry, dilateAndPad, disposeAll, heapF32, offsetOf, sameShape, simdFor, stock, transpose, wasmKernelOptions } from "./common.ts";
+import { type ConvGradAttrs, type Float, type Info, type KernelArgs, type WasmBackend, assertFloat32, assertNHWC, conv2d, convGeometry, dilateAndPad, disposeAll, heapF32, offsetOf, sameShape, simdFor, stock, transpose, wasmKernelOptions } from "./common.js";
 
 /** How Conv2DBackpropFilter is computed; "auto" picks per call (see filterGradStrategy). */
 export type FilterGradStrategy = "auto" | "im2colT" | "inputAsFilter" | "gradAsFilter";

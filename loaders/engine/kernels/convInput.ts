@@ -1,5 +1,5 @@
 // Conv2DBackpropInput: the input gradient as a stride-1 forward convolution of the dilated, padded output gradient.
-import { type ConvGradAttrs, type Info, type KernelArgs, type WasmBackend, conv2d, convGeometry, dilateAndPad, disposeAll, heapF32, sameShape, stock } from "./common.ts";
+import { type ConvGradAttrs, type Info, type KernelArgs, type WasmBackend, conv2d, convGeometry, dilateAndPad, disposeAll, heapF32, sameShape, stock } from "./common.js";
 
 /** filter [kh, kw, inC, outC] -> [kh, kw, outC, inC], flipped in both spatial dimensions. */
 export function flipTransposeFilter(backend: WasmBackend, filter: Info): Info {

@@ -1,5 +1,5 @@
 // Kernels that only move data: transposed matrix products, Tile, and an Identity that shares its buffer.
-import { type Info, type KernelArgs, type WasmBackend, disposeAll, heapF32, stock, transpose } from "./common.ts";
+import { type Info, type KernelArgs, type WasmBackend, disposeAll, heapF32, stock, transpose } from "./common.js";
 
 interface MatMulAttrs {
   transposeA: boolean;

@@ -1,13 +1,13 @@
 // Registers our training kernels on the tfjs wasm backend (see the note below for what each does).
 import * as tf from "@tensorflow/tfjs";
-import { FUSED_ADAM_KERNEL } from "../adam.ts";
-import { BACKEND, MARK, stock, type Marked } from "./common.ts";
-import { conv2dBackpropFilter } from "./convFilter.ts";
-import { conv2dBackpropInput } from "./convInput.ts";
-import { batchMatMul, identity, tile } from "./copies.ts";
-import { adamUpdate } from "./optimizer.ts";
-import { maxPoolGrad } from "./pooling.ts";
-import { fusedBatchNorm, mean, sum } from "./reductions.ts";
+import { FUSED_ADAM_KERNEL } from "../adam.js";
+import { BACKEND, MARK, stock, type Marked } from "./common.js";
+import { conv2dBackpropFilter } from "./convFilter.js";
+import { conv2dBackpropInput } from "./convInput.js";
+import { batchMatMul, identity, tile } from "./copies.js";
+import { adamUpdate } from "./optimizer.js";
+import { maxPoolGrad } from "./pooling.js";
+import { fusedBatchNorm, mean, sum } from "./reductions.js";
 
 /*
  * The stock @tensorflow/tfjs-backend-wasm 4.22 cannot train a convolutional network at a useful

@@ -1,6 +1,6 @@
 // The fused Adam update (loaders/engine/adam.ts) as a kernel on the wasm heap.
-import { adamUpdateInto, type FusedAdamAttrs } from "../adam.ts";
-import { type Info, type KernelArgs, type WasmBackend, assertFloat32, heapF32, offsetOf, sameShape, simdFor } from "./common.ts";
+import { adamUpdateInto, type FusedAdamAttrs } from "../adam.js";
+import { type Info, type KernelArgs, type WasmBackend, assertFloat32, heapF32, offsetOf, sameShape, simdFor } from "./common.js";
 
 /**
  * loaders/engine/adam.ts's optimizer step for one variable (inputs value, m, v, gradient, float32 of one

@@ -1,6 +1,6 @@
 // Sums and means over leading axes (bias gradients) and the fused batch normalisation.
 import * as tf from "@tensorflow/tfjs";
-import { type Info, type KernelArgs, type WasmBackend, disposeAll, heapF32, offsetOf, simdFor, stock } from "./common.ts";
+import { type Info, type KernelArgs, type WasmBackend, disposeAll, heapF32, offsetOf, simdFor, stock } from "./common.js";
 
 interface SumAttrs {
   axis: number | number[];
