@@ -2,7 +2,8 @@
 // (samples/s) of the MLP and the CNN on tfjs cpu, stock tfjs wasm, our wasm kernels and PyTorch CPU
 // (when `import torch` works), the wall time and peak memory of training the quick suite with one
 // worker and with one per core, and a quick-profile site build from nothing. Writes data/bench.json.
-//   npm run bench -- [--out FILE] [--parts throughput,cpu,suite,build,full]   (cpu: the tfjs cpu backend, minutes;
+//   npm run bench -- [--out FILE] [--parts throughput,cpu,suite,build,browser,full]   (cpu: the tfjs cpu backend, minutes;
+//   browser: the site built from the stored runs, timed, then the train page's training speed in Chromium, bench/browser.ts;
 //   full: the full profile trained from nothing with its memory sampled, about 40 minutes, not in the default set)
 // The CPU must be otherwise idle for the figures to mean anything: the load average before and
 // after is printed and stored, with a warning when other work was running.
@@ -14,6 +15,7 @@ import { parseArgs } from "node:util";
 import { listRunDirs, readRun } from "../loaders/experiments/store.ts";
 
 import { runSampled } from "./pss.ts";
+import { buildForBrowser, measureBrowser, type BrowserReport } from "./browser.ts";
 import { ROOT, TRAINER_NODE_FLAGS } from "../loaders/config.ts";
 import { planRuns } from "../loaders/experiments/plan.ts";
 import { planSchedule, estimateCost } from "../loaders/experiments/cost.ts";
@@ -21,7 +23,7 @@ import { planSchedule, estimateCost } from "../loaders/experiments/cost.ts";
 const { values: args } = parseArgs({
   options: {
     out: { type: "string", default: join(ROOT, "data", "bench.json") },
-    parts: { type: "string", default: "throughput,cpu,suite,build" }
+    parts: { type: "string", default: "throughput,cpu,suite,build,browser" }
   }
 });
 const parts = new Set(args.parts!.split(","));
@@ -287,6 +289,18 @@ const build = parts.has("build") ? await buildFromNothing() : null;
 const out = resolve(args.out!);
 const previous = (existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {}) as Record<string, unknown>;
 const fullSuite = parts.has("full") ? await fullSuiteRun() : (previous.fullSuite ?? null);
+/** The site rebuilt from the stored runs (what a fresh clone's `npm start` builds), then the train page in Chromium. */
+async function browserPart(): Promise<BrowserReport & { rebuildSeconds: number; loadAtStart: number }> {
+  const load = loadavg()[0];
+  const built = await buildForBrowser(say);
+  try {
+    say(`measuring the train page in Chromium (${ROUNDS} interleaved rounds) ...`);
+    return { rebuildSeconds: built.seconds, loadAtStart: load, ...(await measureBrowser(built.dir, { rounds: ROUNDS, say })) };
+  } finally {
+    built.dispose();
+  }
+}
+const browser = parts.has("browser") ? await browserPart() : ((previous.browser as (BrowserReport & { rebuildSeconds: number; loadAtStart: number }) | undefined) ?? null);
 const loadAtEnd = loadavg()[0];
 
 const measuredAt = new Date().toISOString();
@@ -312,6 +326,7 @@ const report = {
   ratios: measuredThroughput ? ratios : ((previous.ratios as typeof ratios | undefined) ?? []),
   suite: parts.has("suite") ? suiteReport : (previous.suite ?? null),
   build: build ? { ...build, measuredAt } : (previous.build ?? null),
+  browser,
   fullSuite
 };
 writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
@@ -355,6 +370,18 @@ if (suiteReport) {
   say(`  per round: ${suiteReport.rounds.map((r) => `${r.oneWorker.toFixed(1)} s / ${r.perCore.toFixed(1)} s = ${r.speedup.toFixed(2)}x`).join("; ")} (median ${suiteReport.medianRoundSpeedup.toFixed(2)}x)`);
 }
 if (build) say(`quick-profile site build from nothing: ${build.seconds.toFixed(1)} s`);
+if (browser && parts.has("browser")) {
+  say(`site built from the stored runs in ${browser.rebuildSeconds.toFixed(1)} s`);
+  say(`the train page in ${browser.browser} (samples/s, median of ${browser.rounds} rounds, min-max):`);
+  for (const t of browser.throughput) {
+    say(`  ${t.model.padEnd(10)} ${t.variant.padEnd(26)} ${t.median == null ? `n/a (${t.note})` : `${Math.round(t.median).toLocaleString("en-US").padStart(7)} (${Math.round(t.min!)}-${Math.round(t.max!)})`}`);
+  }
+  for (const r of browser.oursOverCpu) say(`  ${r.model}: ${r.ours} is ${r.ratio.toFixed(1)}x the cpu backend`);
+  const epoch = browser.cnnEpochSeconds5000;
+  say(`  one epoch of 5,000 images of the default CNN: ${epoch.oneThread?.toFixed(1) ?? "?"} s on one thread, ${epoch.threaded?.toFixed(1) ?? "?"} s threaded`);
+  say(`  /train downloads ${(browser.download.bytes / 1e6).toFixed(1)} MB in ${browser.download.requests} requests before Train can be pressed`);
+  for (const s of browser.skipped) say(`  not measured: ${s.variant}: ${s.reason}`);
+}
 if (fullSuite) {
   const f = fullSuite as Awaited<ReturnType<typeof fullSuiteRun>>;
   say(

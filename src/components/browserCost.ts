@@ -1,0 +1,109 @@
+// What the cost page says about training in the reader's browser: its sentences and table rows, made
+// from the benchmark's browser part (bench/browser.ts, stored in data/bench.json), so that the page keeps
+// only layout and every figure in a sentence comes from the stored measurement.
+import type {BrowserReport, BrowserThroughput} from "../../bench/browser.ts";
+import {integer} from "./format.js";
+
+/** The browser part as data/bench.json stores it: the report, and how long the site took to build from the stored runs. */
+export type StoredBrowserReport = BrowserReport & {rebuildSeconds: number; loadAtStart?: number};
+
+/** The targets the figures are read against (issue: fast everywhere). */
+export const BROWSER_TARGETS = Object.freeze({cnnOverCpu: 30, cnnEpochSeconds: 5, rebuildSeconds: 20});
+
+/** One row of the page's table: a model on one backend, median and range of the rounds. */
+export interface BrowserRow {
+  model: string;
+  variant: string;
+  median: number | null;
+  range: string;
+  threads: number | null;
+  note: string;
+}
+
+export function browserRows(report: StoredBrowserReport): BrowserRow[] {
+  return report.throughput.map((t) => ({
+    model: t.model,
+    variant: t.variant,
+    median: t.median,
+    range: t.min != null && t.max != null ? `${integer(t.min)}–${integer(t.max)}` : "",
+    threads: t.threads ?? null,
+    note: t.median == null ? (t.note ?? "not measured") : ""
+  }));
+}
+
+const find = (report: BrowserReport, model: string, variant: string): BrowserThroughput | undefined =>
+  report.throughput.find((t) => t.model === model && t.variant === variant && t.median != null);
+
+/** Whether two sets of rounds are apart: every round of one above every round of the other. */
+export function apart(a: readonly number[], b: readonly number[]): boolean {
+  return a.length > 0 && b.length > 0 && (Math.min(...a) > Math.max(...b) || Math.min(...b) > Math.max(...a));
+}
+
+/** How `a` compares with `b` in words, as a ratio of medians, said to be real only when the rounds do not overlap. */
+export function comparedTo(a: BrowserThroughput, b: BrowserThroughput): string {
+  const ratio = a.median! / b.median!;
+  const rounds = Math.min(a.rounds.length, b.rounds.length);
+  if (!apart(a.rounds, b.rounds)) return `about the same as ${b.variant} (${ratio.toFixed(2)}x; their ${rounds} rounds overlap)`;
+  return `${ratio.toFixed(ratio >= 10 ? 0 : 2)}x ${b.variant} (every round ${ratio > 1 ? "above" : "below"} every one of it)`;
+}
+
+/** A downloaded file in words: what it is rather than its hashed name. */
+export function describeFile(path: string): string {
+  if (/mnist-train/.test(path)) return "the shipped training images";
+  if (/mnist-test/.test(path)) return "the shipped test images";
+  if (/\.wasm$/.test(path)) return "tfjs' WebAssembly binary";
+  const pkg = /_node\/(@tensorflow\/[\w-]+)@/.exec(path);
+  if (pkg) return pkg[1];
+  return path.split("/").pop()!.replace(/\.[0-9a-f]{8}(\.\w+)$/, "$1");
+}
+
+/** Images per epoch in a variant's address (its n=), or null. */
+const imagesOf = (t: BrowserThroughput | undefined) => {
+  const n = t ? /(?:^|&)n=(\d+)/.exec(t.query) : null;
+  return n ? Number(n[1]) : null;
+};
+
+/** The paragraph under the table: each figure, each target met or not, and what was not measured and why. */
+export function browserSentences(report: StoredBrowserReport): string[] {
+  const out: string[] = [];
+  const date = report.measuredAt.slice(0, 10);
+  const cnnOne = find(report, "small CNN", "ours on wasm, one thread");
+  const cnnThreads = find(report, "small CNN", "ours on wasm, threaded");
+  const cnnCpu = find(report, "small CNN", "cpu (plain JavaScript)");
+  const [images, cpuImages] = [imagesOf(cnnOne), imagesOf(cnnCpu)];
+  out.push(
+    `Measured by npm run bench on ${date} in headless Chromium ${report.browser}, by pressing Train on the built page with the backend fixed in its address: one epoch of the page's default network${images ? ` over ${integer(images)} training images` : ""}${cpuImages && cpuImages !== images ? ` (${integer(cpuImages)} for the CNN on plain JavaScript, to keep the benchmark short)` : ""}, ${report.rounds} interleaved rounds; each figure is the median, with the range of the rounds beside it.`
+  );
+  const best = report.oursOverCpu.find((r) => r.model === "small CNN");
+  if (cnnCpu && best) {
+    const met = best.ratio >= BROWSER_TARGETS.cnnOverCpu;
+    out.push(
+      `The small CNN trains ${best.ratio.toFixed(1)} times as fast on our kernels (${best.ours}) as on the plain JavaScript backend, which is where it trained before they reached the page: ${met ? "at or above" : "below"} the target of ${BROWSER_TARGETS.cnnOverCpu} times.`
+    );
+  }
+  const epoch = report.cnnEpochSeconds5000;
+  const fastest = [epoch.oneThread, epoch.threaded].filter((s): s is number => s != null);
+  if (fastest.length) {
+    const seconds = Math.min(...fastest);
+    out.push(`At that speed one epoch of 5,000 images takes ${seconds.toFixed(1)} s, ${seconds < BROWSER_TARGETS.cnnEpochSeconds ? "under" : "over"} the ${BROWSER_TARGETS.cnnEpochSeconds} s target.`);
+  }
+  if (cnnOne && cnnThreads) {
+    const gained = apart(cnnThreads.rounds, cnnOne.rounds) && cnnThreads.median! > cnnOne.median!;
+    out.push(
+      `Threaded (the page cross-origin isolated, ${cnnThreads.threads ?? "?"} threads), the CNN was ${comparedTo(cnnThreads, cnnOne)}${gained ? "" : "; the page's networks are small, so a thread's share of one batch is probably too little work to pay for handing it out"}.`
+    );
+  }
+  const mlpOurs = find(report, "MLP", "ours on wasm, one thread");
+  const mlpStock = find(report, "MLP", "stock wasm, one thread");
+  if (mlpOurs && mlpStock) out.push(`The MLP on our kernels was ${comparedTo(mlpOurs, mlpStock)}, tfjs' own wasm kernels on one thread.`);
+  if (report.loadAtStart != null && report.loadAtStart > 0.5) {
+    out.push(`Caution: other work was running when these were measured (load average ${report.loadAtStart.toFixed(1)} at the start), so they are low and noisy.`);
+  }
+  for (const s of report.skipped) out.push(`Not measured: ${s.variant}, ${s.reason}.`);
+  const largest = report.download.largest.slice(0, 2).map((f) => `${describeFile(f.path)} (${(f.bytes / 1e6).toFixed(1)} MB)`);
+  out.push(`Before Train can be pressed, the page downloads ${(report.download.bytes / 1e6).toFixed(1)} MB in ${integer(report.download.requests)} requests${largest.length ? `, the largest ${largest.join(" and ")}` : ""}.`);
+  out.push(
+    `Building the whole site from the stored runs, as a fresh clone's npm start does, took ${report.rebuildSeconds.toFixed(0)} s (target: under ${BROWSER_TARGETS.rebuildSeconds} s${report.rebuildSeconds < BROWSER_TARGETS.rebuildSeconds ? ", met" : ", not met yet"}).`
+  );
+  return out;
+}
