@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { haveChromium, launchChromium } from "../scripts/chromium.ts";
 import { serveStatic, type StaticServer } from "../scripts/serve.ts";
+import { median } from "./rounds.ts";
 
 /** One backend's figures for one model: samples/s in each round, their median and spread. */
 export interface BrowserThroughput {
@@ -64,10 +65,6 @@ const VARIANTS: Variant[] = [
   { variant: "ours on wasm, threaded", engine: "backend=wasm", isolated: true, models: ["small CNN", "MLP"] }
 ];
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
-};
 
 /** Presses Train on /train?query and returns what the panel reports once it is done. */
 async function trainOnce(browser: Browser, server: StaticServer, query: string): Promise<{ samplesPerSecond: number; trainedOn: string; threads: number | null }> {
@@ -167,7 +164,7 @@ export async function measureBrowser(siteDir: string, { rounds = 3, say = (line:
       }
     }
     for (const r of results.values()) {
-      r.median = median(r.rounds);
+      r.median = r.rounds.length ? median(r.rounds) : null;
       r.min = r.rounds.length ? Math.min(...r.rounds) : null;
       r.max = r.rounds.length ? Math.max(...r.rounds) : null;
     }

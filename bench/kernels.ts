@@ -6,13 +6,14 @@ import { fusedAdam } from "../loaders/engine/adam.ts";
 import { initTf } from "../loaders/engine/backend.ts";
 import { buildModel } from "../loaders/training/models.ts";
 import { DataParallel, type ReplicaModelSpec } from "../loaders/training/parallel.ts";
+import { BATCH_POOL, realBatches } from "./batches.ts";
 
 /*
  * Run with `npx tsx bench/kernels.ts` (options: --batches 10 --warmup 3 --batch-size 128
  * --backend wasm|cpu --model cnn|mlp|all|strong (strong: the batch-norm CNN of cnn-strong, not in all), --threads N for an XNNPACK pool of N threads, --profile to print
  * one step's time per kernel, --stock to run the wasm backend without
  * loaders/engine/kernels/ for comparison, and --replicas N to train each model data-parallel over N
- * replicas with loaders/training/parallel.ts: this thread and N - 1 worker threads). Trains on random data shaped like MNIST with Adam and
+ * replicas with loaders/training/parallel.ts: this thread and N - 1 worker threads). Trains on real MNIST batches (bench/batches.ts, the images PyTorch's side trains on) with Adam and
  * prints samples per second to stderr (stdout stays empty unless --json, which writes one JSON line
  * per model for bench/run.ts).
  */
@@ -115,9 +116,10 @@ async function bench(name: string, build: (tf: Tf) => ReturnType<Tf["sequential"
   const model = parallel ? buildModel(tf, spec as never, 10) : build(tf);
   // Ours trains with the trainer's Adam (loaders/engine/adam.ts: one fused kernel per variable on wasm); --stock with tfjs' own.
   if (!parallel) model.compile({ optimizer: values.stock ? tf.train.adam(1e-3) : fusedAdam(tf, 1e-3), loss: "sparseCategoricalCrossentropy" });
-  const pool = 4;
-  const xs = Array.from({ length: pool }, () => tf.randomUniform([batchSize, 28, 28, 1]));
-  const ys = Array.from({ length: pool }, () => tf.randomUniform([batchSize, 1], 0, 10, "int32").toFloat());
+  const pool = BATCH_POOL;
+  const data = realBatches(batchSize, pool);
+  const xs = Array.from({ length: pool }, (_, i) => tf.tensor4d(data.pixels.subarray(i * batchSize * 784, (i + 1) * batchSize * 784), [batchSize, 28, 28, 1]));
+  const ys = Array.from({ length: pool }, (_, i) => tf.tensor2d(Float32Array.from(data.labels.subarray(i * batchSize, (i + 1) * batchSize)), [batchSize, 1]));
   const dp = parallel ? await DataParallel.start(tf, model, spec, { replicas, batchSize, numClasses: 10, backend }) : null;
   const xArrays = dp ? xs.map((x) => x.dataSync() as Float32Array) : [];
   const yArrays = dp ? ys.map((y) => y.dataSync() as Float32Array) : [];

@@ -2,7 +2,8 @@
 // (samples/s) of the MLP and the CNN on tfjs cpu, stock tfjs wasm, our wasm kernels and PyTorch CPU
 // (when `import torch` works), the wall time and peak memory of training the quick suite with one
 // worker and with one per core, and a quick-profile site build from nothing. Writes data/bench.json.
-//   npm run bench -- [--out FILE] [--parts throughput,cpu,suite,build,browser,full]   (cpu: the tfjs cpu backend, minutes;
+//   npm run bench -- [--out FILE] [--parts all | throughput,cpu,suite,build,browser,full]   (default: throughput,browser;
+//   all: every part but full; cpu: the tfjs cpu backend, minutes;
 //   browser: the site built from the stored runs, timed, then the train page's training speed in Chromium, bench/browser.ts;
 //   full: the full profile trained from nothing with its memory sampled, about 40 minutes, not in the default set)
 // The CPU must be otherwise idle for the figures to mean anything: the load average before and
@@ -15,6 +16,8 @@ import { parseArgs } from "node:util";
 import { listRunDirs, readRun } from "../loaders/experiments/store.ts";
 
 import { runSampled } from "./pss.ts";
+import { writeRealBatches } from "./batches.ts";
+import { aggregateRounds, median, ratiosOf, type RoundFigure } from "./rounds.ts";
 import { buildForBrowser, measureBrowser, type BrowserReport } from "./browser.ts";
 import { ROOT, TRAINER_NODE_FLAGS } from "../loaders/config.ts";
 import { planRuns } from "../loaders/experiments/plan.ts";
@@ -23,20 +26,21 @@ import { planSchedule, estimateCost } from "../loaders/experiments/cost.ts";
 const { values: args } = parseArgs({
   options: {
     out: { type: "string", default: join(ROOT, "data", "bench.json") },
-    parts: { type: "string", default: "throughput,cpu,suite,build,browser" }
+    parts: { type: "string", default: "throughput,browser" }
   }
 });
-const parts = new Set(args.parts!.split(","));
-
-interface Throughput {
-  model: string;
-  variant: string;
-  /** The best of the rounds (see ROUNDS). */
-  samplesPerSecond: number | null;
-  note?: string;
-  /** Every round's figure. */
-  rounds?: number[];
+/** Every part but "full": what `--parts all` measures. The default, a few minutes, leaves out the slow ones. */
+const ALL_PARTS = ["throughput", "cpu", "suite", "build", "browser"];
+const KNOWN_PARTS = [...ALL_PARTS, "full"];
+const parts = new Set(args.parts === "all" ? ALL_PARTS : args.parts!.split(","));
+for (const part of parts) {
+  if (!KNOWN_PARTS.includes(part)) {
+    process.stderr.write(`bench: --parts: unknown part "${part}"; expected "all" or a comma-separated list of ${KNOWN_PARTS.join(", ")}\n`);
+    process.exit(2);
+  }
 }
+
+type Throughput = RoundFigure;
 
 const cores = availableParallelism();
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -65,29 +69,23 @@ function tfjsThroughput(variant: string, args: string[]): Throughput[] {
 /** Debian's python3-torch installs for the system interpreter, which may not be the first python3 on PATH. */
 const PYTHON = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import torch"]).status === 0);
 
-function torchThroughput(): Throughput[] {
+function torchThroughput(batchesFile: string): Throughput[] {
   const probe = spawnSync(PYTHON ?? "python3", ["-c", "import torch"], { encoding: "utf8" });
   if (probe.status !== 0) {
     say("PyTorch is not importable (install Debian python3-torch to compare); skipping it");
     return [];
   }
-  // Each thread count as a variant of its own (so that one thread is compared with one thread),
-  // and "pytorch cpu", the best of them, which the targets are stated against.
-  const best = new Map<string, Throughput>();
-  const perThreads: Throughput[] = [];
+  // Each thread count is a variant of its own, compared with ours on as many threads.
+  const out: Throughput[] = [];
   for (const threads of [1, 2].filter((t) => t <= cores)) {
     say(`measuring PyTorch CPU with ${threads} thread(s) ...`);
-    const result = spawnSync(PYTHON!, [join(ROOT, "bench", "torch_bench.py"), String(threads), "20", "3"], { encoding: "utf8" });
+    const result = spawnSync(PYTHON!, [join(ROOT, "bench", "torch_bench.py"), String(threads), "20", "3", batchesFile], { encoding: "utf8" });
+    if (result.status !== 0) say(`PyTorch with ${threads} thread(s) failed: ${result.stderr.slice(-500)}`);
     for (const row of jsonLines(result.stdout)) {
-      const rate = row.samplesPerSecond as number;
-      perThreads.push({ model: String(row.model), variant: `pytorch cpu, ${threads} thread${threads > 1 ? "s" : ""}`, samplesPerSecond: rate, note: String(row.backend) });
-      const prev = best.get(String(row.model));
-      if (!prev || rate > prev.samplesPerSecond!) {
-        best.set(String(row.model), { model: String(row.model), variant: "pytorch cpu", samplesPerSecond: rate, note: `${row.backend}, best of 1-2 threads: ${threads}` });
-      }
+      out.push({ model: String(row.model), variant: `pytorch cpu, ${threads} thread${threads > 1 ? "s" : ""}`, samplesPerSecond: row.samplesPerSecond as number, note: String(row.backend), threads });
     }
   }
-  return [...best.values(), ...perThreads];
+  return out;
 }
 
 const TIME = existsSync("/usr/bin/time");
@@ -218,44 +216,32 @@ const OURS = "ours (wasm + our kernels)";
 const THREADS = `ours, ${cores} XNNPACK threads`;
 const DATA_PARALLEL = `ours, data-parallel over ${cores} cores`;
 /**
- * The machine is shared, so one measurement can be low by a third. Each variant is measured in
- * ROUNDS interleaved rounds (all variants once, then again), and the best round counts: the
- * figure closest to what the code does on an otherwise idle machine. Every round is kept.
+ * The machine is shared, so one measurement can be off by a third. Each variant is measured in
+ * ROUNDS interleaved rounds (all variants once, then again), so that a slow spell hits every
+ * variant alike; the median counts, with the range of the rounds beside it. Every round is kept.
  */
 const ROUNDS = 3;
 const rounds: Throughput[][] = [];
+// The same real MNIST batches for both sides (bench/batches.ts); ours reads them itself.
+const batchesFile = join(mkdtempSync(join(tmpdir(), "bench-batches-")), "batches.bin");
 if (parts.has("throughput")) {
+  writeRealBatches(batchesFile, 128);
   for (let round = 1; round <= ROUNDS; round++) {
     say(`throughput, round ${round} of ${ROUNDS}`);
     rounds.push([
-      ...tfjsThroughput(OURS, ["--batches", "20", "--warmup", "3"]),
+      ...tfjsThroughput(OURS, ["--batches", "20", "--warmup", "3"]).map((t) => ({ ...t, threads: 1 })),
       // One run over every core: XNNPACK's thread pool (loaders/engine/wasmThreads.ts), and replicas in
       // worker threads with gradients averaged (loaders/training/parallel.ts).
-      ...(cores > 1 ? tfjsThroughput(THREADS, ["--threads", String(cores), "--batches", "20", "--warmup", "3"]) : []),
-      ...(cores > 1 ? tfjsThroughput(DATA_PARALLEL, ["--model", "cnn", "--replicas", String(cores), "--batches", "20", "--warmup", "3"]) : []),
+      ...(cores > 1 ? tfjsThroughput(THREADS, ["--threads", String(cores), "--batches", "20", "--warmup", "3"]).map((t) => ({ ...t, threads: cores })) : []),
+      ...(cores > 1 ? tfjsThroughput(DATA_PARALLEL, ["--model", "cnn", "--replicas", String(cores), "--batches", "20", "--warmup", "3"]).map((t) => ({ ...t, threads: cores })) : []),
       ...tfjsThroughput("stock wasm", ["--stock", "--batches", "20", "--warmup", "3"]),
       ...(parts.has("cpu") && round === 1 ? tfjsThroughput("tfjs cpu", ["--backend", "cpu", "--batches", "2", "--warmup", "1"]) : []),
-      ...torchThroughput()
+      ...torchThroughput(batchesFile)
     ]);
   }
 }
-const throughput: Throughput[] = [];
-for (const t of rounds.flat()) {
-  const seen = throughput.find((u) => u.model === t.model && u.variant === t.variant);
-  const all = rounds.map((r) => r.find((u) => u.model === t.model && u.variant === t.variant)?.samplesPerSecond ?? null).filter((v) => v != null);
-  if (!seen) throughput.push({ ...t, rounds: all });
-  else if ((t.samplesPerSecond ?? -1) > (seen.samplesPerSecond ?? -1)) Object.assign(seen, t, { rounds: all });
-}
-
-const ratios: { model: string; ours: string; versus: string; ratio: number }[] = [];
-for (const model of new Set(throughput.map((t) => t.model))) {
-  for (const mine of throughput.filter((t) => t.model === model && t.variant.startsWith("ours") && t.samplesPerSecond)) {
-    for (const other of throughput.filter((t) => t.model === model && t.variant !== mine.variant && t.samplesPerSecond)) {
-      if (other.variant === OURS && mine.variant !== OURS) ratios.push({ model, ours: mine.variant, versus: "ours, one thread", ratio: mine.samplesPerSecond! / other.samplesPerSecond! });
-      else if (!other.variant.startsWith("ours")) ratios.push({ model, ours: mine.variant, versus: other.variant, ratio: mine.samplesPerSecond! / other.samplesPerSecond! });
-    }
-  }
-}
+const throughput = aggregateRounds(rounds);
+const ratios = ratiosOf(throughput);
 
 // The quick suite as the workload of the parallel speed-up: every declared run of the quick profile.
 const plan = planRuns("quick");
@@ -282,7 +268,6 @@ if (parts.has("suite")) {
 }
 const fastest = (list: SuiteTiming[]) => list.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 const suite = suiteRounds.length ? [fastest(suiteRounds.map((r) => r.one)), fastest(suiteRounds.map((r) => r.all))] : [];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const build = parts.has("build") ? await buildFromNothing() : null;
 // A part this run does not measure keeps its figures from the previous file (each part records
 // when it was measured), so that `--parts suite` re-measures the suite and nothing else.
@@ -332,12 +317,12 @@ const report = {
 writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
 
 say("");
-say("training throughput (samples/s, Adam, batch 128, one process)");
+say(`training throughput (samples/s on real MNIST batches, Adam, batch 128, one process; median of ${ROUNDS} interleaved rounds, min-max)`);
 for (const t of throughput) {
-  say(`  ${t.model.padEnd(38)} ${t.variant.padEnd(26)} ${t.samplesPerSecond == null ? `n/a (${t.note})` : Math.round(t.samplesPerSecond).toLocaleString("en-US").padStart(8)}`);
+  say(`  ${t.model.padEnd(38)} ${t.variant.padEnd(26)} ${t.samplesPerSecond == null ? `n/a (${t.note})` : `${Math.round(t.samplesPerSecond).toLocaleString("en-US").padStart(8)} (${Math.round(t.min!)}-${Math.round(t.max!)})`}`);
 }
-say("ratios, ours / other");
-for (const r of ratios) say(`  ${r.model.padEnd(38)} ${r.ours.padEnd(34)} vs ${r.versus.padEnd(22)} ${r.ratio.toFixed(2)}x`);
+say("ratios of the medians, ours / other (thread for thread first; \"apart\": every round of one side above every round of the other)");
+for (const r of ratios) say(`  ${r.model.padEnd(38)} ${r.ours.padEnd(34)} vs ${r.versus.padEnd(22)} ${r.ratio.toFixed(2)}x${r.apart ? "" : " (rounds overlap)"}`);
 if (suiteReport) {
   say(
     `quick suite from nothing: all ${workload.runs} runs of the quick profile (estimated ${workload.estimatedSerialSeconds.toFixed(0)} s on one core; ` +

@@ -1,6 +1,7 @@
-"""PyTorch CPU reference for `npm run bench`: training samples/s of the same MLP and CNN, Adam, batch 128.
+"""PyTorch CPU reference for `npm run bench`: training samples/s of the same MLP and CNN, Adam, batch 128,
+on the same real MNIST batches as ours (written by bench/batches.ts: float32 pixels in [0, 1], then int32 labels).
 
-Prints one JSON line per model to stdout. Usage: python3 bench/torch_bench.py THREADS BATCHES WARMUP
+Prints one JSON line per model to stdout. Usage: python3 bench/torch_bench.py THREADS BATCHES WARMUP BATCHES_FILE
 """
 import json
 import sys
@@ -10,9 +11,16 @@ import torch
 from torch import nn
 
 threads, batches, warmup = (int(v) for v in sys.argv[1:4])
+batches_file = sys.argv[4]
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 BATCH = 128
+POOL = 4
+with open(batches_file, "rb") as f:
+    raw = bytearray(f.read())
+count = BATCH * POOL
+pixels = torch.frombuffer(raw, dtype=torch.float32, count=count * 784).reshape(POOL, BATCH, 1, 28, 28)
+labels = torch.frombuffer(raw, dtype=torch.int32, count=count, offset=count * 784 * 4).long().reshape(POOL, BATCH)
 
 
 def mlp():
@@ -32,12 +40,12 @@ for name, build in (("CNN conv32-pool-conv64-pool-dense128", cnn), ("MLP 784-128
     model = build()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
-    xs = [torch.rand(BATCH, 1, 28, 28) for _ in range(4)]
-    ys = [torch.randint(0, 10, (BATCH,)) for _ in range(4)]
+    xs = [pixels[i] for i in range(POOL)]
+    ys = [labels[i] for i in range(POOL)]
 
     def step(i):
         optimizer.zero_grad()
-        loss = loss_fn(model(xs[i % 4]), ys[i % 4])
+        loss = loss_fn(model(xs[i % POOL]), ys[i % POOL])
         loss.backward()
         optimizer.step()
 
