@@ -25,7 +25,8 @@ export function browserRows(report: StoredBrowserReport): BrowserRow[] {
     model: t.model,
     variant: t.variant,
     median: t.median,
-    range: t.min != null && t.max != null ? `${integer(t.min)}–${integer(t.max)}` : "",
+    // Word joiners around the dash keep a range on one line on a phone.
+    range: t.min != null && t.max != null ? `${integer(t.min)}\u2060–\u2060${integer(t.max)}` : "",
     threads: t.threads ?? null,
     note: t.median == null ? (t.note ?? "not measured") : ""
   }));
@@ -40,11 +41,11 @@ export function apart(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** How `a` compares with `b` in words, as a ratio of medians, said to be real only when the rounds do not overlap. */
-export function comparedTo(a: BrowserThroughput, b: BrowserThroughput): string {
+export function comparedTo(a: BrowserThroughput, b: BrowserThroughput, label = b.variant): string {
   const ratio = a.median! / b.median!;
   const rounds = Math.min(a.rounds.length, b.rounds.length);
-  if (!apart(a.rounds, b.rounds)) return `about the same as ${b.variant} (${ratio.toFixed(2)}x; their ${rounds} rounds overlap)`;
-  return `${ratio.toFixed(ratio >= 10 ? 0 : 2)}x ${b.variant} (every round ${ratio > 1 ? "above" : "below"} every one of it)`;
+  if (!apart(a.rounds, b.rounds)) return `not clearly different from ${label} (${ratio.toFixed(2)} times its speed, but their ${rounds} rounds overlap)`;
+  return `${ratio.toFixed(2)} times as fast as ${label} (every round ${ratio > 1 ? "faster" : "slower"})`;
 }
 
 /** A downloaded file in words: what it is rather than its hashed name. */
@@ -64,7 +65,7 @@ const imagesOf = (t: BrowserThroughput | undefined) => {
 };
 
 /** The paragraph under the table: each figure, each target met or not, and what was not measured and why. */
-export function browserSentences(report: StoredBrowserReport): string[] {
+export function browserSentences(report: StoredBrowserReport, cores: number | null = null): string[] {
   const out: string[] = [];
   const date = report.measuredAt.slice(0, 10);
   const cnnOne = find(report, "small CNN", "ours on wasm, one thread");
@@ -72,38 +73,51 @@ export function browserSentences(report: StoredBrowserReport): string[] {
   const cnnCpu = find(report, "small CNN", "cpu (plain JavaScript)");
   const [images, cpuImages] = [imagesOf(cnnOne), imagesOf(cnnCpu)];
   out.push(
-    `Measured by npm run bench on ${date} in headless Chromium ${report.browser}, by pressing Train on the built page with the backend fixed in its address: one epoch of the page's default network${images ? ` over ${integer(images)} training images` : ""}${cpuImages && cpuImages !== images ? ` (${integer(cpuImages)} for the CNN on plain JavaScript, to keep the benchmark short)` : ""}, ${report.rounds} interleaved rounds; each figure is the median, with the range of the rounds beside it.`
+    `Measured by npm run bench on ${date} in headless Chromium ${report.browser}, by pressing Train on the built page with the backend fixed in its address: one epoch of each network (the page's small CNN and MLP at their default sizes)${images ? ` over ${integer(images)} training images` : ""}${cpuImages && cpuImages !== images ? ` (${integer(cpuImages)} for the CNN on plain JavaScript, to keep the benchmark short)` : ""}, ${report.rounds} interleaved rounds; each figure is the median of the rounds, in images a second, with their range beside it.`
   );
   const best = report.oursOverCpu.find((r) => r.model === "small CNN");
   if (cnnCpu && best) {
     const met = best.ratio >= BROWSER_TARGETS.cnnOverCpu;
     out.push(
-      `The small CNN trains ${best.ratio.toFixed(1)} times as fast on our kernels (${best.ours}) as on the plain JavaScript backend, which is where it trained before they reached the page: ${met ? "at or above" : "below"} the target of ${BROWSER_TARGETS.cnnOverCpu} times.`
+      `The small CNN trains ${best.ratio.toFixed(1)} times as fast on our kernels (${best.ours}) as on the plain JavaScript backend, which is where it trained before they reached the page: ${met ? "at or above" : "below"} the ${BROWSER_TARGETS.cnnOverCpu} times this project set itself as a target.`
     );
   }
   const epoch = report.cnnEpochSeconds5000;
   const fastest = [epoch.oneThread, epoch.threaded].filter((s): s is number => s != null);
   if (fastest.length) {
     const seconds = Math.min(...fastest);
-    out.push(`At that speed one epoch of 5,000 images takes ${seconds.toFixed(1)} s, ${seconds < BROWSER_TARGETS.cnnEpochSeconds ? "under" : "over"} the ${BROWSER_TARGETS.cnnEpochSeconds} s target.`);
+    out.push(`At that rate the small CNN would take ${seconds.toFixed(1)} s for one epoch of 5,000 images (worked out from the rate), ${seconds < BROWSER_TARGETS.cnnEpochSeconds ? "under" : "over"} the ${BROWSER_TARGETS.cnnEpochSeconds} s target.`);
   }
-  if (cnnOne && cnnThreads) {
-    const gained = apart(cnnThreads.rounds, cnnOne.rounds) && cnnThreads.median! > cnnOne.median!;
+  const mlpOne = find(report, "MLP", "ours on wasm, one thread");
+  const mlpThreads = find(report, "MLP", "ours on wasm, threaded");
+  const threaded = [cnnOne && cnnThreads ? `the CNN was ${comparedTo(cnnThreads, cnnOne, "the CNN on one thread")}` : null, mlpOne && mlpThreads ? `the MLP ${comparedTo(mlpThreads, mlpOne, "the MLP on one thread")}` : null].filter(Boolean);
+  if (threaded.length) {
+    const gained = [[cnnThreads, cnnOne], [mlpThreads, mlpOne]].some(([t, o]) => t && o && apart(t.rounds, o.rounds) && t.median! > o.median!);
     out.push(
-      `Threaded (the page cross-origin isolated, ${cnnThreads.threads ?? "?"} threads), the CNN was ${comparedTo(cnnThreads, cnnOne)}${gained ? "" : "; the page's networks are small, so a thread's share of one batch is probably too little work to pay for handing it out"}.`
+      `With the headers that let a page share memory between threads (the local server sends them), WebAssembly ran on ${cnnThreads?.threads ?? mlpThreads?.threads ?? "several"} threads: ${threaded.join(", and ")}${gained ? "" : "; the page's networks are small, so a thread's share of one batch is probably too little work to pay for handing it out"}.`
     );
   }
   const mlpOurs = find(report, "MLP", "ours on wasm, one thread");
   const mlpStock = find(report, "MLP", "stock wasm, one thread");
-  if (mlpOurs && mlpStock) out.push(`The MLP on our kernels was ${comparedTo(mlpOurs, mlpStock)}, tfjs' own wasm kernels on one thread.`);
+  if (mlpOurs && mlpStock) out.push(`On one thread, the MLP on our kernels was ${comparedTo(mlpOurs, mlpStock, "the MLP on TensorFlow.js's own WebAssembly kernels")}.`);
   if (report.loadAtStart != null && report.loadAtStart > 0.5) {
-    out.push(`Caution: other work was running when these were measured (load average ${report.loadAtStart.toFixed(1)} at the start), so they are low and noisy.`);
+    out.push(`Caution: other work was running when these were measured (load average ${report.loadAtStart.toFixed(1)} at the start${cores ? ` on ${cores} cores` : ""}), so they are low and noisy.`);
   }
-  for (const s of report.skipped) out.push(`Not measured: ${s.variant}, ${s.reason}.`);
+  for (const s of report.skipped) out.push(`Not measured: ${s.variant}, ${plainReason(s.reason)}.`);
   const largest = report.download.largest.slice(0, 2).map((f) => `${describeFile(f.path)} (${(f.bytes / 1e6).toFixed(1)} MB)`);
   out.push(`Before Train can be pressed, the page downloads ${(report.download.bytes / 1e6).toFixed(1)} MB in ${integer(report.download.requests)} requests${largest.length ? `, the largest ${largest.join(" and ")}` : ""}.`);
-  out.push(
-    `Building the whole site from the stored runs, as a fresh clone's npm start does, took ${report.rebuildSeconds.toFixed(0)} s (target: under ${BROWSER_TARGETS.rebuildSeconds} s${report.rebuildSeconds < BROWSER_TARGETS.rebuildSeconds ? ", met" : ", not met yet"}).`
-  );
   return out;
+}
+
+/** The site's build time from the stored runs against its target (the benchmark's browser part measures it). */
+export function rebuildSentence(report: StoredBrowserReport): string {
+  return `Building the whole site from the stored runs, as npm start does on a fresh checkout, took ${report.rebuildSeconds.toFixed(0)} s on ${report.measuredAt.slice(0, 10)} (target: under ${BROWSER_TARGETS.rebuildSeconds} s${report.rebuildSeconds < BROWSER_TARGETS.rebuildSeconds ? ", met" : ", not met yet"}).`;
+}
+
+/** A skipped variant's reason in a reader's words. */
+function plainReason(reason: string): string {
+  if (/software rendering/.test(reason)) return "because the benchmark machine has no GPU (WebGL there is drawn in software)";
+  if (/no WebGL context/.test(reason)) return "because the browser offered no WebGL";
+  if (/WebGPU/.test(reason)) return "because the page does not use WebGPU yet";
+  return reason;
 }

@@ -37,6 +37,8 @@ export interface TrainPanelOptions {
   wasmThreads?: () => number | null;
   /** A backend to train on without measuring (the address's ?backend=), or null. */
   backend?: string | null;
+  /** Whether the address asked for tfjs' own wasm kernels (?kernels=stock), which cannot train a CNN. */
+  stockKernels?: boolean;
   data: TrainData | Promise<TrainData>;
   /** The page's settings; null until the page has them (Train is enabled only after they exist). */
   getConfig: () => TrainConfig | null;
@@ -74,7 +76,7 @@ export function LiveCurves(rows: CurveRow[], {metric = "accuracy", width = 320, 
  * current settings when Train is pressed. Its element's dataset.state is "loading", "ready", "training",
  * "done" or "error", and dataset.points the number of curve points drawn, for tests and styles.
  */
-export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: forced = null, data, getConfig, width = 640}: TrainPanelOptions): HTMLDivElement {
+export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: forced = null, stockKernels = false, data, getConfig, width = 640}: TrainPanelOptions): HTMLDivElement {
   const trainButton = el("button", {className: "train-button", textContent: "Train", disabled: true});
   const stopButton = el("button", {className: "stop-button", textContent: "Stop", disabled: true});
   const status = el("p", {className: "train-status", textContent: "Loading TensorFlow.js and the training images…"});
@@ -128,7 +130,8 @@ export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: force
       root.dataset.state = "ready";
       root.dataset.backend = best;
       trainButton.disabled = false;
-      status.textContent = `Ready: TensorFlow.js runs on its ${best} backend here; ${integer(d.train.count)} training images (up to ${integer(d.train.count - SHIPPED.validation)} to train on, ${integer(SHIPPED.validation)} to validate) and ${integer(d.test.count)} test images loaded.`;
+      const pinned = forced ? ` Training will run on the ${forced} backend, because this page's address asks for it (?backend=${forced}).` : "";
+      status.textContent = `Ready: TensorFlow.js runs on its ${best} backend here; ${integer(d.train.count)} training images (up to ${integer(d.train.count - SHIPPED.validation)} to train on, ${integer(SHIPPED.validation)} to validate) and ${integer(d.test.count)} test images loaded.${pinned}`;
     })
     .catch((error: Error) => {
       root.dataset.state = "error";
@@ -151,11 +154,14 @@ export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: force
     drawCurves([], config.epochs);
     let backend = best;
     try {
+      if (stockKernels && config.model === "cnn" && (forced ?? best) === "wasm") {
+        throw new Error("TensorFlow.js's own WebAssembly kernels cannot train a CNN (they have no convolution gradients); remove ?kernels=stock from the address to use this project's");
+      }
       const choice = await chooseBackend(config);
       backend = choice.backend;
       root.dataset.trainedOn = backend;
       root.dataset.stepTimings = JSON.stringify(choice.timings);
-      const why = choice.timings.length ? `, the fastest at one step here (${choice.timings.map((t) => `${t.backend} ${Number.isFinite(t.ms) ? `${t.ms.toFixed(0)} ms` : "failed"}`).join(", ")})` : "";
+      const why = forced ? `, as the address asks` : choice.timings.length ? `, the fastest at one step here (${choice.timings.map((t) => `${t.backend} ${Number.isFinite(t.ms) ? `${t.ms.toFixed(0)} ms` : "failed"}`).join(", ")})` : "";
       await tf.setBackend(backend);
       await tf.ready();
       status.textContent = `Training ${architecture(config)} on ${integer(Math.min(config.trainSize, subsets.train.count - SHIPPED.validation))} images (${backend} backend${why})…`;
@@ -178,13 +184,13 @@ export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: force
       root.dataset.state = "done";
       root.dataset.status = run.status;
       root.dataset.accuracy = String(run.test.accuracy);
-      status.textContent = `${run.status === "stopped" ? `Stopped after ${run.history.length} of ${config.epochs} epochs` : `Trained ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}`} in ${duration(run.seconds)} on the ${backend} backend${threads != null && threads > 1 ? ` (${threads} threads)` : ""}${why}${Number.isFinite(speed) ? `: ${integer(speed)} images a second while training` : ""}.`;
+      status.textContent = `${run.status === "stopped" ? `Stopped during epoch ${run.history.length} of ${config.epochs}` : `Trained ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}`} in ${duration(run.seconds)} on the ${backend} backend${threads != null && threads > 1 ? ` (${threads} threads)` : ""}${why}${Number.isFinite(speed) ? `: ${integer(speed)} images a second while training` : ""}.`;
       result.replaceChildren(
         el(
           "p",
           {className: "train-accuracy"},
           "Test accuracy: ",
-          el("strong", {className: "accuracy-value", textContent: percent(run.test.accuracy)}),
+          el("strong", {className: "accuracy-value", textContent: percent(run.test.accuracy, 1)}),
           ` on ${integer(run.test.count)} test images (test loss ${run.test.loss.toFixed(4)}); ${integer(run.params)} parameters. `,
           el("a", {href: `./explorer?runs=${encodeURIComponent(saved.id)}`, className: "compare-link", textContent: `Compare “${saved.title}” with the stored runs in the explorer`}),
           "."
