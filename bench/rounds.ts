@@ -1,6 +1,9 @@
 // How the benchmark turns interleaved rounds into figures: each variant's median with the range of its
 // rounds, and ratios of ours to the others, thread for thread first, each saying whether the rounds of
 // the two sides are apart (every round of one above every round of the other) or overlap.
+import { median, roundsApart } from "../src/components/spread.ts";
+
+export { median, roundsApart };
 
 /** A measured variant of one model: one figure per round (null where the round failed). */
 export interface RoundFigure {
@@ -28,19 +31,6 @@ export interface Ratio {
   threadForThread: boolean;
   /** Every round of one side above every round of the other: a difference larger than the rounds' spread. */
   apart: boolean;
-}
-
-/** The median; the mean of the middle two for an even count. */
-export function median(xs: readonly number[]): number {
-  if (!xs.length) throw new Error("median of nothing");
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** Every round of `a` above every round of `b`, or below. */
-export function roundsApart(a: readonly number[], b: readonly number[]): boolean {
-  return a.length > 0 && b.length > 0 && (Math.min(...a) > Math.max(...b) || Math.min(...b) > Math.max(...a));
 }
 
 /** One figure per (model, variant): the median of its rounds, their range, and a note if every round failed. */

@@ -222,22 +222,27 @@ const DATA_PARALLEL = `ours, data-parallel over ${cores} cores`;
  */
 const ROUNDS = 3;
 const rounds: Throughput[][] = [];
-// The same real MNIST batches for both sides (bench/batches.ts); ours reads them itself.
-const batchesFile = join(mkdtempSync(join(tmpdir(), "bench-batches-")), "batches.bin");
 if (parts.has("throughput")) {
+  // The same real MNIST batches for both sides (bench/batches.ts): written once for PyTorch; ours reads them itself.
+  const batchesDir = mkdtempSync(join(tmpdir(), "bench-batches-"));
+  const batchesFile = join(batchesDir, "batches.bin");
   writeRealBatches(batchesFile, 128);
-  for (let round = 1; round <= ROUNDS; round++) {
-    say(`throughput, round ${round} of ${ROUNDS}`);
-    rounds.push([
-      ...tfjsThroughput(OURS, ["--batches", "20", "--warmup", "3"]).map((t) => ({ ...t, threads: 1 })),
-      // One run over every core: XNNPACK's thread pool (loaders/engine/wasmThreads.ts), and replicas in
-      // worker threads with gradients averaged (loaders/training/parallel.ts).
-      ...(cores > 1 ? tfjsThroughput(THREADS, ["--threads", String(cores), "--batches", "20", "--warmup", "3"]).map((t) => ({ ...t, threads: cores })) : []),
-      ...(cores > 1 ? tfjsThroughput(DATA_PARALLEL, ["--model", "cnn", "--replicas", String(cores), "--batches", "20", "--warmup", "3"]).map((t) => ({ ...t, threads: cores })) : []),
-      ...tfjsThroughput("stock wasm", ["--stock", "--batches", "20", "--warmup", "3"]),
-      ...(parts.has("cpu") && round === 1 ? tfjsThroughput("tfjs cpu", ["--backend", "cpu", "--batches", "2", "--warmup", "1"]) : []),
-      ...torchThroughput(batchesFile)
-    ]);
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      say(`throughput, round ${round} of ${ROUNDS}`);
+      rounds.push([
+        ...tfjsThroughput(OURS, ["--batches", "20", "--warmup", "3"]).map((t) => ({ ...t, threads: 1 })),
+        // One run over every core: XNNPACK's thread pool (loaders/engine/wasmThreads.ts), and replicas in
+        // worker threads with gradients averaged (loaders/training/parallel.ts).
+        ...(cores > 1 ? tfjsThroughput(THREADS, ["--threads", String(cores), "--batches", "20", "--warmup", "3"]).map((t) => ({ ...t, threads: cores })) : []),
+        ...(cores > 1 ? tfjsThroughput(DATA_PARALLEL, ["--model", "cnn", "--replicas", String(cores), "--batches", "20", "--warmup", "3"]).map((t) => ({ ...t, threads: cores })) : []),
+        ...tfjsThroughput("stock wasm", ["--stock", "--batches", "20", "--warmup", "3"]),
+        ...(parts.has("cpu") && round === 1 ? tfjsThroughput("tfjs cpu", ["--backend", "cpu", "--batches", "2", "--warmup", "1"]) : []),
+        ...torchThroughput(batchesFile)
+      ]);
+    }
+  } finally {
+    rmSync(batchesDir, { recursive: true, force: true });
   }
 }
 const throughput = aggregateRounds(rounds);

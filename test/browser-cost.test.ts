@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ROOT } from "../loaders/config.ts";
-import { BROWSER_TARGETS, apart, browserRows, browserSentences, comparedTo, describeFile, rebuildSentence, type StoredBrowserReport } from "../src/components/browserCost.js";
+import { roundsApart as apart } from "../src/components/spread.js";
+import { BROWSER_TARGETS, browserRows, browserSentences, comparedTo, describeFile, rebuildSentence, type StoredBrowserReport } from "../src/components/browserCost.js";
 
 const stored = (JSON.parse(readFileSync(join(ROOT, "data", "bench.json"), "utf8")) as { browser?: StoredBrowserReport | null }).browser ?? null;
 

@@ -3,6 +3,7 @@
 // only layout and every figure in a sentence comes from the stored measurement.
 import type {BrowserReport, BrowserThroughput} from "../../bench/browser.ts";
 import {integer} from "./format.js";
+import {roundsApart} from "./spread.js";
 
 /** The browser part as data/bench.json stores it: the report, and how long the site took to build from the stored runs. */
 export type StoredBrowserReport = BrowserReport & {rebuildSeconds: number; loadAtStart?: number};
@@ -35,16 +36,11 @@ export function browserRows(report: StoredBrowserReport): BrowserRow[] {
 const find = (report: BrowserReport, model: string, variant: string): BrowserThroughput | undefined =>
   report.throughput.find((t) => t.model === model && t.variant === variant && t.median != null);
 
-/** Whether two sets of rounds are apart: every round of one above every round of the other. */
-export function apart(a: readonly number[], b: readonly number[]): boolean {
-  return a.length > 0 && b.length > 0 && (Math.min(...a) > Math.max(...b) || Math.min(...b) > Math.max(...a));
-}
-
 /** How `a` compares with `b` in words, as a ratio of medians, said to be real only when the rounds do not overlap. */
 export function comparedTo(a: BrowserThroughput, b: BrowserThroughput, label = b.variant): string {
   const ratio = a.median! / b.median!;
   const rounds = Math.min(a.rounds.length, b.rounds.length);
-  if (!apart(a.rounds, b.rounds)) return `not clearly different from ${label} (${ratio.toFixed(2)} times its speed, but their ${rounds} rounds overlap)`;
+  if (!roundsApart(a.rounds, b.rounds)) return `not clearly different from ${label} (${ratio.toFixed(2)} times its speed, but their ${rounds} rounds overlap)`;
   return `${ratio.toFixed(2)} times as fast as ${label} (every round ${ratio > 1 ? "faster" : "slower"})`;
 }
 
@@ -92,7 +88,7 @@ export function browserSentences(report: StoredBrowserReport, cores: number | nu
   const mlpThreads = find(report, "MLP", "ours on wasm, threaded");
   const threaded = [cnnOne && cnnThreads ? `the CNN was ${comparedTo(cnnThreads, cnnOne, "the CNN on one thread")}` : null, mlpOne && mlpThreads ? `the MLP ${comparedTo(mlpThreads, mlpOne, "the MLP on one thread")}` : null].filter(Boolean);
   if (threaded.length) {
-    const gained = [[cnnThreads, cnnOne], [mlpThreads, mlpOne]].some(([t, o]) => t && o && apart(t.rounds, o.rounds) && t.median! > o.median!);
+    const gained = [[cnnThreads, cnnOne], [mlpThreads, mlpOne]].some(([t, o]) => t && o && roundsApart(t.rounds, o.rounds) && t.median! > o.median!);
     out.push(
       `With the headers that let a page share memory between threads (the local server sends them), WebAssembly ran on ${cnnThreads?.threads ?? mlpThreads?.threads ?? "several"} threads: ${threaded.join(", and ")}${gained ? "" : "; the page's networks are small, so a thread's share of one batch is probably too little work to pay for handing it out"}.`
     );
