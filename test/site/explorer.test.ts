@@ -30,6 +30,30 @@ type Run = {
   curves: { epoch: number[]; valAccuracy: (number | null)[] };
 };
 
+/**
+ * Moves the mouse onto a run's dot until the chart's pointer has taken it. A click acts on the run under
+ * the pointer, and on a loaded machine the chart may redraw (new width, new element) after the mouse
+ * arrived, leaving a fresh chart that has seen no pointer event yet; so wiggle and look again.
+ */
+async function pointAt(page: Page, id: string): Promise<void> {
+  const dot = page.locator(`g.run-point circle[aria-label="${id}"]`);
+  let pointed: string | null = null;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const box = (await dot.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2 + 1, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    // The chart Plot returned carries the Pareto front beside `value`, the run under its pointer.
+    pointed = await dot.evaluate((circle) => {
+      let el: Element | null = circle;
+      while (el && !("front" in el)) el = el.parentElement;
+      return (el as (Element & { value?: { id: string } | null }) | null)?.value?.id ?? null;
+    });
+    if (pointed === id) return;
+    await page.waitForTimeout(200);
+  }
+  assert.fail(`the chart's pointer never took ${id} (last: ${pointed})`);
+}
+
 /** Ids of the points no other point beats (fewer x and at least as accurate, or more accurate): brute force. */
 function bruteFront(runs: Run[], x: "params" | "trainSeconds"): string[] {
   const done = runs.filter((r) => r.testAccuracy != null && r[x] > 0);
@@ -169,8 +193,8 @@ describe("run explorer and training in the page, in Chromium", { skip }, () => {
     // Clicking a point on the front chooses that run (and ticks its box).
     const target = (await frontIds(page)).find((id) => id !== first && id !== second);
     if (target) {
+      await pointAt(page, target);
       const box = (await page.locator(`g.run-point circle[aria-label="${target}"]`).boundingBox())!;
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
       await page.waitForFunction((id) => document.querySelector(`tr[data-run-id="${id}"] input.run-choose`)?.matches(":checked"), target);
       assert.ok(query(page).get("runs")!.split(",").includes(target), "the clicked run joins the URL");
