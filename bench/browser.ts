@@ -196,11 +196,15 @@ export async function measureBrowser(siteDir: string, { rounds = 3, say = (line:
   }
 }
 
-/** Builds the site from the stored runs into a temporary folder: the seconds it took, and the folder. */
-export async function buildForBrowser(say: (line: string) => void): Promise<{ dir: string; seconds: number; dispose(): void }> {
+/**
+ * Builds the site from the stored runs into a temporary folder: the seconds it took, and the folder. With
+ * `freshCheckout`, the page libraries' bundles of earlier builds are removed first, as on a new clone.
+ */
+export async function buildForBrowser(say: (line: string) => void, { freshCheckout = false } = {}): Promise<{ dir: string; seconds: number; dispose(): void }> {
   const out = mkdtempSync(join(tmpdir(), "bench-browser-"));
-  say("building the site from the stored runs ...");
-  const { build } = await import("../scripts/build.ts");
+  say(`building the site from the stored runs${freshCheckout ? ", as on a fresh checkout" : ""} ...`);
+  const { build, NODE_BUNDLES } = await import("../scripts/build.ts");
+  if (freshCheckout) rmSync(NODE_BUNDLES, { recursive: true, force: true });
   const started = performance.now();
   const code = await build(join(out, "site"));
   if (code !== 0) throw new Error(`the site build failed (exit code ${code})`);

@@ -18,7 +18,8 @@ import { listRunDirs, readRun } from "../loaders/experiments/store.ts";
 import { runSampled } from "./pss.ts";
 import { writeRealBatches } from "./batches.ts";
 import { aggregateRounds, median, ratiosOf, type RoundFigure } from "./rounds.ts";
-import { buildForBrowser, measureBrowser, type BrowserReport } from "./browser.ts";
+import { buildForBrowser, measureBrowser } from "./browser.ts";
+import type { StoredBrowserReport } from "../src/components/browserCost.ts";
 import { ROOT, TRAINER_NODE_FLAGS } from "../loaders/config.ts";
 import { planRuns } from "../loaders/experiments/plan.ts";
 import { planSchedule, estimateCost } from "../loaders/experiments/cost.ts";
@@ -280,17 +281,19 @@ const out = resolve(args.out!);
 const previous = (existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {}) as Record<string, unknown>;
 const fullSuite = parts.has("full") ? await fullSuiteRun() : (previous.fullSuite ?? null);
 /** The site rebuilt from the stored runs (what a fresh clone's `npm start` builds), then the train page in Chromium. */
-async function browserPart(): Promise<BrowserReport & { rebuildSeconds: number; loadAtStart: number }> {
+async function browserPart(): Promise<StoredBrowserReport & { loadAtStart: number }> {
   const load = loadavg()[0];
+  const fresh = await buildForBrowser(say, { freshCheckout: true });
+  fresh.dispose();
   const built = await buildForBrowser(say);
   try {
     say(`measuring the train page in Chromium (${ROUNDS} interleaved rounds) ...`);
-    return { rebuildSeconds: built.seconds, loadAtStart: load, ...(await measureBrowser(built.dir, { rounds: ROUNDS, say })) };
+    return { rebuildSeconds: fresh.seconds, rebuildKeptSeconds: built.seconds, loadAtStart: load, ...(await measureBrowser(built.dir, { rounds: ROUNDS, say })) };
   } finally {
     built.dispose();
   }
 }
-const browser = parts.has("browser") ? await browserPart() : ((previous.browser as (BrowserReport & { rebuildSeconds: number; loadAtStart: number }) | undefined) ?? null);
+const browser = parts.has("browser") ? await browserPart() : ((previous.browser as StoredBrowserReport | undefined) ?? null);
 const loadAtEnd = loadavg()[0];
 
 const measuredAt = new Date().toISOString();
@@ -361,7 +364,7 @@ if (suiteReport) {
 }
 if (build) say(`quick-profile site build from nothing: ${build.seconds.toFixed(1)} s`);
 if (browser && parts.has("browser")) {
-  say(`site built from the stored runs in ${browser.rebuildSeconds.toFixed(1)} s`);
+  say(`site built from the stored runs in ${browser.rebuildSeconds.toFixed(1)} s as on a fresh checkout${browser.rebuildKeptSeconds == null ? "" : `, ${browser.rebuildKeptSeconds.toFixed(1)} s with the page libraries' bundles kept`}`);
   say(`the train page in ${browser.browser} (samples/s, median of ${browser.rounds} rounds, min-max):`);
   for (const t of browser.throughput) {
     say(`  ${t.model.padEnd(10)} ${t.variant.padEnd(26)} ${t.median == null ? `n/a (${t.note})` : `${Math.round(t.median).toLocaleString("en-US").padStart(7)} (${Math.round(t.min!)}-${Math.round(t.max!)})`}`);

@@ -1,38 +1,45 @@
 // `npm run build`: builds the site into a fresh folder beside dist/ and swaps it in only when the build
 // succeeded, so a failed build (a damaged stored run, a missing dataset) never leaves a half-emptied
-// dist/ for a running server to serve. Framework's loader cache is cleared first, because Framework
-// re-runs a loader only when the loader file itself changes; then the versions of the libraries its
-// client names are seeded (scripts/offline.ts), so the build needs no network.
+// dist/ for a running server to serve. Before Framework starts, two processes run side by side: one
+// produces every data file into Framework's loader cache (scripts/dataFiles.ts: one Node start and one
+// read of the stored runs instead of one per loader), the other bundles the npm packages the pages
+// import (scripts/nodeBundles.ts), so Framework finds both done. The loaders' outputs are cleared
+// first, because Framework re-runs a loader only when the loader file itself changes; the package
+// bundles are kept, under their package's version. The versions of the libraries Framework's client
+// names are seeded (scripts/offline.ts), so the build needs no network.
 //   npx tsx scripts/build.ts [--out DIR]
 import { spawn } from "node:child_process";
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { seedNpmVersions } from "./offline.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
+const CACHE = join(ROOT, "src", ".observablehq", "cache");
+/** Framework's bundles of the npm packages the pages import, kept from one build to the next. */
+export const NODE_BUNDLES = join(CACHE, "_node");
 
 /** Builds into `out` (default dist/) through a temporary sibling; resolves to Framework's exit code. */
 export async function build(out = join(ROOT, "dist")): Promise<number> {
   const target = resolve(out);
   const staging = `${target}.building-${process.pid}`;
-  rmSync(join(ROOT, "src", ".observablehq", "cache"), { recursive: true, force: true });
+  if (existsSync(CACHE)) for (const entry of readdirSync(CACHE)) if (join(CACHE, entry) !== NODE_BUNDLES) rmSync(join(CACHE, entry), { recursive: true, force: true });
   rmSync(staging, { recursive: true, force: true });
   seedNpmVersions();
-  const bin = join(ROOT, "node_modules", "@observablehq", "framework", "dist", "bin", "observable.js");
-  const child = spawn(process.execPath, [bin, "build"], {
-    cwd: ROOT,
-    stdio: "inherit",
-    env: {
-      ...process.env,
-      // observablehq.config.ts writes the site here; Framework runs TypeScript loaders with `tsx`.
-      REPORT_OUTPUT: staging,
-      OBSERVABLE_TELEMETRY_DISABLE: "1",
-      PATH: `${join(ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`
-    }
-  });
-  const code = await new Promise<number>((done) => child.on("close", (c) => done(c ?? 1)));
+  const env = {
+    ...process.env,
+    // observablehq.config.ts writes the site here; Framework runs TypeScript loaders with `tsx`.
+    REPORT_OUTPUT: staging,
+    OBSERVABLE_TELEMETRY_DISABLE: "1",
+    PATH: `${join(ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`
+  };
+  const run = (args: string[]) =>
+    new Promise<number>((done) => spawn(process.execPath, args, { cwd: ROOT, stdio: "inherit", env }).on("close", (c) => done(c ?? 1)));
+  // Either step may fail without failing the build: whatever it leaves undone, Framework does itself.
+  const tsx = ["--import", "tsx"];
+  await Promise.all([run([...tsx, join(ROOT, "scripts", "dataFiles.ts")]), run([...tsx, join(ROOT, "scripts", "nodeBundles.ts")])]);
+  const code = await run([join(ROOT, "node_modules", "@observablehq", "framework", "dist", "bin", "observable.js"), "build"]);
   if (code !== 0 || !existsSync(join(staging, "index.html"))) {
     rmSync(staging, { recursive: true, force: true });
     process.stderr.write(`build: the build failed (exit code ${code}); ${existsSync(target) ? `${target} is left as it was` : `nothing was written to ${target}`}\n`);

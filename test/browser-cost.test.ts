@@ -44,6 +44,9 @@ describe("the cost page's browser figures", () => {
     assert.ok(text.includes(`${(report.download.bytes / 1e6).toFixed(1)} MB in ${report.download.requests} requests`), text);
     assert.ok(rebuildSentence(report).includes(`took ${report.rebuildSeconds.toFixed(0)} s`));
     assert.ok(rebuildSentence(report).includes(report.rebuildSeconds < BROWSER_TARGETS.rebuildSeconds ? ", met" : "not met yet"));
+    if (report.rebuildKeptSeconds != null) assert.ok(rebuildSentence(report).endsWith(`took ${report.rebuildKeptSeconds.toFixed(0)} s.`));
+    const older = { ...report, rebuildKeptSeconds: undefined };
+    assert.ok(!rebuildSentence(older).includes("later build"), "a stored report without the second build says nothing of it");
     for (const s of report.skipped) assert.ok(text.includes(`Not measured: ${s.variant}, because`), text);
   });
 

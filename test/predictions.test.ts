@@ -1,6 +1,7 @@
 // The drill-down's predictions files: loaders/report/predictions.ts encodes, src/components/predictions.ts decodes.
-// Round trip on synthetic data, the per-cell image limit, and a stored full-profile model re-run on its test
-// set reproducing the confusion matrix its run recorded.
+// Round trip on synthetic data, the per-cell image limit, and every stored full-profile model that keeps its
+// weights re-run on its test set: it reproduces the confusion matrix its run recorded, and the file the build
+// packs from the stored predictions.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CELL_LIMIT, encodePredictions, gallerySelection, toFloat16Bits } from "../loaders/report/predictions.ts";
@@ -85,16 +86,46 @@ describe("predictions files", () => {
     assert.throws(() => decodePredictions(bad), /bad magic/);
   });
 
-  it("of a stored full-profile model reproduce its recorded confusion matrix", { timeout: 120_000 }, async () => {
-    const { predictionsFile, storedRunWithWeights } = await import("../loaders/report/predictions.ts");
-    const { record } = await storedRunWithWeights("full", "baseline-mlp");
-    const d = decodePredictions(await predictionsFile("full", "baseline-mlp"));
-    assert.equal(d.count, record.data.testCount);
-    assert.deepEqual(confusionFromPredictions(d), record.test!.confusion);
-    // Every mistake of a good model has its image.
-    const mistakes = Array.from(d.label).filter((l, i) => l !== d.predicted[i]).length;
-    assert.equal(d.gallery.filter((g) => g.label !== g.predicted).length, mistakes);
-  });
+  for (const id of ["baseline-mlp", "mlp-512-512-dropout", "cnn-strong"]) {
+    it(`of the stored ${id}, packed from its stored predictions, agree with a full evaluation of its kept weights`, { timeout: 180_000 }, async () => {
+      const { evaluatedPredictionsFile, predictionsFile, storedRunWithWeights } = await import("../loaders/report/predictions.ts");
+      const { record } = await storedRunWithWeights("full", id);
+      const evaluated = decodePredictions(await evaluatedPredictionsFile("full", id));
+      assert.equal(evaluated.count, record.data.testCount);
+      assert.deepEqual(confusionFromPredictions(evaluated), record.test!.confusion, "a fresh evaluation reproduces the recorded confusion matrix");
+      // Every mistake of a good model has its image.
+      const mistakes = Array.from(evaluated.label).filter((l, i) => l !== evaluated.predicted[i]).length;
+      assert.equal(evaluated.gallery.filter((g) => g.label !== g.predicted).length, mistakes);
+
+      const packed = decodePredictions(await predictionsFile("full", id));
+      assert.deepEqual(Array.from(packed.index), Array.from(evaluated.index));
+      assert.deepEqual(Array.from(packed.label), Array.from(evaluated.label));
+      assert.deepEqual(Array.from(packed.predicted), Array.from(evaluated.predicted), "every image's predicted class");
+      packed.confidence.forEach((c, i) => assert.ok(Math.abs(c - evaluated.confidence[i]) <= 1.5 / 65535, `image ${i}: confidence ${c} against ${evaluated.confidence[i]}`));
+      // Stored confidences are rounded to 1/65535, so among the hundreds of correct answers at 1.0 a cell may
+      // keep other, equally confident images; per cell, the same number of images at the same confidences.
+      const cells = (gallery: typeof packed.gallery) => {
+        const out = new Map<string, number[]>();
+        for (const g of gallery) out.set(`${g.label}→${g.predicted}`, [...(out.get(`${g.label}→${g.predicted}`) ?? []), g.confidence]);
+        return new Map([...out].map(([cell, list]) => [cell, list.sort((a, b) => a - b)]));
+      };
+      const want = cells(evaluated.gallery);
+      const got = cells(packed.gallery);
+      assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), "the same confusion cells have images");
+      for (const [cell, list] of got) {
+        assert.equal(list.length, want.get(cell)!.length, `cell ${cell}: images kept`);
+        list.forEach((c, k) => assert.ok(Math.abs(c - want.get(cell)![k]) <= 1.5 / 65535, `cell ${cell}: confidence ${c} against ${want.get(cell)![k]}`));
+      }
+      const fresh = new Map(evaluated.gallery.map((g) => [g.position, g]));
+      const shared = packed.gallery.filter((g) => fresh.has(g.position));
+      assert.ok(shared.length > packed.gallery.length / 2);
+      for (const g of shared) {
+        const e = fresh.get(g.position)!;
+        assert.deepEqual(g.pixels, e.pixels, `image ${g.index}: pixels`);
+        g.probabilities.forEach((p, c) => assert.ok(Math.abs(p - e.probabilities[c]) <= 1.01 / 255, `image ${g.index}, class ${c}: ${p} against ${e.probabilities[c]}`));
+      }
+    });
+  }
 });
 
 describe("every run's stored per-image predictions (predictions.bin)", () => {
@@ -115,12 +146,12 @@ describe("every run's stored per-image predictions (predictions.bin)", () => {
   });
 
   it("of a stored full-profile model equal a fresh evaluation of its kept weights", { timeout: 120_000 }, async () => {
-    const { predictionsFile, storedRunWithWeights } = await import("../loaders/report/predictions.ts");
+    const { evaluatedPredictionsFile, storedRunWithWeights } = await import("../loaders/report/predictions.ts");
     const { readRunPredictions, readTestSet } = await import("../loaders/experiments/store.ts");
     const { planned, record } = await storedRunWithWeights("full", "baseline-mlp");
     const stored = readRunPredictions(planned.dir);
     const testSet = readTestSet("full", record.testSet!)!;
-    const fresh = decodePredictions(await predictionsFile("full", "baseline-mlp"));
+    const fresh = decodePredictions(await evaluatedPredictionsFile("full", "baseline-mlp"));
     assert.equal(stored.predicted.length, fresh.count);
     assert.deepEqual([...testSet.label], Array.from(fresh.label), "same test images in the same order");
     assert.deepEqual([...testSet.index], Array.from(fresh.index));

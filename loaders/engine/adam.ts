@@ -14,9 +14,10 @@
 // JavaScript version below (adamUpdateInto, for a backend without SIMD) rounds every intermediate
 // to float32; a double-precision operation rounded to float32 is the correctly rounded float32
 // operation (53 >= 2 * 24 + 2 bits), so it gives the same bits, only slower than tfjs' kernels.
-import type * as tfType from "@tensorflow/tfjs";
+import type * as tfType from "@tensorflow/tfjs-core";
 
-type Tf = typeof tfType;
+/** tfjs' core, whether from @tensorflow/tfjs (Node) or the page's parts (src/components/tfjsParts.ts). */
+type Tf = Omit<typeof tfType, "default">;
 type NamedTensor = { name: string; tensor: tfType.Tensor };
 
 /** The fused kernel's name; inputs value, m, v, gradient; outputs the new value, m and v. */

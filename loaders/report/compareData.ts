@@ -1,7 +1,8 @@
 // Which stored runs the two-run comparison page offers for a task: every completed run of the task
 // scored on the test images most of them share, with the test set and the task's class names.
 // Both comparison loaders (numbers, then images) read the same selection from here.
-import type { CompareRun } from "./comparePack.ts";
+import { encodeCompareImages, type CompareRun } from "./comparePack.ts";
+import { PIXELS, loadDataset } from "../data/dataset.ts";
 import { allStoredRuns } from "./report.ts";
 import type { ProfileName } from "../spec/schema.ts";
 import { readRunPredictions, readTestSet } from "../experiments/store.ts";
@@ -36,4 +37,20 @@ export async function taskComparison(profile: ProfileName, task: string): Promis
     classNames: classNamesOf(experiment),
     runs: chosen.map(({ planned }) => ({ id: planned.experiment.id, title: planned.experiment.title, predictions: readRunPredictions(planned.dir) }))
   };
+}
+
+/**
+ * The comparison page's images of a task (encoded, not compressed). Without the dataset's images on
+ * this machine the pack lists no run, and the page says the images are missing.
+ */
+export async function compareImages(profile: ProfileName, task: string): Promise<Uint8Array> {
+  const { testSet, runs, dataset } = await taskComparison(profile, task);
+  let images: Uint8Array;
+  try {
+    images = loadDataset(dataset).test.images;
+  } catch (error) {
+    process.stderr.write(`compare-images: ${task} without images (${(error as Error).message})\n`);
+    return encodeCompareImages(task, testSet, [], () => new Uint8Array(0));
+  }
+  return encodeCompareImages(task, testSet, runs, (index) => images.subarray(index * PIXELS, (index + 1) * PIXELS));
 }

@@ -1,16 +1,17 @@
 // Per-sample test predictions of a stored model, for the confusion-matrix drill-down, and the stored
-// model files themselves for inference in the page. The run record keeps only 24 misclassified images;
-// this re-runs a run's kept weights on exactly the test samples it was scored on and packs, in one compact
-// binary file, every sample's label, prediction and confidence plus the images a gallery needs.
+// model files themselves for inference in the page. Packs, in one compact binary file, every test sample's
+// label, prediction and confidence (from the run's stored predictions) plus the images a gallery needs,
+// with their class probabilities from the run's kept weights.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as tfType from "@tensorflow/tfjs";
 import { initTf } from "../engine/backend.ts";
-import { loadDataset } from "../data/dataset.ts";
+import { gatherImages, loadDataset } from "../data/dataset.ts";
 import { argmaxRows, confusionMatrix } from "../training/metrics.ts";
 import type { ProfileName } from "../spec/schema.ts";
 
 import { ensureRun } from "../experiments/executor.ts";
+import { readRunPredictions, readTestSet } from "../experiments/store.ts";
 import { predictProbabilities, prepareData } from "../training/trainRun.ts";
 import type { RunRecord } from "../spec/record.ts";
 import { planRuns, type PlannedRun } from "../experiments/plan.ts";
@@ -62,6 +63,37 @@ export function gallerySelection(label: ArrayLike<number>, predicted: ArrayLike<
   return kept.sort((a, b) => a - b);
 }
 
+/** What a predictions file holds, with the class probabilities of the gallery's samples only. */
+export interface PredictionsPack {
+  classes: number;
+  side: number;
+  index: ArrayLike<number>;
+  label: ArrayLike<number>;
+  predicted: ArrayLike<number>;
+  /** Probability of the predicted class, per sample. */
+  confidence: ArrayLike<number>;
+  /** Positions (ascending) of the samples whose image is stored: gallerySelection's answer. */
+  gallery: readonly number[];
+  /** Row-major [gallery, classes] probabilities. */
+  galleryProbabilities: ArrayLike<number>;
+  images: Uint8Array;
+}
+
+/** Packs predictions from every class probability of every sample (the gallery is chosen here). */
+export function encodePredictions(p: Predictions, cellLimit = CELL_LIMIT): Uint8Array {
+  const { classes } = p;
+  const n = p.label.length;
+  if (p.index.length !== n || p.probabilities.length !== n * classes) throw new RangeError("index, label and probabilities disagree on the sample count");
+  const predicted = argmaxRows(p.probabilities, classes);
+  const confidence = Float64Array.from(predicted, (c, i) => p.probabilities[i * classes + c]);
+  const gallery = gallerySelection(p.label, predicted, confidence, classes, cellLimit);
+  const galleryProbabilities = new Float64Array(gallery.length * classes);
+  gallery.forEach((position, g) => {
+    for (let c = 0; c < classes; c++) galleryProbabilities[g * classes + c] = p.probabilities[position * classes + c];
+  });
+  return encodePredictionsPack({ ...p, predicted, confidence, gallery, galleryProbabilities });
+}
+
 /**
  * Packs predictions into the binary layout that src/components/predictions.ts decodes (little-endian):
  *
@@ -76,14 +108,12 @@ export function gallerySelection(label: ArrayLike<number>, predicted: ArrayLike<
  *
  * 6 bytes per test sample and S²+C+2 per stored image: a full-profile file is 60 to 500 kB.
  */
-export function encodePredictions(p: Predictions, cellLimit = CELL_LIMIT): Uint8Array {
-  const { classes, side } = p;
+export function encodePredictionsPack(p: PredictionsPack): Uint8Array {
+  const { classes, side, gallery } = p;
   const n = p.label.length;
-  if (p.index.length !== n || p.probabilities.length !== n * classes) throw new RangeError("index, label and probabilities disagree on the sample count");
+  if (p.index.length !== n || p.predicted.length !== n || p.confidence.length !== n) throw new RangeError("index, label, predicted and confidence disagree on the sample count");
+  if (p.galleryProbabilities.length !== gallery.length * classes) throw new RangeError("the gallery's probabilities do not match its samples");
   if (n > 0xffff || p.images.length / (side * side) > 0x10000) throw new RangeError("test indices must fit in 16 bits");
-  const predicted = argmaxRows(p.probabilities, classes);
-  const confidence = Float64Array.from(predicted, (c, i) => p.probabilities[i * classes + c]);
-  const gallery = gallerySelection(p.label, predicted, confidence, classes, cellLimit);
   const g = gallery.length;
   const pixels = side * side;
   const size = 16 + 6 * n + 2 * g + g * classes + g * pixels;
@@ -98,12 +128,10 @@ export function encodePredictions(p: Predictions, cellLimit = CELL_LIMIT): Uint8
   let offset = 16;
   for (let i = 0; i < n; i++, offset += 2) view.setUint16(offset, p.index[i], true);
   for (let i = 0; i < n; i++) bytes[offset++] = p.label[i];
-  for (let i = 0; i < n; i++) bytes[offset++] = predicted[i];
-  for (let i = 0; i < n; i++, offset += 2) view.setUint16(offset, Math.round(clamp01(confidence[i]) * 0xffff), true);
+  for (let i = 0; i < n; i++) bytes[offset++] = p.predicted[i];
+  for (let i = 0; i < n; i++, offset += 2) view.setUint16(offset, Math.round(clamp01(p.confidence[i]) * 0xffff), true);
   for (const position of gallery) view.setUint16(offset, position, true), (offset += 2);
-  for (const position of gallery) {
-    for (let c = 0; c < classes; c++) bytes[offset++] = Math.round(clamp01(p.probabilities[position * classes + c]) * 255);
-  }
+  for (let i = 0; i < g * classes; i++) bytes[offset++] = Math.round(clamp01(p.galleryProbabilities[i]) * 255);
   for (const position of gallery) {
     const source = p.index[position] * pixels;
     bytes.set(p.images.subarray(source, source + pixels), offset);
@@ -187,15 +215,9 @@ export function halfPrecisionModel(dir: string): { modelJson: ReturnType<typeof 
   };
 }
 
-/**
- * Runs the stored model of experiment `id` on the test samples its run was scored on and returns the
- * encoded predictions file. Progress and a check against the stored confusion matrix go to stderr.
- */
-export async function predictionsFile(profile: ProfileName, id: string): Promise<Uint8Array> {
-  const { planned, record } = await storedRunWithWeights(profile, id);
-  const started = Date.now();
+async function loadStoredModel(dir: string) {
   const tf = await initTf("wasm");
-  const { modelJson, weights } = readModelFiles(planned.dir);
+  const { modelJson, weights } = readModelFiles(dir);
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: modelJson.modelTopology as tfType.io.ModelArtifacts["modelTopology"],
@@ -203,6 +225,45 @@ export async function predictionsFile(profile: ProfileName, id: string): Promise
       weightData: weights.slice().buffer
     })
   );
+  return { tf, model };
+}
+
+/**
+ * The drill-down's predictions file of experiment `id`: every test sample's label, predicted class and
+ * confidence come from the run's stored per-image predictions, and the stored model is run again only on
+ * the gallery's images, for their probabilities of every class. Where it disagrees with the stored
+ * predicted class of one of them, stderr says so (the tests re-evaluate every kept model in full).
+ */
+export async function predictionsFile(profile: ProfileName, id: string): Promise<Uint8Array> {
+  const { planned, record } = await storedRunWithWeights(profile, id);
+  const testSet = record.testSet ? readTestSet(profile, record.testSet) : null;
+  if (!testSet) return evaluatedPredictionsFile(profile, id);
+  const started = Date.now();
+  const stored = readRunPredictions(planned.dir);
+  const dataset = loadDataset(planned.experiment.dataset);
+  const classes = stored.classes;
+  const gallery = gallerySelection(testSet.label, stored.predicted, stored.confidence, classes);
+  const index = Int32Array.from(gallery, (position) => testSet.index[position]);
+  const { tf, model } = await loadStoredModel(planned.dir);
+  const galleryProbabilities = predictProbabilities(tf, model, { images: gatherImages(dataset.test.images, index), y: new Int32Array(index.length), index, count: index.length }, classes);
+  model.dispose();
+  const rerun = argmaxRows(galleryProbabilities, classes);
+  const differing = gallery.filter((position, g) => rerun[g] !== stored.predicted[position]).length;
+  if (differing > 0) process.stderr.write(`[predictions ${id}] warning: the kept weights predict ${differing} of ${gallery.length} gallery images differently from the stored run\n`);
+  const bytes = encodePredictionsPack({ classes, side: 28, index: testSet.index, label: testSet.label, predicted: stored.predicted, confidence: stored.confidence, gallery, galleryProbabilities, images: dataset.test.images });
+  process.stderr.write(`[predictions ${id}] ${testSet.label.length} test samples, ${gallery.length} with images, ${bytes.length.toLocaleString("en-US")} bytes in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return bytes;
+}
+
+/**
+ * The same file from a full evaluation: runs the stored model on every test sample its run was scored on.
+ * Independent of the stored predictions, so the tests use it to check them (and the stored confusion
+ * matrix); progress and any disagreement with the confusion matrix go to stderr.
+ */
+export async function evaluatedPredictionsFile(profile: ProfileName, id: string): Promise<Uint8Array> {
+  const { planned, record } = await storedRunWithWeights(profile, id);
+  const started = Date.now();
+  const { tf, model } = await loadStoredModel(planned.dir);
   const dataset = loadDataset(planned.experiment.dataset);
   const { test } = prepareData(dataset, planned.experiment);
   const probabilities = predictProbabilities(tf, model, test);
@@ -218,6 +279,6 @@ export async function predictionsFile(profile: ProfileName, id: string): Promise
     }
   }
   const bytes = encodePredictions({ classes, side: 28, index: test.index, label: test.y, probabilities, images: dataset.test.images });
-  process.stderr.write(`[predictions ${id}] ${test.count} test samples, ${bytes.length.toLocaleString("en-US")} bytes in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(`[predictions ${id}] ${test.count} test samples evaluated, ${bytes.length.toLocaleString("en-US")} bytes in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return bytes;
 }

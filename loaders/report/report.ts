@@ -1,6 +1,7 @@
 // What the pages read: stored runs grouped over seeds and reshaped into tidy rows, with their claims
 // (the Framework loaders in src/data call these and write the result to stdout). A run that is not
 // stored yet is asked of the executor, so a build from nothing trains it.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { readDeclarations, type ProfileName, FAMILIES } from "../spec/schema.ts";
 
 import { ensureStudy, objectiveOf, runTuner } from "../experiments/studies.ts";
@@ -13,7 +14,7 @@ import { seedInterval } from "./stats.ts";
 import { DECLARATIONS_DIR } from "../config.ts";
 import type { RunRecord } from "../spec/record.ts";
 import type { PlannedRun } from "../experiments/plan.ts";
-import { classNamesOf, summarize, type RunSummary } from "./summary.ts";
+import { classNamesOf, summarize, taskOf, type RunSummary } from "./summary.ts";
 
 export type Family = (typeof FAMILIES)[number];
 
@@ -99,6 +100,24 @@ async function modelRuns(profile: ProfileName) {
  * retrained winners, each once (trains what is missing).
  */
 export async function allStoredRuns(profile: ProfileName): Promise<{ planned: PlannedRun; record: RunRecord }[]> {
+  const once = storeReads.getStore();
+  if (!once) return readAllStoredRuns(profile);
+  let runs = once.get(profile);
+  if (!runs) once.set(profile, (runs = readAllStoredRuns(profile)));
+  return [...(await runs)];
+}
+
+const storeReads = new AsyncLocalStorage<Map<ProfileName, ReturnType<typeof readAllStoredRuns>>>();
+
+/**
+ * Runs `work` with allStoredRuns reading (and validating) the store once per profile: for one process
+ * that produces many data files from a store that nothing else writes meanwhile (scripts/dataFiles.ts).
+ */
+export function readingStoreOnce<T>(work: () => Promise<T>): Promise<T> {
+  return storeReads.run(new Map(), work);
+}
+
+async function readAllStoredRuns(profile: ProfileName): Promise<{ planned: PlannedRun; record: RunRecord }[]> {
   const declarations = readDeclarations(DECLARATIONS_DIR);
   const results = await ensureRuns(profile);
   for (const tuner of declarations.tuners) {
@@ -221,4 +240,46 @@ export async function studyReport(profile: ProfileName, studyId: string) {
       finalDifferences: t.finalDifferences
     }))
   };
+}
+
+const fivePlaces = (x: number | null | undefined) => (x == null || !Number.isFinite(x) ? null : Number(x.toPrecision(5)));
+
+/** Every stored run of the profile, tuner trials included, as one row with its curves: the run explorer's data. */
+export async function explorerReport(profile: ProfileName) {
+  const runs = (await allStoredRuns(profile)).map(({ planned, record }) => {
+    const s = summarize(planned, record);
+    return {
+      id: s.id,
+      key: s.key,
+      title: s.title,
+      group: s.group,
+      seed: s.seed,
+      study: s.study,
+      ...taskOf(planned.experiment),
+      family: s.family,
+      dataset: s.dataset,
+      architecture: s.architecture,
+      optimizer: s.optimizer,
+      learningRate: s.learningRate,
+      batchSize: s.batchSize,
+      epochsRun: s.epochsRun,
+      params: s.params,
+      status: s.status,
+      augmentation: s.augmentation != null,
+      testAccuracy: s.testAccuracy,
+      testLoss: s.testLoss,
+      trainSeconds: fivePlaces(s.trainSeconds),
+      samplesPerSecond: fivePlaces(s.samplesPerSecond),
+      trainCount: s.trainCount,
+      testCount: s.testCount,
+      curves: {
+        epoch: record.history.map((h) => h.epoch),
+        loss: record.history.map((h) => fivePlaces(h.loss)),
+        accuracy: record.history.map((h) => fivePlaces(h.accuracy)),
+        valLoss: record.history.map((h) => fivePlaces(h.valLoss)),
+        valAccuracy: record.history.map((h) => fivePlaces(h.valAccuracy))
+      }
+    };
+  });
+  return { profile, runs };
 }

@@ -51,7 +51,7 @@ export interface TrainResult {
   testSet: TestSet;
 }
 
-interface Split {
+export interface Split {
   /** Pixel bytes, PIXELS per sample, scaled to [0, 1] batch by batch (scaleImageInto): as floats, a
    * full training split would hold 170 MB more for the whole run. */
   images: Uint8Array;

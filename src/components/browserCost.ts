@@ -6,7 +6,11 @@ import {integer} from "./format.js";
 import {roundsApart} from "./spread.js";
 
 /** The browser part as data/bench.json stores it: the report, and how long the site took to build from the stored runs. */
-export type StoredBrowserReport = BrowserReport & {rebuildSeconds: number; loadAtStart?: number};
+/**
+ * The browser part as data/bench.json stores it: `rebuildSeconds` is a build from the stored runs with no
+ * browser bundles made yet (a fresh checkout), `rebuildKeptSeconds` the next build, which keeps them.
+ */
+export type StoredBrowserReport = BrowserReport & {rebuildSeconds: number; rebuildKeptSeconds?: number; loadAtStart?: number};
 
 /** The targets the figures are read against (issue: fast everywhere). */
 export const BROWSER_TARGETS = Object.freeze({cnnOverCpu: 30, cnnEpochSeconds: 5, rebuildSeconds: 20});
@@ -107,7 +111,9 @@ export function browserSentences(report: StoredBrowserReport, cores: number | nu
 
 /** The site's build time from the stored runs against its target (the benchmark's browser part measures it). */
 export function rebuildSentence(report: StoredBrowserReport): string {
-  return `Building the whole site from the stored runs, as npm start does on a fresh checkout, took ${report.rebuildSeconds.toFixed(0)} s on ${report.measuredAt.slice(0, 10)} (target: under ${BROWSER_TARGETS.rebuildSeconds} s${report.rebuildSeconds < BROWSER_TARGETS.rebuildSeconds ? ", met" : ", not met yet"}).`;
+  const met = report.rebuildSeconds < BROWSER_TARGETS.rebuildSeconds ? ", met" : ", not met yet";
+  const kept = report.rebuildKeptSeconds == null ? "" : ` A later build, which keeps the page libraries bundled by the first, took ${report.rebuildKeptSeconds.toFixed(0)} s.`;
+  return `Building the whole site from the stored runs, as npm start does on a fresh checkout, took ${report.rebuildSeconds.toFixed(0)} s on ${report.measuredAt.slice(0, 10)} (target: under ${BROWSER_TARGETS.rebuildSeconds} s${met}).${kept}`;
 }
 
 /** A skipped variant's reason in a reader's words. */

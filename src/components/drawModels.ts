@@ -2,13 +2,13 @@
 // one 28×28 input with several models at once, and a card with one model's probability bars.
 import * as Plot from "@observablehq/plot";
 import type * as TF from "@tensorflow/tfjs";
+import type {Tf} from "./tfjs.js";
 import type { RunSummary } from "../../loaders/report/summary.ts";
 import {percent} from "./format.js";
 import {DigitImage} from "./gallery.js";
 import {html} from "./untyped.js";
 
 /** tfjs as the page loads it (components/tfjs.js), handed in by the caller. */
-type Tf = typeof TF;
 
 /** What a stored model's model.json gives: the parts of tfjs's layers format that loading needs. */
 export type StoredModelJson = Pick<TF.io.ModelJSON, "modelTopology" | "weightsManifest">;

@@ -1,6 +1,6 @@
 // TensorFlow.js in the page, loaded on demand: WebGL where it works, otherwise WebAssembly (its .wasm
-// binaries served by this site), otherwise plain JavaScript. Only pages that call loadTf() download tfjs.
-import type * as TF from "@tensorflow/tfjs";
+// binaries served by this site), otherwise plain JavaScript. Only pages that call loadTf() download tfjs,
+// and only the parts they use (tfjsParts.ts).
 // @ts-expect-error Framework's stdlib publishes no type declarations.
 import {FileAttachment} from "observablehq:stdlib";
 
@@ -8,6 +8,9 @@ import {FileAttachment} from "observablehq:stdlib";
 interface Attachment {
   url(): Promise<string>;
 }
+
+/** The tfjs namespace the page works with: @tensorflow/tfjs without its converter and tf.data (tfjsParts.ts). */
+export type Tf = typeof import("./tfjsParts.js");
 
 /** One backend tried by loadTf: whether it worked and, if not, why. */
 export interface BackendAttempt {
@@ -18,7 +21,7 @@ export interface BackendAttempt {
 
 /** What loadTf resolves to: the tfjs namespace, the backend now active and what was tried on the way. */
 export interface LoadedTf {
-  tf: typeof TF;
+  tf: Tf;
   backend: string;
   attempts: BackendAttempt[];
 }
@@ -70,7 +73,7 @@ export function loadTf({backends = BACKENDS, kernels = "ours"}: LoadTfOptions = 
 let stockKernels = false;
 
 async function selectBackend(backends: string[]): Promise<LoadedTf> {
-  const tf = await import("@tensorflow/tfjs");
+  const tf: Tf = await import("./tfjsParts.js");
   const attempts: BackendAttempt[] = [];
   for (const backend of backends) {
     const attempt = await tryBackend(tf, backend, backends.length > 1);
@@ -81,7 +84,7 @@ async function selectBackend(backends: string[]): Promise<LoadedTf> {
 }
 
 /** Selects `backend` if it initialises and computes a known product correctly; `others` says whether another may be tried instead. */
-async function tryBackend(tf: typeof TF, backend: string, others: boolean): Promise<BackendAttempt> {
+async function tryBackend(tf: Tf, backend: string, others: boolean): Promise<BackendAttempt> {
   try {
     if (backend === "webgl" && others) refuseSoftwareWebgl();
     if (backend === "wasm") await registerWasm();
@@ -184,7 +187,7 @@ function askForEveryCore(): () => void {
 }
 
 /** A 2×2 matrix product with a known answer: a backend that initialises but computes wrongly is refused. */
-async function checkBackend(tf: typeof TF): Promise<void> {
+async function checkBackend(tf: Tf): Promise<void> {
   const product = tf.tidy(() => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([5, 6, 7, 8], [2, 2])));
   const values = await product.data();
   product.dispose();

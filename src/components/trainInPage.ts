@@ -2,11 +2,11 @@
 // describe, and a training driver that reports progress and can be stopped. tfjs is passed in, so this
 // module never loads it by itself, and its pure parts run in node tests.
 import type * as TF from "@tensorflow/tfjs";
+import type {Tf} from "./tfjs.js";
 import type { DecodedSubset } from "./subset.js";
 import { fusedAdam } from "../engine/adam.js";
 
 /** tfjs as the page loads it (components/tfjs.js), handed in by the caller. */
-type Tf = typeof TF;
 
 /** The reader's settings, every field valid (normalizeConfig). */
 export interface TrainConfig {

@@ -1,7 +1,7 @@
 // The "Train in the page" panel: Train and Stop buttons, a live learning curve, and when training ends
 // the test accuracy, the confusion matrix and a link to compare the run in the explorer.
 import * as Plot from "@observablehq/plot";
-import type * as TF from "@tensorflow/tfjs";
+import type {Tf} from "./tfjs.js";
 import {seriesColor} from "./colors.js";
 import {ConfusionMatrix} from "./confusionMatrix.js";
 import {duration, integer, percent} from "./format.js";
@@ -12,7 +12,6 @@ import type {ReaderRun} from "./readerRuns.js";
 import type {DecodedSubset} from "./subset.js";
 
 /** tfjs as the page loads it (components/tfjs.js), handed in by the caller. */
-type Tf = typeof TF;
 
 export interface LiveCurvesOptions {
   metric?: string;

@@ -1,10 +1,6 @@
 // Study 9 (PCA, clustering, classical classifiers) for the current profile, with the write-up's
 // reference figures; computes and stores the result first when it is missing (progress on stderr).
-import { ensureClassical } from "../../loaders/classical/classical.ts";
-import { currentProfile } from "../../loaders/config.ts";
-import { readSettings } from "../../loaders/classical/settings.ts";
+// Framework runs it alone while serving; the build produces every data file in one process (dataFiles.ts).
+import { emitDataFile } from "../../loaders/report/dataFiles.ts";
 
-const profile = currentProfile();
-const settings = readSettings();
-const { result } = await ensureClassical(profile, { settings });
-process.stdout.write(JSON.stringify({ ...result, reference: settings.reference }));
+await emitDataFile("classical.json");

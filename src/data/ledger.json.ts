@@ -1,35 +1,6 @@
 // The per-image ledger of ten-class MNIST (loaders/report/ledger.ts) over every stored run of the
 // current profile, with the pixels of the images it lists; trains the runs not stored yet.
-import { Buffer } from "node:buffer";
-import { PIXELS, loadDataset } from "../../loaders/data/dataset.ts";
-import { buildLedger } from "../../loaders/report/ledger.ts";
-import { allStoredRuns } from "../../loaders/report/report.ts";
-import { readRunPredictions, readTestSet } from "../../loaders/experiments/store.ts";
-import { currentProfile } from "../../loaders/config.ts";
+// Framework runs it alone while serving; the build produces every data file in one process (dataFiles.ts).
+import { emitDataFile } from "../../loaders/report/dataFiles.ts";
 
-const profile = currentProfile();
-// The ten-class MNIST runs, all scored on the same test images.
-const runs = (await allStoredRuns(profile)).filter(({ planned, record }) => planned.experiment.dataset === "mnist" && !planned.experiment.classes && record.status === "completed" && record.testSet && record.test);
-const testSetId = runs[0]?.record.testSet;
-const testSet = testSetId ? readTestSet(profile, testSetId) : null;
-if (!testSet) throw new Error(`ledger: no stored test set for the ten-class MNIST runs of the ${profile} profile`);
-const ledger = buildLedger(
-  testSet,
-  runs
-    .filter(({ record }) => record.testSet === testSetId)
-    .map(({ planned, record }) => ({ id: planned.experiment.id, title: planned.experiment.title, testAccuracy: record.test!.accuracy, predictions: readRunPredictions(planned.dir) }))
-);
-const images = loadDataset("mnist").test.images;
-const pixels = (index: number) => Buffer.from(images.subarray(index * PIXELS, (index + 1) * PIXELS)).toString("base64");
-process.stdout.write(
-  JSON.stringify({
-    profile,
-    ...ledger,
-    /** Per test image (in the test set's order), how many of the counted runs got it right. */
-    rightCounts: Array.from(ledger.rightCounts),
-    index: Array.from(ledger.index),
-    label: Array.from(ledger.label),
-    hardest: ledger.hardest.map((d) => ({ ...d, pixels: pixels(d.index) })),
-    suspectLabels: ledger.suspectLabels.map((d) => ({ ...d, pixels: pixels(d.index) }))
-  })
-);
+await emitDataFile("ledger.json");

@@ -1,4 +1,5 @@
 // 1,000 MNIST test images (class-balanced, shuffled) as a gzip-compressed uint8 file, for testing in the page.
-import { SHIPPED_TEST, subsetFile } from "../../loaders/data/subsetfile.ts";
+// Framework runs it alone while serving; the build produces every data file in one process (dataFiles.ts).
+import { emitDataFile } from "../../loaders/report/dataFiles.ts";
 
-process.stdout.write(subsetFile("test", SHIPPED_TEST));
+await emitDataFile("mnist-test.bin");

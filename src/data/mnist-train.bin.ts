@@ -1,4 +1,5 @@
 // 5,000 MNIST training images (class-balanced, shuffled) as a gzip-compressed uint8 file, for training in the page.
-import { SHIPPED_TRAIN, SHIPPED_VALIDATION, subsetFile } from "../../loaders/data/subsetfile.ts";
+// Framework runs it alone while serving; the build produces every data file in one process (dataFiles.ts).
+import { emitDataFile } from "../../loaders/report/dataFiles.ts";
 
-process.stdout.write(subsetFile("train", SHIPPED_TRAIN + SHIPPED_VALIDATION));
+await emitDataFile("mnist-train.bin");

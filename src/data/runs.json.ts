@@ -1,6 +1,5 @@
 // Every run of the current profile as one summary row each; trains the runs not stored yet.
-import { runsReport } from "../../loaders/report/report.ts";
-import { currentProfile } from "../../loaders/config.ts";
+// Framework runs it alone while serving; the build produces every data file in one process (dataFiles.ts).
+import { emitDataFile } from "../../loaders/report/dataFiles.ts";
 
-const report = await runsReport(currentProfile());
-process.stdout.write(JSON.stringify(report));
+await emitDataFile("runs.json");

@@ -1,12 +1,15 @@
 // `npm run build` (scripts/build.ts) swaps the new site in only when the build succeeded: a failing
 // build leaves the previous site untouched, so a running server never serves a half-emptied folder.
+// It produces every data file in one process before Framework starts, and these are byte for byte the
+// files Framework's loaders write one by one (the tests' site is built that way).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ROOT } from "../../loaders/config.ts";
+import { BUILD_TIMEOUT_MS, ensureSite, listFiles } from "../helpers/site.ts";
 
 describe("the build script", () => {
   it("leaves the previous site as it was when the build fails, and says so", { timeout: 300_000 }, () => {
@@ -26,5 +29,37 @@ describe("the build script", () => {
     assert.equal(readFileSync(join(site, "index.html"), "utf8"), "<p>the last good build</p>");
     assert.deepEqual(readdirSync(dir), ["site"], "no staging folder left behind");
     assert.ok(!existsSync(`${site}.old-${result.pid}`));
+  });
+
+  it("produces every data file in one process, the same bytes as the loaders run one by one", { timeout: BUILD_TIMEOUT_MS }, async () => {
+    const loaderByLoader = await ensureSite();
+    const dir = mkdtempSync(join(tmpdir(), "prebuilt-"));
+    const site = join(dir, "site");
+    try {
+      const result = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "scripts", "build.ts"), "--out", site], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, REPORT_PROFILE: "quick", NO_COLOR: "1", FORCE_COLOR: "0" },
+        maxBuffer: 64 * 1024 * 1024
+      });
+      const log = `${result.stdout}${result.stderr}`;
+      assert.equal(result.status, 0, log.slice(-3000));
+      const summary = /data files: (\d+) produced in [\d.]+ s(.*)/.exec(log);
+      assert.ok(summary, "the data-file step reports what it produced");
+      assert.equal(summary[2], "", "nothing left to Framework's loaders");
+      assert.doesNotMatch(log, /\[(missing|stale)\]/, "Framework ran no loader itself");
+      // A file a page attaches is served under a hash of its bytes (the same name is the same contents);
+      // a dynamic path of the config is served under its own name.
+      const attached = (root: string) => listFiles(root).filter((f) => f.startsWith("_file/data/")).sort();
+      const dynamic = (root: string) => listFiles(root).filter((f) => f.startsWith("data/")).sort();
+      assert.deepEqual(attached(site), attached(loaderByLoader.dir));
+      assert.deepEqual(dynamic(site), dynamic(loaderByLoader.dir));
+      for (const file of dynamic(site)) assert.ok(readFileSync(join(site, file)).equals(readFileSync(join(loaderByLoader.dir, file))), `${file}: same bytes`);
+      const served = new Set([...attached(site).map((f) => f.slice("_file/".length).replace(/\.[0-9a-f]{8}(\.\w+)$/, "$1")), ...dynamic(site)]);
+      assert.equal(served.size, Number(summary[1]), "every file produced is served");
+    } finally {
+      loaderByLoader.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

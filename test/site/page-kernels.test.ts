@@ -10,7 +10,7 @@ import { BUILD_TIMEOUT_MS, listFiles } from "../helpers/site.ts";
 
 /**
  * Runs in the page (a string, so that no helper of the test's transpiler is referenced there). Imports
- * the page's own tfjs and kernel modules by their built URLs (the same module instances the page uses),
+ * the page's own tfjs core and kernel modules by their built URLs (the same module instances the page uses),
  * computes gradients of random cases on wasm and on cpu, and returns each case's relative error.
  */
 const CHECK = `async ({tfUrl, commonUrl}) => {
@@ -85,7 +85,9 @@ describe("our training kernels in Chromium", { skip }, () => {
         assert.ok(file, `the built site has ${pattern}`);
         return `/${file}`;
       };
-      tfUrl = find(/^_node\/@tensorflow\/tfjs@[^/]+\/index\.[0-9a-f]{8}\.js$/);
+      tfUrl = find(/^_node\/@tensorflow\/tfjs-core@[^/]+\/index\.[0-9a-f]{8}\.js$/);
+      // The page imports tfjs by its parts: the graph-model converter and tf.data are never downloaded.
+      assert.deepEqual(files.filter((f) => /^_node\/@tensorflow\/tfjs(-converter|-data)?@/.test(f)), [], "no umbrella, converter or tf.data bundle");
       commonUrl = find(/^_import\/engine\/kernels\/common\.[0-9a-f]{8}\.js$/);
     },
     { timeout: BUILD_TIMEOUT_MS }

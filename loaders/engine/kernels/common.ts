@@ -1,6 +1,6 @@
 // What every wasm training kernel shares: the backend's parts they use, the stock kernels they fall
 // back to, the tuning options, and small helpers (heap views, running a kernel, checks).
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { simdKernels, type SimdKernels } from "../simd.js";
 
 export type Info = tf.TensorInfo;

@@ -1,5 +1,5 @@
 // Registers our training kernels on the tfjs wasm backend (see the note below for what each does).
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { FUSED_ADAM_KERNEL } from "../adam.js";
 import { BACKEND, MARK, stock, type Marked } from "./common.js";
 import { conv2dBackpropFilter } from "./convFilter.js";

@@ -1,5 +1,5 @@
 // MaxPoolGrad over the wasm heap, with the cpu backend's tie rule, and a branch-free 2x2 path.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import type { SimdKernels } from "../simd.js";
 import { type Float, type Info, type KernelArgs, type PadAttr, type RoundingMode, type WasmBackend, heapF32, offsetOf, sameShape, simdFor, stock, wasmKernelOptions } from "./common.js";
 

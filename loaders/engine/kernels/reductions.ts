@@ -1,5 +1,5 @@
 // Sums and means over leading axes (bias gradients) and the fused batch normalisation.
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs-core";
 import { type Info, type KernelArgs, type WasmBackend, disposeAll, heapF32, offsetOf, simdFor, stock } from "./common.js";
 
 interface SumAttrs {

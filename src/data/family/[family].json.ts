@@ -1,9 +1,5 @@
 // All runs of one model family with their curves, confusion matrices and misclassified samples.
-import { parseArgs } from "node:util";
-import { familyReport } from "../../../loaders/report/report.ts";
-import { currentProfile } from "../../../loaders/config.ts";
+// Framework runs it alone while serving; the build produces every data file in one process (dataFiles.ts).
+import { emitDataFile } from "../../../loaders/report/dataFiles.ts";
 
-const { values } = parseArgs({ options: { family: { type: "string" } } });
-if (!values.family) throw new Error("missing --family");
-const report = await familyReport(currentProfile(), values.family);
-process.stdout.write(JSON.stringify(report));
+await emitDataFile("family/[family].json");

@@ -1,9 +1,6 @@
 // Per-sample test predictions of one stored model, packed for the confusion-matrix drill-down
 // (layout in loaders/report/predictions.ts). --run names an experiment that keeps its weights.
-import { parseArgs } from "node:util";
-import { predictionsFile } from "../../../loaders/report/predictions.ts";
-import { currentProfile } from "../../../loaders/config.ts";
+// Framework runs it alone while serving; the build produces every data file in one process (dataFiles.ts).
+import { emitDataFile } from "../../../loaders/report/dataFiles.ts";
 
-const { values } = parseArgs({ options: { run: { type: "string" } } });
-if (!values.run) throw new Error("missing --run");
-process.stdout.write(await predictionsFile(currentProfile(), values.run));
+await emitDataFile("predictions/[run].bin");

@@ -1,9 +1,5 @@
 // One study's runs: declared grids and tuner trials, with curves and test breakdowns (trains what is missing).
-import { parseArgs } from "node:util";
-import { studyReport } from "../../../loaders/report/report.ts";
-import { currentProfile } from "../../../loaders/config.ts";
+// Framework runs it alone while serving; the build produces every data file in one process (dataFiles.ts).
+import { emitDataFile } from "../../../loaders/report/dataFiles.ts";
 
-const { values } = parseArgs({ options: { study: { type: "string" } } });
-if (!values.study) throw new Error("missing --study");
-const report = await studyReport(currentProfile(), values.study);
-process.stdout.write(JSON.stringify(report));
+await emitDataFile("study/[study].json");

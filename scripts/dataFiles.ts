@@ -1,0 +1,94 @@
+// Produces every data file the site references, in this one process, into Framework's loader cache,
+// before `observable build` runs: Framework then finds each output fresh and starts no loader. Run
+// one by one, forty loaders cost a Node start, a tsx start, their imports and a read of every stored
+// run each. A file this step does not know of, or fails to produce, is left to Framework's own loader,
+// which runs the same producer (loaders/report/dataFiles.ts) and reports its error the usual way.
+//   npx tsx scripts/dataFiles.ts        (scripts/build.ts runs it; prints one line per file to stderr)
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, posix, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { matchDataFile, produceDataFile } from "../loaders/report/dataFiles.ts";
+import { readingStoreOnce } from "../loaders/report/report.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const SRC = join(ROOT, "src");
+/** Where Framework keeps a loader's output (loader.ts: `.observablehq/cache/<target path>`). */
+export const LOADER_CACHE = join(SRC, ".observablehq", "cache");
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name.startsWith(".") || entry.name === "data" || entry.name === "engine") return [];
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.(md|ts|js)$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/**
+ * The data files the site asks for: every literal FileAttachment in the pages and components
+ * (Framework accepts only literals), and the config's dynamic paths. Paths are relative to src/data.
+ */
+export async function referencedDataFiles(): Promise<string[]> {
+  const found = new Set<string>();
+  for (const file of sourceFiles(SRC)) {
+    const from = posix.dirname(relative(SRC, file).split("\\").join("/"));
+    for (const match of readFileSync(file, "utf8").matchAll(/FileAttachment\(\s*(["'`])([^"'`$]+)\1\s*\)/g)) {
+      const target = match[2].startsWith("/") ? match[2].slice(1) : posix.normalize(posix.join(from, match[2]));
+      if (target.startsWith("data/")) found.add(target.slice("data/".length));
+    }
+  }
+  const config = (await import(pathToFileURL(join(ROOT, "observablehq.config.ts")).href)).default as { dynamicPaths?: string[] };
+  for (const path of config.dynamicPaths ?? []) if (path.startsWith("/data/")) found.add(path.slice("/data/".length));
+  return [...found].sort();
+}
+
+export interface Produced {
+  path: string;
+  bytes: number;
+  seconds: number;
+}
+
+/**
+ * Writes every referenced data file into the loader cache, newer than its loader, so Framework uses it.
+ * Returns what it wrote and what it left to Framework (no route, or the producer failed).
+ */
+export async function fillLoaderCache(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<{ produced: Produced[]; left: string[] }> {
+  const produced: Produced[] = [];
+  const left: string[] = [];
+  const paths = await referencedDataFiles();
+  await readingStoreOnce(async () => {
+  for (const path of paths) {
+    const match = matchDataFile(path);
+    if (!match) {
+      left.push(path);
+      continue;
+    }
+    const started = performance.now();
+    try {
+      const output = await produceDataFile(match.route, match.param);
+      const target = join(LOADER_CACHE, "data", path);
+      mkdirSync(dirname(target), { recursive: true });
+      const temporary = `${target}.${process.pid}.prebuild`;
+      writeFileSync(temporary, output);
+      renameSync(temporary, target);
+      const loader = join(SRC, "data", `${match.route}.ts`);
+      // Framework's freshness test is "output at least as new as its loader"; a loader edited during
+      // this step (or a clock skew) leaves the output stale, and Framework runs the loader again.
+      if (statSync(target).mtimeMs < statSync(loader).mtimeMs) rmSync(target);
+      const seconds = (performance.now() - started) / 1000;
+      produced.push({ path, bytes: statSync(target, { throwIfNoEntry: false })?.size ?? 0, seconds });
+      log(`data/${path}: ${output.length.toLocaleString("en-US")} bytes in ${seconds.toFixed(1)} s`);
+    } catch (error) {
+      left.push(path);
+      log(`data/${path}: left to Framework's loader (${(error as Error).message.split("\n")[0]})`);
+    }
+  }
+  });
+  return { produced, left };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const started = performance.now();
+  const { produced, left } = await fillLoaderCache();
+  process.stderr.write(`data files: ${produced.length} produced in ${((performance.now() - started) / 1000).toFixed(1)} s${left.length ? `, ${left.length} left to Framework (${left.join(", ")})` : ""}\n`);
+}
