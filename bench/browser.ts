@@ -1,6 +1,6 @@
 // The train page's speed as a reader gets it, in headless Chromium: training samples/s of its default
 // small CNN and MLP on each backend the page can use (cpu, tfjs' stock wasm kernels, ours on wasm with
-// one thread and threaded, WebGL where the GPU is real), in interleaved rounds, and what the page
+// one thread and threaded, WebGL and WebGPU where the GPU is real), in interleaved rounds, and what the page
 // downloads. Measured by pressing Train on the built page itself, with the backend pinned in its address.
 //   npx tsx bench/browser.ts [--site DIR] [--rounds N]   (without --site, builds the site first)
 import { mkdtempSync, rmSync } from "node:fs";
@@ -39,8 +39,8 @@ export interface BrowserReport {
   cnnEpochSeconds5000: { threaded: number | null; oneThread: number | null };
   /** What /train downloads before it can train: every response's body, with the largest named. */
   download: { bytes: number; requests: number; largest: { path: string; bytes: number }[] };
-  /** Why a variant was not measured (WebGL on a software renderer, WebGPU absent). */
-  skipped: { variant: string; reason: string }[];
+  /** Why a variant was not measured: its GPU backend drawn in software, or not offered at all; `detail` names what the browser said. */
+  skipped: { variant: string; why: "software" | "absent"; detail: string }[];
 }
 
 const MODELS = [
@@ -105,6 +105,26 @@ async function downloadSize(browser: Browser, server: StaticServer): Promise<Bro
   }
 }
 
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software/i;
+
+/** WebGPU's adapter here, described by its architecture or description (null when there is none); needs a page of the site, a secure context. */
+async function webgpuAdapter(browser: Browser, server: StaticServer): Promise<string | null> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/404`, { waitUntil: "load" });
+    return await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ isFallbackAdapter?: boolean; info?: { architecture?: string; description?: string } } | null> } }).gpu;
+      const adapter = gpu ? await gpu.requestAdapter() : null;
+      if (!adapter) return null;
+      const name = [adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(" ") || "an unnamed adapter";
+      return adapter.isFallbackAdapter ? `${name} (a fallback adapter, software)` : name;
+    });
+  } finally {
+    await context.close();
+  }
+}
+
 /** Whether WebGL here is drawn by a real GPU, and its renderer's name. */
 async function webglRenderer(browser: Browser): Promise<string | null> {
   const context = await browser.newContext();
@@ -131,12 +151,11 @@ export async function measureBrowser(siteDir: string, { rounds = 3, say = (line:
     const skipped: BrowserReport["skipped"] = [];
     const variants = [...VARIANTS];
     const renderer = await webglRenderer(browser);
-    if (renderer && !/swiftshader|llvmpipe|softpipe|software/i.test(renderer)) {
-      variants.push({ variant: "WebGL", engine: "backend=webgl", isolated: true, models: ["small CNN", "MLP"] });
-    } else {
-      skipped.push({ variant: "WebGL", reason: renderer ? `software rendering only (${renderer})` : "no WebGL context" });
-    }
-    skipped.push({ variant: "WebGPU", reason: "the page has no WebGPU backend: tfjs' is a separate package, not installed" });
+    if (renderer && !SOFTWARE.test(renderer)) variants.push({ variant: "WebGL", engine: "backend=webgl", isolated: true, models: ["small CNN", "MLP"] });
+    else skipped.push(renderer ? { variant: "WebGL", why: "software", detail: renderer } : { variant: "WebGL", why: "absent", detail: "no WebGL context" });
+    const adapter = await webgpuAdapter(browser, isolated);
+    if (adapter && !SOFTWARE.test(adapter)) variants.push({ variant: "WebGPU", engine: "backend=webgpu", isolated: true, models: ["small CNN", "MLP"] });
+    else skipped.push(adapter ? { variant: "WebGPU", why: "software", detail: adapter } : { variant: "WebGPU", why: "absent", detail: "no WebGPU adapter" });
 
     const results = new Map<string, BrowserThroughput>();
     for (const v of variants) {

@@ -373,7 +373,7 @@ if (browser && parts.has("browser")) {
   const epoch = browser.cnnEpochSeconds5000;
   say(`  one epoch of 5,000 images of the default CNN: ${epoch.oneThread?.toFixed(1) ?? "?"} s on one thread, ${epoch.threaded?.toFixed(1) ?? "?"} s threaded`);
   say(`  /train downloads ${(browser.download.bytes / 1e6).toFixed(1)} MB in ${browser.download.requests} requests before Train can be pressed`);
-  for (const s of browser.skipped) say(`  not measured: ${s.variant}: ${s.reason}`);
+  for (const s of browser.skipped) say(`  not measured: ${s.variant}: ${s.why === "software" ? "drawn in software" : "not offered"} (${s.detail})`);
 }
 if (fullSuite) {
   const f = fullSuite as Awaited<ReturnType<typeof fullSuiteRun>>;

@@ -55,4 +55,17 @@ describe("the cost page's browser figures", () => {
     const rows = browserRows({ measuredAt: "2026-12-07T00:00:00Z", browser: "x", rounds: 1, throughput: [t], oursOverCpu: [], cnnEpochSeconds5000: { threaded: null, oneThread: null }, download: { bytes: 0, requests: 0, largest: [] }, skipped: [], rebuildSeconds: 1 });
     assert.deepEqual(rows, [{ model: "small CNN", variant: "stock wasm, one thread", median: null, range: "", threads: null, note: "no kernel Conv2DBackpropFilter" }]);
   });
+
+  it("says why a GPU backend was not measured, in the reader's words, from the stored reason", () => {
+    const base = { measuredAt: "2026-12-07T00:00:00Z", browser: "x", rounds: 1, throughput: [], oursOverCpu: [], cnnEpochSeconds5000: { threaded: null, oneThread: null }, download: { bytes: 0, requests: 0, largest: [] }, rebuildSeconds: 1 };
+    const text = browserSentences({
+      ...base,
+      skipped: [
+        { variant: "WebGL", why: "software", detail: "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device))" },
+        { variant: "WebGPU", why: "absent", detail: "no WebGPU adapter" }
+      ]
+    }).join(" ");
+    assert.ok(text.includes("Not measured: WebGL, because the benchmark machine has no GPU (the browser draws WebGL there in software: ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device)))."), text);
+    assert.ok(text.includes("Not measured: WebGPU, because the browser offered none (no WebGPU adapter)."), text);
+  });
 });

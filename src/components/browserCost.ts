@@ -103,7 +103,7 @@ export function browserSentences(report: StoredBrowserReport, cores: number | nu
   if (report.loadAtStart != null && report.loadAtStart > 0.5) {
     out.push(`Caution: other work was running when these were measured (load average ${report.loadAtStart.toFixed(1)} at the start${cores ? ` on ${cores} cores` : ""}), so they are low and noisy.`);
   }
-  for (const s of report.skipped) out.push(`Not measured: ${s.variant}, ${plainReason(s.reason)}.`);
+  for (const s of report.skipped) out.push(`Not measured: ${s.variant}, ${plainReason(s)}.`);
   const largest = report.download.largest.slice(0, 2).map((f) => `${describeFile(f.path)} (${(f.bytes / 1e6).toFixed(1)} MB)`);
   out.push(`Before Train can be pressed, the page downloads ${(report.download.bytes / 1e6).toFixed(1)} MB in ${integer(report.download.requests)} requests${largest.length ? `, the largest ${largest.join(" and ")}` : ""}.`);
   return out;
@@ -116,10 +116,9 @@ export function rebuildSentence(report: StoredBrowserReport): string {
   return `Building the whole site from the stored runs, as npm start does on a fresh checkout, took ${report.rebuildSeconds.toFixed(0)} s on ${report.measuredAt.slice(0, 10)} (target: under ${BROWSER_TARGETS.rebuildSeconds} s${met}).${kept}`;
 }
 
-/** A skipped variant's reason in a reader's words. */
-function plainReason(reason: string): string {
-  if (/software rendering/.test(reason)) return "because the benchmark machine has no GPU (WebGL there is drawn in software)";
-  if (/no WebGL context/.test(reason)) return "because the browser offered no WebGL";
-  if (/WebGPU/.test(reason)) return "because the page does not use WebGPU yet";
-  return reason;
+/** Why a variant was not measured, in a reader's words (a file from before `why` was stored keeps its text). */
+function plainReason(s: StoredBrowserReport["skipped"][number] | {variant: string; reason: string}): string {
+  if (!("why" in s)) return s.reason;
+  if (s.why === "software") return `because the benchmark machine has no GPU (the browser draws ${s.variant} there in software: ${s.detail})`;
+  return `because the browser offered none (${s.detail})`;
 }

@@ -47,6 +47,12 @@ const WASM_FILES: Record<string, Attachment> = {
 /** The backends tried, in order of preference. */
 export const BACKENDS: string[] = ["webgl", "wasm", "cpu"];
 
+/**
+ * The backends the train panel times one step on, where more than one works: WebGPU and WebGL (each only
+ * where a real GPU draws it) and wasm. WebGPU is never loaded unless the browser has it.
+ */
+export const MEASURED_BACKENDS: string[] = ["webgpu", "webgl", "wasm"];
+
 const loaded = new Map<string, Promise<LoadedTf>>();
 
 /**
@@ -87,6 +93,7 @@ async function selectBackend(backends: string[]): Promise<LoadedTf> {
 async function tryBackend(tf: Tf, backend: string, others: boolean): Promise<BackendAttempt> {
   try {
     if (backend === "webgl" && others) refuseSoftwareWebgl();
+    if (backend === "webgpu") await registerWebgpu(others);
     if (backend === "wasm") await registerWasm();
     const restore = backend === "wasm" ? askForEveryCore() : () => {};
     try {
@@ -103,17 +110,18 @@ async function tryBackend(tf: Tf, backend: string, others: boolean): Promise<Bac
 }
 
 /**
- * Every backend of `backends` that works here (as loadTf judges one), for a caller that measures which
- * is fastest; the backend selected before is selected again afterwards. The cpu backend is left out by
- * default: it is the fallback, never the fastest where another works.
+ * Tries every backend of `backends` here (as loadTf judges one) for a caller that measures which works
+ * fastest, and says of each whether it works and, if not, why; the backend selected before is selected
+ * again afterwards. The cpu backend is not tried by default: it is the fallback, never the fastest
+ * where another works.
  */
-export async function workingBackends(backends: string[] = BACKENDS.filter((b) => b !== "cpu")): Promise<string[]> {
+export async function workingBackends(backends: string[] = MEASURED_BACKENDS): Promise<BackendAttempt[]> {
   const {tf} = await loadTf();
   const before = tf.getBackend();
-  const working: string[] = [];
-  for (const backend of backends) if ((await tryBackend(tf, backend, true)).ok) working.push(backend);
+  const attempts: BackendAttempt[] = [];
+  for (const backend of backends) attempts.push(await tryBackend(tf, backend, true));
   await tf.setBackend(before);
-  return working;
+  return attempts;
 }
 
 /**
@@ -130,6 +138,37 @@ function refuseSoftwareWebgl(): void {
   gl.getExtension("WEBGL_lose_context")?.loseContext();
   const software = /swiftshader|llvmpipe|softpipe|software|basic render/i.exec(renderer);
   if (software) throw new Error(`software rendering only, by ${software[0]}`);
+}
+
+/** The part of the WebGPU API this module reads, typed here so that it needs no WebGPU declarations. */
+interface GpuAdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+interface Gpu {
+  requestAdapter(): Promise<{isFallbackAdapter?: boolean; info?: GpuAdapterInfo} | null>;
+}
+
+let webgpuRegistered: Promise<unknown> | undefined;
+
+/**
+ * Imports the WebGPU backend (which registers it with tfjs) where the browser has WebGPU and an adapter.
+ * A fallback adapter (a software rasteriser such as SwiftShader, what headless Chromium offers) is
+ * slower than wasm, so where something else may be tried it counts as not working, as for WebGL.
+ */
+async function registerWebgpu(refuseSoftware: boolean): Promise<void> {
+  const gpu = (navigator as unknown as {gpu?: Gpu}).gpu;
+  if (!gpu) throw new Error("no WebGPU in this browser");
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error("no WebGPU adapter");
+  const info = adapter.info ?? {};
+  const named = /swiftshader|llvmpipe|lavapipe|software/i.exec(`${info.architecture ?? ""} ${info.description ?? ""}`);
+  if (refuseSoftware && (adapter.isFallbackAdapter || info.isFallbackAdapter || named)) {
+    throw new Error(`software rendering only, by ${named?.[0] ?? "a fallback adapter"}`);
+  }
+  await (webgpuRegistered ??= import("@tensorflow/tfjs-backend-webgpu"));
 }
 
 let wasmRegistered: Promise<void> | undefined;
@@ -197,7 +236,7 @@ async function checkBackend(tf: Tf): Promise<void> {
 
 /** A short sentence for the page: which backend runs the models, and why not the better ones. */
 export function backendSentence({backend, attempts}: Pick<LoadedTf, "backend" | "attempts">): string {
-  const names: Record<string, string> = {webgl: "WebGL (the GPU)", wasm: "WebAssembly", cpu: "plain JavaScript"};
+  const names: Record<string, string> = {webgpu: "WebGPU (the GPU)", webgl: "WebGL (the GPU)", wasm: "WebAssembly", cpu: "plain JavaScript"};
   const failed = attempts.filter((a) => !a.ok).map((a) => `${names[a.backend] ?? a.backend} (${a.error})`);
   return `TensorFlow.js runs here on ${names[backend] ?? backend}${failed.length ? `; passed over: ${failed.join(", ")}` : ""}.`;
 }

@@ -131,12 +131,12 @@ export function decodeTrainState(search: string): TrainConfig {
 
 /** How the page runs tfjs: a backend the address insists on (else chosen by measuring), and whose wasm kernels. */
 export interface EngineChoice {
-  backend: "webgl" | "wasm" | "cpu" | null;
+  backend: "webgpu" | "webgl" | "wasm" | "cpu" | null;
   kernels: "ours" | "stock";
 }
 
 /**
- * The engine settings of the address, for comparing backends (the benchmark does): ?backend=webgl|wasm|cpu
+ * The engine settings of the address, for comparing backends (the benchmark does): ?backend=webgpu|webgl|wasm|cpu
  * trains there without measuring, ?kernels=stock leaves tfjs' own wasm kernels in place (a CNN cannot
  * train on them). Anything else is ignored.
  */
@@ -144,7 +144,7 @@ export function decodeEngineChoice(search: string): EngineChoice {
   const params = new URLSearchParams(search);
   const backend = params.get("backend");
   return {
-    backend: backend === "webgl" || backend === "wasm" || backend === "cpu" ? backend : null,
+    backend: backend === "webgpu" || backend === "webgl" || backend === "wasm" || backend === "cpu" ? backend : null,
     kernels: params.get("kernels") === "stock" ? "stock" : "ours"
   };
 }

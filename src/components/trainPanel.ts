@@ -1,7 +1,7 @@
 // The "Train in the page" panel: Train and Stop buttons, a live learning curve, and when training ends
 // the test accuracy, the confusion matrix and a link to compare the run in the explorer.
 import * as Plot from "@observablehq/plot";
-import type {Tf} from "./tfjs.js";
+import type {BackendAttempt, Tf} from "./tfjs.js";
 import {seriesColor} from "./colors.js";
 import {ConfusionMatrix} from "./confusionMatrix.js";
 import {duration, integer, percent} from "./format.js";
@@ -27,11 +27,11 @@ export interface TrainPanelOptions {
   /** Loads tfjs (components/tfjs.js loadTf): the tfjs namespace and the backend it selected. */
   loadTf: () => Promise<{ tf: Tf; backend: string }>;
   /**
-   * The backends that work here (components/tfjs.js workingBackends). Where there are several, the panel
-   * times one training step of the reader's model on each and trains on the fastest; without it, or with
-   * one, it trains on loadTf's backend.
+   * Which backends work here and why the others do not (components/tfjs.js workingBackends). Where
+   * several work, the panel times one training step of the reader's model on each and trains on the
+   * fastest; without it, or with one, it trains on loadTf's backend. It names those it passed over.
    */
-  workingBackends?: () => Promise<string[]>;
+  workingBackends?: () => Promise<BackendAttempt[]>;
   /** The wasm backend's thread count (components/tfjs.js wasmThreadCount), reported when training on wasm. */
   wasmThreads?: () => number | null;
   /** A backend to train on without measuring (the address's ?backend=), or null. */
@@ -87,14 +87,16 @@ export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: force
   // Set once tfjs and the images have loaded, which is when the Train button is enabled.
   let tf!: Tf, best!: string, subsets!: TrainData;
   let stopRequested = false;
-  let candidates: Promise<string[]> | undefined;
+  let candidates: Promise<BackendAttempt[]> | undefined;
   const measured = new Map<string, StepTiming[]>();
 
   /** The backend to train `config` on: the only one that works, or the fastest at one step of it. */
-  async function chooseBackend(config: TrainConfig): Promise<{backend: string; timings: StepTiming[]}> {
-    if (forced) return {backend: forced, timings: []};
-    const list = await (candidates ??= workingBackends ? workingBackends().catch(() => [best]) : Promise.resolve([best]));
-    if (list.length <= 1) return {backend: list[0] ?? best, timings: []};
+  async function chooseBackend(config: TrainConfig): Promise<{backend: string; timings: StepTiming[]; passedOver: BackendAttempt[]}> {
+    if (forced) return {backend: forced, timings: [], passedOver: []};
+    const attempts = await (candidates ??= workingBackends ? workingBackends().catch(() => [{backend: best, ok: true}]) : Promise.resolve([{backend: best, ok: true}]));
+    const list = attempts.filter((a) => a.ok).map((a) => a.backend);
+    const passedOver = attempts.filter((a) => !a.ok);
+    if (list.length <= 1) return {backend: list[0] ?? best, timings: [], passedOver};
     const key = stepKey(config);
     let timings = measured.get(key);
     if (!timings) {
@@ -111,7 +113,7 @@ export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: force
       }
       measured.set(key, timings);
     }
-    return {backend: fastestBackend(timings) ?? best, timings};
+    return {backend: fastestBackend(timings) ?? best, timings, passedOver};
   }
 
   const half = Math.max(260, Math.floor((width - 20) / 2));
@@ -160,7 +162,10 @@ export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: force
       backend = choice.backend;
       root.dataset.trainedOn = backend;
       root.dataset.stepTimings = JSON.stringify(choice.timings);
-      const why = forced ? `, as the address asks` : choice.timings.length ? `, the fastest at one step here (${choice.timings.map((t) => `${t.backend} ${Number.isFinite(t.ms) ? `${t.ms.toFixed(0)} ms` : "failed"}`).join(", ")})` : "";
+      root.dataset.passedOver = JSON.stringify(choice.passedOver);
+      const timed = choice.timings.length ? `, the fastest at one step here (${choice.timings.map((t) => `${t.backend} ${Number.isFinite(t.ms) ? `${t.ms.toFixed(0)} ms` : "failed"}`).join(", ")})` : "";
+      const passed = choice.passedOver.length ? `; passed over: ${choice.passedOver.map((a) => `${a.backend} (${a.error})`).join(", ")}` : "";
+      const why = forced ? `, as the address asks` : `${timed}${passed}`;
       await tf.setBackend(backend);
       await tf.ready();
       status.textContent = `Training ${architecture(config)} on ${integer(Math.min(config.trainSize, subsets.train.count - SHIPPED.validation))} images (${backend} backend${why})…`;

@@ -124,6 +124,11 @@ describe("our training kernels in Chromium", { skip }, () => {
       assert.equal(panel.state, "done", panel.status);
       assert.equal(panel.trainedOn, "wasm");
       assert.match(panel.status, /on the wasm backend/);
+      // Headless Chromium offers WebGPU and WebGL drawn in software only: both are passed over, with why.
+      const passedOver = JSON.parse(panel.passedOver) as { backend: string; error: string }[];
+      assert.deepEqual(passedOver.map((a) => a.backend), ["webgpu", "webgl"]);
+      for (const a of passedOver) assert.match(a.error, /software rendering only/);
+      assert.match(panel.status, /passed over: webgpu \(software rendering only, by swiftshader\)/i);
       assert.ok(Number(panel.accuracy) > 0.5, `test accuracy ${panel.accuracy} after one epoch of 1,000 images`);
       const threads = Number(panel.threads);
       if (isolated) assert.ok(threads >= Math.min(2, await page.evaluate(() => navigator.hardwareConcurrency)), `${threads} threads`);
@@ -131,4 +136,18 @@ describe("our training kernels in Chromium", { skip }, () => {
       assert.deepEqual(await site.finish(page), []);
     });
   }
+
+  // The MLP, because in software every one of the CNN's shaders costs seconds to compile.
+  it("trains on WebGPU when the address asks for it, even drawn in software", async () => {
+    const page = await site.open("/train?model=mlp&epochs=1&n=500&backend=webgpu");
+    await page.waitForFunction(() => ["ready", "error"].includes(document.querySelector(".train-panel")?.getAttribute("data-state") ?? ""), null, { timeout: 120_000 });
+    await page.click(".train-button");
+    await page.waitForFunction(() => ["done", "error"].includes(document.querySelector(".train-panel")?.getAttribute("data-state") ?? ""), null, { timeout: 300_000 });
+    const panel = await page.locator(".train-panel").evaluate((el) => ({ ...(el as HTMLElement).dataset, status: el.querySelector(".train-status")?.textContent ?? "" }) as Record<string, string>);
+    assert.equal(panel.state, "done", panel.status);
+    assert.equal(panel.trainedOn, "webgpu");
+    assert.match(panel.status, /on the webgpu backend, as the address asks/);
+    assert.ok(Number(panel.accuracy) > 0.2, `test accuracy ${panel.accuracy} after one epoch of 500 images`);
+    assert.deepEqual(await site.finish(page), []);
+  });
 });
