@@ -21,10 +21,11 @@ function files(dir: string, pattern: RegExp): string[] {
   });
 }
 
-/** The packages a piece of page code imports at run time (type-only imports and `typeof import()` left out). */
+/** The packages a piece of page code imports or re-exports at run time (type-only ones and `typeof import()` left out). */
 export function valueImports(code: string): string[] {
   const found = new Set<string>();
   for (const m of code.matchAll(/^\s*import\s+(?!type\b)(?:[^;"']*?\sfrom\s+)?["']([^"']+)["']/gm)) found.add(m[1]);
+  for (const m of code.matchAll(/^\s*export\s+(?!type\b)[^;"']*?\sfrom\s+["']([^"']+)["']/gm)) found.add(m[1]);
   for (const m of code.matchAll(/(?<!typeof\s+)\bimport\(\s*["']([^"']+)["']\s*\)/g)) found.add(m[1]);
   return [...found].filter((spec) => !/^(\.|\/|[\w-]+:)/.test(spec));
 }

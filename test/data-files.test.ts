@@ -70,9 +70,11 @@ describe("the packages the pages import", () => {
       'import {FileAttachment} from "observablehq:stdlib";',
       'let wasm: typeof import("@tensorflow/tfjs-backend-wasm") | undefined;',
       'const core = await import("@tensorflow/tfjs-core");',
-      'const mine = await import("../engine/kernels/index.js");'
+      'const mine = await import("../engine/kernels/index.js");',
+      'export * from "@tensorflow/tfjs-layers";',
+      'export type {Tensor} from "@tensorflow/tfjs";'
     ].join("\n");
-    assert.deepEqual(valueImports(code).sort(), ["@observablehq/plot", "@tensorflow/tfjs-core", "d3", "htl"]);
+    assert.deepEqual(valueImports(code).sort(), ["@observablehq/plot", "@tensorflow/tfjs-core", "@tensorflow/tfjs-layers", "d3", "htl"]);
   });
 
   it("are the page's tfjs parts, never the umbrella package with its converter and tf.data", () => {

@@ -418,6 +418,49 @@ test("tile (batch norm's broadcast) matches cpu for every axis pattern, and the 
   x.dispose();
 });
 
+test("row gathers (how fit takes a batch) match cpu, and other gathers still go to the stock kernel", async () => {
+  const random = rng(11);
+  for (const [shape, indices, axis] of [
+    [[10, 3], [3, 0, 9, 3], 0],
+    [[6, 2, 2], [[1, 2], [5, 0]], 0],
+    [[7], [6, 6, 0], 0],
+    [[4, 5], [2, 1], -2],
+    [[4, 5], [4, 0, 1], 1], // another axis: the stock kernel
+    [[3, 4], [], 0],
+  ] as [number[], number[] | number[][], number][]) {
+    const xv = randomArray(random, shape.reduce((p, v) => p * v, 1));
+    await assertSameOnBothBackends(`gather ${shape} at ${JSON.stringify(indices)} on axis ${axis}`, () => [tf.gather(tf.tensor(xv, shape), tf.tensor(indices as number[], undefined, "int32"), axis)], 1e-12);
+  }
+  const ints = await valuesOn("wasm", () => [tf.gather(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], "int32"), tf.tensor1d([2, 0], "int32"))]);
+  await tf.setBackend("wasm");
+  assert.deepEqual(Array.from(ints[0]), [5, 6, 1, 2], "int32 rows");
+  const x = tf.ones([8, 4]);
+  const i = tf.tensor1d([7, 1, 1], "int32");
+  assertNoLeak("gather", () => tf.dispose(tf.gather(x, i)));
+  tf.dispose([x, i]);
+});
+
+test("contiguous slices (how fit and predict cut batches) match cpu, and strided ones still go to the stock kernel", async () => {
+  const random = rng(13);
+  for (const [shape, begin, size] of [
+    [[10, 3], [4, 0], [3, 3]],
+    [[6, 2, 2], [5, 0, 0], [1, -1, -1]],
+    [[7], [2], [5]],
+    [[4, 5], [1, 2], [1, 3]], // one row's middle: still contiguous
+    [[4, 5], [0, 1], [4, 2]], // strided: the stock kernel
+    [[3, 4], [3, 0], [0, 4]],
+  ] as [number[], number[], number[]][]) {
+    const xv = randomArray(random, shape.reduce((p, v) => p * v, 1));
+    await assertSameOnBothBackends(`slice ${shape} from ${begin} size ${size}`, () => [tf.slice(tf.tensor(xv, shape), begin, size)], 1e-12);
+  }
+  const bools = await valuesOn("wasm", () => [tf.slice(tf.tensor1d([1, 0, 1, 1], "bool"), [1], [2])]);
+  await tf.setBackend("wasm");
+  assert.deepEqual(Array.from(bools[0]), [0, 1], "bool");
+  const x = tf.ones([8, 4]);
+  assertNoLeak("slice", () => tf.dispose(tf.slice(x, [2, 0], [3, 4])));
+  x.dispose();
+});
+
 test("batch norm with per-channel statistics (SIMD) agrees with the stock kernel to rounding and matches cpu, with and without offset and scale", async () => {
   const random = rng(31);
   for (const shape of [[3, 5, 4, 6], [2, 7, 3], [9, 4], [4, 3, 3, 13]]) {

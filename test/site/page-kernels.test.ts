@@ -50,6 +50,12 @@ const CHECK = `async ({tfUrl, commonUrl}) => {
     cases.push({name: "matMul gradients", fn: () => tf.grads((p, q) => tf.matMul(p, q).square().sum())([tf.tensor2d(values(6 * 5), [6, 5]), tf.tensor2d(values(5 * 7), [5, 7])])});
   }
   {
+    cases.push({name: "row gather", fn: () => [tf.gather(tf.tensor2d(values(9 * 5), [9, 5]), tf.tensor1d([8, 0, 3, 3], "int32"))]});
+  }
+  {
+    cases.push({name: "contiguous slice", fn: () => [tf.slice(tf.tensor3d(values(6 * 4 * 3), [6, 4, 3]), [2, 0, 0], [3, 4, 3])]});
+  }
+  {
     cases.push({name: "sum over leading axes", fn: () => [tf.tensor4d(values(3 * 4 * 5 * 6), [3, 4, 5, 6]).sum([0, 1, 2])]});
   }
   {
@@ -107,7 +113,7 @@ describe("our training kernels in Chromium", { skip }, () => {
     };
     assert.ok(checked.filterGradient, "a convolution filter gradient on wasm (tfjs' own backend has none)");
     assert.ok(checked.simd, "the SIMD kernels bound to the backend's memory");
-    assert.equal(checked.results.length, 8);
+    assert.equal(checked.results.length, 10);
     for (const r of checked.results) assert.ok(r.error < 1e-4, `${r.name}: relative error ${r.error} against cpu`);
     assert.deepEqual(await site.finish(page), []);
   });

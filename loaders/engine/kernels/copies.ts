@@ -1,4 +1,6 @@
-// Kernels that only move data: transposed matrix products, Tile, and an Identity that shares its buffer.
+// Kernels that only move data: transposed matrix products, Tile, an Identity that shares its buffer,
+// row gathers and contiguous slices.
+import * as tf from "@tensorflow/tfjs-core";
 import { type Info, type KernelArgs, type WasmBackend, disposeAll, heapF32, stock, transpose } from "./common.js";
 
 interface MatMulAttrs {
@@ -109,4 +111,56 @@ export function identity(args: KernelArgs): Info {
   }
   (args.backend as unknown as WasmBackend).incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
+/**
+ * GatherV2 of whole rows: axis 0, no batch dimensions, 32-bit values and int32 indices, which is how
+ * tfjs' fit takes each batch from the training tensors. One block copy per index, where the stock
+ * kernel works out a source index for every element. Other cases, and any index out of range (which
+ * the stock kernel reports as tfjs does), go to the stock kernel.
+ */
+export function gather(args: KernelArgs): Info {
+  const fallback = stock.GatherV2;
+  if (fallback == null) throw new Error("GatherV2 (wasm training kernels): stock kernel missing");
+  const backend = args.backend as unknown as WasmBackend;
+  const { x, indices } = args.inputs as { x: Info; indices: Info };
+  const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims?: number };
+  const rank = x.shape.length;
+  const rows = x.shape[0];
+  if (rank === 0 || (axis < 0 ? axis + rank : axis) !== 0 || (batchDims ?? 0) !== 0 || indices.dtype !== "int32" || (x.dtype !== "float32" && x.dtype !== "int32")) {
+    return fallback(args) as Info;
+  }
+  const picked = backend.typedArrayFromHeap(indices) as Int32Array;
+  for (let i = 0; i < picked.length; i++) if (!(picked[i] >= 0 && picked[i] < rows)) return fallback(args) as Info;
+  const wanted = Array.from(picked);
+  const row = x.shape.slice(1).reduce((p, v) => p * v, 1);
+  const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+  // Views taken after makeOutput: an allocation may grow the memory and detach older ones.
+  const source = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+  const target = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  for (let i = 0; i < wanted.length; i++) target.set(source.subarray(wanted[i] * row, (wanted[i] + 1) * row), i * row);
+  return out;
+}
+
+/**
+ * Slice of a contiguous block (leading rows, how fit and predict cut their inputs into batches): one
+ * block copy. The stock kernel first copies the whole input out of the wasm memory, for every batch.
+ * Strided slices and strings go to the stock kernel.
+ */
+export function slice(args: KernelArgs): Info {
+  const fallback = stock.Slice;
+  if (fallback == null) throw new Error("Slice (wasm training kernels): stock kernel missing");
+  const backend = args.backend as unknown as WasmBackend;
+  const { x } = args.inputs as { x: Info };
+  const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
+  if (x.dtype === "string") return fallback(args) as Info;
+  const [start, extent] = tf.slice_util.parseSliceParams(x as tf.TensorInfo & { rank: number }, begin, size);
+  if (!tf.slice_util.isSliceContinous(x.shape, start, extent)) return fallback(args) as Info;
+  const offset = tf.slice_util.computeFlatOffset(start, tf.util.computeStrides(x.shape));
+  const count = extent.reduce((p, v) => p * v, 1);
+  const out = backend.makeOutput(extent, x.dtype);
+  // Views taken after makeOutput: an allocation may grow the memory and detach older ones.
+  const source = backend.typedArrayFromHeap(x);
+  (backend.typedArrayFromHeap(out) as typeof source).set(source.subarray(offset, offset + count));
+  return out;
 }

@@ -4,7 +4,7 @@ import { FUSED_ADAM_KERNEL } from "../adam.js";
 import { BACKEND, MARK, stock, type Marked } from "./common.js";
 import { conv2dBackpropFilter } from "./convFilter.js";
 import { conv2dBackpropInput } from "./convInput.js";
-import { batchMatMul, identity, tile } from "./copies.js";
+import { batchMatMul, gather, identity, slice, tile } from "./copies.js";
 import { adamUpdate } from "./optimizer.js";
 import { maxPoolGrad } from "./pooling.js";
 import { fusedBatchNorm, mean, sum } from "./reductions.js";
@@ -43,6 +43,9 @@ import { fusedBatchNorm, mean, sum } from "./reductions.js";
  * - Tile: block copies (batch norm's gradient tiles its statistics every step).
  * - Identity (tfjs' clone, which the engine runs on every tensor a gradient keeps): shares the
  *   buffer under the backend's reference count, as the cpu backend does, instead of copying it.
+ * - GatherV2 of whole rows (axis 0, how fit takes each batch): one block copy per index; Slice of a
+ *   contiguous block (how fit and predict cut batches): one block copy, where the stock kernel first
+ *   copies its whole input out of the wasm memory.
  * - FusedBatchNorm with per-channel statistics, and loaders/engine/adam.ts's fused Adam step.
  * Where loaders/engine/simd.ts's WebAssembly SIMD functions apply (the 2x2 pooling gradient, im2colT's
  * patch rows, the leading-axes sums, batch norm, Adam), they replace the JavaScript loops.
@@ -89,5 +92,7 @@ export function registerWasmTrainingKernels(): void {
   register("FusedBatchNorm", fusedBatchNorm, (k) => (stock.FusedBatchNorm = k));
   register("Tile", tile, (k) => (stock.Tile = k));
   register("Identity", identity, (k) => (stock.Identity = k));
+  register("GatherV2", gather, (k) => (stock.GatherV2 = k));
+  register("Slice", slice, (k) => (stock.Slice = k));
   register(FUSED_ADAM_KERNEL, adamUpdate as unknown as tf.KernelFunc);
 }
