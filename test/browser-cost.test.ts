@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ROOT } from "../loaders/config.ts";
 import { roundsApart as apart } from "../src/components/spread.js";
-import { BROWSER_TARGETS, browserRows, browserSentences, comparedTo, describeFile, rebuildSentence, type StoredBrowserReport } from "../src/components/browserCost.js";
+import { BROWSER_TARGETS, browserRows, browserSentences, comparedTo, describeFile, ratioSpan, rebuildSentence, type StoredBrowserReport } from "../src/components/browserCost.js";
 
 const stored = (JSON.parse(readFileSync(join(ROOT, "data", "bench.json"), "utf8")) as { browser?: StoredBrowserReport | null }).browser ?? null;
 
@@ -21,6 +21,13 @@ describe("the cost page's browser figures", () => {
     const t = (variant: string, rounds: number[]) => ({ model: "MLP" as const, variant, query: "", rounds, median: rounds[Math.floor(rounds.length / 2)], min: Math.min(...rounds), max: Math.max(...rounds) });
     assert.equal(comparedTo(t("a", [10, 11, 12]), t("b", [11, 12, 13])), "not clearly different from b (0.92 times its speed, but their 3 rounds overlap)");
     assert.equal(comparedTo(t("a", [20, 21, 22]), t("b", [10, 11, 12]), "the other"), "1.91 times as fast as the other (every round faster)");
+  });
+
+  it("spans a ratio over every pairing of two variants' rounds", () => {
+    const t = (rounds: number[]) => ({ model: "MLP" as const, variant: "v", query: "", rounds, median: null, min: null, max: null });
+    assert.deepEqual(ratioSpan(t([300, 330]), t([10, 11])), { low: 300 / 11, high: 33 });
+    assert.equal(ratioSpan(t([]), t([1])), null);
+    assert.equal(ratioSpan(t([1]), undefined), null);
   });
 
   it("names downloaded files by what they are", () => {
@@ -36,7 +43,13 @@ describe("the cost page's browser figures", () => {
     const text = browserSentences(report).join(" ");
     const cnn = report.oursOverCpu.find((r) => r.model === "small CNN")!;
     assert.ok(text.includes(`${cnn.ratio.toFixed(1)} times as fast`), text);
-    assert.ok(text.includes(`${cnn.ratio >= BROWSER_TARGETS.cnnOverCpu ? "at or above" : "below"} the ${BROWSER_TARGETS.cnnOverCpu} times`), text);
+    assert.ok(text.includes(`by the medians, ${cnn.ratio >= BROWSER_TARGETS.cnnOverCpu ? "at or above" : "below"} the ${BROWSER_TARGETS.cnnOverCpu} times`), text);
+    const [oursRounds, cpuRounds] = [cnn.ours, "cpu (plain JavaScript)"].map((v) => report.throughput.find((t) => t.model === "small CNN" && t.variant === v)!.rounds);
+    const low = Math.min(...oursRounds) / Math.max(...cpuRounds);
+    const high = Math.max(...oursRounds) / Math.min(...cpuRounds);
+    assert.ok(text.includes(`${low.toFixed(1)} to ${high.toFixed(1)} times`), text);
+    const straddles = low < BROWSER_TARGETS.cnnOverCpu && high >= BROWSER_TARGETS.cnnOverCpu;
+    assert.equal(text.includes("cannot tell on which side of the target"), straddles, text);
     const epoch = Math.min(...[report.cnnEpochSeconds5000.oneThread, report.cnnEpochSeconds5000.threaded].filter((s): s is number => s != null));
     assert.ok(text.includes(`would take ${epoch.toFixed(1)} s for one epoch of 5,000 images (worked out from the rate), ${epoch < BROWSER_TARGETS.cnnEpochSeconds ? "under" : "over"}`), text);
     const [one, threaded] = ["ours on wasm, one thread", "ours on wasm, threaded"].map((v) => report.throughput.find((t) => t.model === "small CNN" && t.variant === v)!);

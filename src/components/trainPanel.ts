@@ -164,8 +164,8 @@ export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: force
       root.dataset.stepTimings = JSON.stringify(choice.timings);
       root.dataset.passedOver = JSON.stringify(choice.passedOver);
       const timed = choice.timings.length ? `, the fastest at one step here (${choice.timings.map((t) => `${t.backend} ${Number.isFinite(t.ms) ? `${t.ms.toFixed(0)} ms` : "failed"}`).join(", ")})` : "";
-      const passed = choice.passedOver.length ? `; passed over: ${choice.passedOver.map((a) => `${a.backend} (${a.error})`).join(", ")}` : "";
-      const why = forced ? `, as the address asks` : `${timed}${passed}`;
+      const passed = choice.passedOver.length ? ` Passed over: ${choice.passedOver.map((a) => `${a.backend} (${a.error})`).join(", ")}.` : "";
+      const why = forced ? `, as the address asks` : timed;
       await tf.setBackend(backend);
       await tf.ready();
       status.textContent = `Training ${architecture(config)} on ${integer(Math.min(config.trainSize, subsets.train.count - SHIPPED.validation))} images (${backend} backend${why})…`;
@@ -188,7 +188,7 @@ export function TrainPanel({loadTf, workingBackends, wasmThreads, backend: force
       root.dataset.state = "done";
       root.dataset.status = run.status;
       root.dataset.accuracy = String(run.test.accuracy);
-      status.textContent = `${run.status === "stopped" ? `Stopped during epoch ${run.history.length} of ${config.epochs}` : `Trained ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}`} in ${duration(run.seconds)} on the ${backend} backend${threads != null && threads > 1 ? ` (${threads} threads)` : ""}${why}${Number.isFinite(speed) ? `: ${integer(speed)} images a second while training` : ""}.`;
+      status.textContent = `${run.status === "stopped" ? `Stopped during epoch ${run.history.length} of ${config.epochs}` : `Trained ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}`} in ${duration(run.seconds)} on the ${backend} backend${threads != null && threads > 1 ? ` (${threads} threads)` : ""}${why}${Number.isFinite(speed) ? `: ${integer(speed)} images a second while training` : ""}.${passed}`;
       result.replaceChildren(
         el(
           "p",
