@@ -6,22 +6,31 @@
 // import (scripts/nodeBundles.ts), so Framework finds both done. The loaders' outputs are cleared
 // first, because Framework re-runs a loader only when the loader file itself changes; the package
 // bundles are kept, under their package's version. The versions of the libraries Framework's client
-// names are seeded (scripts/offline.ts), so the build needs no network.
+// names are seeded (scripts/offline.ts), so the build needs no network. One build at a time per
+// checkout: the cache folder is shared, so a second build waits for the first (and says so).
 //   npx tsx scripts/build.ts [--out DIR]
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { withLock } from "../loaders/experiments/lock.ts";
 import { seedNpmVersions } from "./offline.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const CACHE = join(ROOT, "src", ".observablehq", "cache");
 /** Framework's bundles of the npm packages the pages import, kept from one build to the next. */
 export const NODE_BUNDLES = join(CACHE, "_node");
+/** Where the lock that lets one build at a time use the cache lives (the tests' builds take it too). */
+export const BUILD_LOCKS = join(ROOT, "src", ".observablehq");
 
 /** Builds into `out` (default dist/) through a temporary sibling; resolves to Framework's exit code. */
-export async function build(out = join(ROOT, "dist")): Promise<number> {
+export function build(out = join(ROOT, "dist")): Promise<number> {
+  // Framework's cache folder is one per checkout: a second build (or the tests' build) waits its turn.
+  return withLock("build", () => buildNow(out), { dir: BUILD_LOCKS, log: (line) => process.stderr.write(`build: ${line}\n`) });
+}
+
+async function buildNow(out: string): Promise<number> {
   const target = resolve(out);
   const staging = `${target}.building-${process.pid}`;
   if (existsSync(CACHE)) for (const entry of readdirSync(CACHE)) if (join(CACHE, entry) !== NODE_BUNDLES) rmSync(join(CACHE, entry), { recursive: true, force: true });

@@ -1,5 +1,5 @@
-// A cross-process lock on a name (a directory under the runs folder), so that two builds never train
-// the same run twice; a lock whose owner is gone is taken over.
+// A cross-process lock on a name (a directory under the runs folder, or another folder), so that two
+// builds never train the same run twice nor write the site at once; a lock whose owner is gone is taken over.
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -89,6 +89,8 @@ export interface LockOptions {
   timeoutMs?: number;
   /** Where to say who is being waited for (once, then every minute). */
   log?: (line: string) => void;
+  /** The folder that holds the lock directory (default: the run store's `.locks`). */
+  dir?: string;
 }
 
 /**
@@ -98,7 +100,7 @@ export interface LockOptions {
  * through `log`, and it ends with a LockTimeoutError naming the owner after `timeoutMs`.
  */
 export async function withLock<T>(name: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
-  const locks = join(runsRoot(), ".locks");
+  const locks = options.dir ?? join(runsRoot(), ".locks");
   mkdirSync(locks, { recursive: true });
   const lock = join(locks, `${name}.lock`);
   const timeout = options.timeoutMs ?? lockTimeoutMs();

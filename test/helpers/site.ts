@@ -2,12 +2,14 @@
 // test-output/site (never the published dist/), shared by build.test.ts and browser.test.ts, plus a
 // tiny static server with Framework's clean URLs.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, extname, join, normalize, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { withLock } from "../../loaders/experiments/lock.ts";
+import { BUILD_LOCKS } from "../../scripts/build.ts";
 import { noNetworkPrefix, seedNpmVersions } from "../../scripts/offline.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -16,7 +18,6 @@ export const OUTPUT = join(ROOT, "test-output");
 export const SITE = join(OUTPUT, "site");
 export const BUILD_LOG = join(OUTPUT, "build.log");
 const CACHE = join(ROOT, "src", ".observablehq", "cache");
-const LOCK = join(OUTPUT, ".build-lock");
 const CONFIG = join(OUTPUT, "observablehq.test-config.mjs");
 /** Quick-profile training of every run, the first time, takes a few minutes on two cores. */
 export const BUILD_TIMEOUT_MS = 45 * 60_000;
@@ -77,42 +78,12 @@ export function siteIsFresh(dir = SITE): boolean {
   return existsSync(index) && statSync(index).mtimeMs > sourcesMtime();
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Holds a directory lock so two test files never build into the same folder at once. */
-async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
-  mkdirSync(OUTPUT, { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      writeFileSync(join(LOCK, "pid"), String(process.pid));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      let owner = NaN;
-      try {
-        owner = Number(readFileSync(join(LOCK, "pid"), "utf8"));
-      } catch {
-        // not written yet
-      }
-      if (owner > 0 && !alive(owner)) rmSync(LOCK, { recursive: true, force: true });
-      else await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
+/**
+ * Holds the build lock so two test files never build into the same folder at once, and no `npm run build`
+ * clears Framework's cache under a test build (scripts/build.ts takes the same lock).
+ */
+function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  return withLock("build", fn, { dir: BUILD_LOCKS, log: (line) => process.stderr.write(`test build: ${line}\n`) });
 }
 
 export interface BuildResult {
@@ -129,6 +100,7 @@ export interface BuildResult {
  * the first build trains. Throws with the end of the log when the build fails.
  */
 async function runBuild(): Promise<BuildResult> {
+  mkdirSync(OUTPUT, { recursive: true });
   rmSync(CACHE, { recursive: true, force: true });
   seedNpmVersions();
   // A config that is the project's own with another output folder.

@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ROOT } from "../../loaders/config.ts";
 import { BUILD_TIMEOUT_MS, ensureSite, listFiles } from "../helpers/site.ts";
+import { withLock } from "../../loaders/experiments/lock.ts";
+import { BUILD_LOCKS } from "../../scripts/build.ts";
 
 describe("the build script", () => {
   it("leaves the previous site as it was when the build fails, and says so", { timeout: 300_000 }, () => {
@@ -59,6 +61,30 @@ describe("the build script", () => {
       assert.equal(served.size, Number(summary[1]), "every file produced is served");
     } finally {
       loaderByLoader.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("waits for a build already running in this checkout, and gives up with a message naming it", { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "locked-"));
+    const site = join(dir, "site");
+    mkdirSync(site);
+    writeFileSync(join(site, "index.html"), "<p>the last good build</p>");
+    try {
+      // This test holds the lock a running build (or the tests' own build) holds.
+      const result = await withLock("build", async () =>
+        spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "scripts", "build.ts"), "--out", site], {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: { ...process.env, REPORT_PROFILE: "quick", LOCK_TIMEOUT_S: "2" }
+        }),
+        { dir: BUILD_LOCKS }
+      );
+      assert.notEqual(result.status, 0);
+      assert.match(result.stderr, new RegExp(`build: \\[lock\\] waiting for build: held by process ${process.pid}`));
+      assert.match(result.stderr, new RegExp(`still held by process ${process.pid} .* LOCK_TIMEOUT_S`));
+      assert.equal(readFileSync(join(site, "index.html"), "utf8"), "<p>the last good build</p>", "the site is left as it was");
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
