@@ -57,32 +57,36 @@ export async function fillLoaderCache(log: (line: string) => void = (line) => pr
   const left: string[] = [];
   const paths = await referencedDataFiles();
   await readingStoreOnce(async () => {
-  for (const path of paths) {
-    const match = matchDataFile(path);
-    if (!match) {
-      left.push(path);
-      continue;
+    for (const path of paths) {
+      const match = matchDataFile(path);
+      if (!match) {
+        left.push(path);
+        continue;
+      }
+      const started = performance.now();
+      try {
+        const output = await produceDataFile(match.route, match.param);
+        const target = join(LOADER_CACHE, "data", path);
+        mkdirSync(dirname(target), { recursive: true });
+        const temporary = `${target}.${process.pid}.prebuild`;
+        writeFileSync(temporary, output);
+        renameSync(temporary, target);
+        // Framework's freshness test is "output at least as new as its loader": after a loader edited
+        // during this step (or a clock skew) Framework would run the loader anyway, so leave it that.
+        if (statSync(target).mtimeMs < statSync(join(SRC, "data", `${match.route}.ts`)).mtimeMs) {
+          rmSync(target);
+          left.push(path);
+          log(`data/${path}: left to Framework's loader (the loader is newer than this output)`);
+          continue;
+        }
+        const seconds = (performance.now() - started) / 1000;
+        produced.push({ path, bytes: output.length, seconds });
+        log(`data/${path}: ${output.length.toLocaleString("en-US")} bytes in ${seconds.toFixed(1)} s`);
+      } catch (error) {
+        left.push(path);
+        log(`data/${path}: left to Framework's loader (${(error as Error).message.split("\n")[0]})`);
+      }
     }
-    const started = performance.now();
-    try {
-      const output = await produceDataFile(match.route, match.param);
-      const target = join(LOADER_CACHE, "data", path);
-      mkdirSync(dirname(target), { recursive: true });
-      const temporary = `${target}.${process.pid}.prebuild`;
-      writeFileSync(temporary, output);
-      renameSync(temporary, target);
-      const loader = join(SRC, "data", `${match.route}.ts`);
-      // Framework's freshness test is "output at least as new as its loader"; a loader edited during
-      // this step (or a clock skew) leaves the output stale, and Framework runs the loader again.
-      if (statSync(target).mtimeMs < statSync(loader).mtimeMs) rmSync(target);
-      const seconds = (performance.now() - started) / 1000;
-      produced.push({ path, bytes: statSync(target, { throwIfNoEntry: false })?.size ?? 0, seconds });
-      log(`data/${path}: ${output.length.toLocaleString("en-US")} bytes in ${seconds.toFixed(1)} s`);
-    } catch (error) {
-      left.push(path);
-      log(`data/${path}: left to Framework's loader (${(error as Error).message.split("\n")[0]})`);
-    }
-  }
   });
   return { produced, left };
 }

@@ -223,9 +223,10 @@ export async function produceDataFile(route: string, param: string | undefined, 
   try {
     return await entry.produce(profile, param);
   } catch (error) {
-    const err = error as Error;
-    err.message = `data/${name ? route.replace(`[${name}]`, param!) : route} (${entry.what}): ${err.message}`;
-    throw err;
+    const where = `data/${name ? route.replace(`[${name}]`, param!) : route} (${entry.what})`;
+    if (!(error instanceof Error)) throw new Error(`${where}: ${String(error)}`);
+    error.message = `${where}: ${error.message}`; // keeps the error's class (a StoredRunError stays one) and its stack
+    throw error;
   }
 }
 
