@@ -12,6 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { haveChromium, launchChromium } from "../scripts/chromium.ts";
 import { serveStatic, type StaticServer } from "../scripts/serve.ts";
 import { median } from "./rounds.ts";
+import { softwareRenderer } from "../src/components/softwareGpu.ts";
 
 /** One backend's figures for one model: samples/s in each round, their median and spread. */
 export interface BrowserThroughput {
@@ -105,8 +106,6 @@ async function downloadSize(browser: Browser, server: StaticServer): Promise<Bro
   }
 }
 
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|software/i;
-
 /** WebGPU's adapter here, described by its architecture or description (null when there is none); needs a page of the site, a secure context. */
 async function webgpuAdapter(browser: Browser, server: StaticServer): Promise<string | null> {
   const context = await browser.newContext();
@@ -151,10 +150,10 @@ export async function measureBrowser(siteDir: string, { rounds = 3, say = (line:
     const skipped: BrowserReport["skipped"] = [];
     const variants = [...VARIANTS];
     const renderer = await webglRenderer(browser);
-    if (renderer && !SOFTWARE.test(renderer)) variants.push({ variant: "WebGL", engine: "backend=webgl", isolated: true, models: ["small CNN", "MLP"] });
+    if (renderer && !softwareRenderer(renderer)) variants.push({ variant: "WebGL", engine: "backend=webgl", isolated: true, models: ["small CNN", "MLP"] });
     else skipped.push(renderer ? { variant: "WebGL", why: "software", detail: renderer } : { variant: "WebGL", why: "absent", detail: "no WebGL context" });
     const adapter = await webgpuAdapter(browser, isolated);
-    if (adapter && !SOFTWARE.test(adapter)) variants.push({ variant: "WebGPU", engine: "backend=webgpu", isolated: true, models: ["small CNN", "MLP"] });
+    if (adapter && !softwareRenderer(adapter)) variants.push({ variant: "WebGPU", engine: "backend=webgpu", isolated: true, models: ["small CNN", "MLP"] });
     else skipped.push(adapter ? { variant: "WebGPU", why: "software", detail: adapter } : { variant: "WebGPU", why: "absent", detail: "no WebGPU adapter" });
 
     const results = new Map<string, BrowserThroughput>();

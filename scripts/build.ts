@@ -16,11 +16,11 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { withLock } from "../loaders/experiments/lock.ts";
 import { seedNpmVersions } from "./offline.ts";
+import { FRAMEWORK_CACHE } from "./siteSources.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const CACHE = join(ROOT, "src", ".observablehq", "cache");
 /** Framework's bundles of the npm packages the pages import, kept from one build to the next. */
-export const NODE_BUNDLES = join(CACHE, "_node");
+export const NODE_BUNDLES = join(FRAMEWORK_CACHE, "_node");
 /** Where the lock that lets one build at a time use the cache lives (the tests' builds take it too). */
 export const BUILD_LOCKS = join(ROOT, "src", ".observablehq");
 
@@ -33,7 +33,7 @@ export function build(out = join(ROOT, "dist")): Promise<number> {
 async function buildNow(out: string): Promise<number> {
   const target = resolve(out);
   const staging = `${target}.building-${process.pid}`;
-  if (existsSync(CACHE)) for (const entry of readdirSync(CACHE)) if (join(CACHE, entry) !== NODE_BUNDLES) rmSync(join(CACHE, entry), { recursive: true, force: true });
+  if (existsSync(FRAMEWORK_CACHE)) for (const entry of readdirSync(FRAMEWORK_CACHE)) if (join(FRAMEWORK_CACHE, entry) !== NODE_BUNDLES) rmSync(join(FRAMEWORK_CACHE, entry), { recursive: true, force: true });
   rmSync(staging, { recursive: true, force: true });
   seedNpmVersions();
   const env = {

@@ -4,25 +4,14 @@
 // run each. A file this step does not know of, or fails to produce, is left to Framework's own loader,
 // which runs the same producer (loaders/report/dataFiles.ts) and reports its error the usual way.
 //   npx tsx scripts/dataFiles.ts        (scripts/build.ts runs it; prints one line per file to stderr)
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, posix, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { matchDataFile, produceDataFile } from "../loaders/report/dataFiles.ts";
 import { readingStoreOnce } from "../loaders/report/report.ts";
+import { FRAMEWORK_CACHE, SRC, siteSources } from "./siteSources.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const SRC = join(ROOT, "src");
-/** Where Framework keeps a loader's output (loader.ts: `.observablehq/cache/<target path>`). */
-export const LOADER_CACHE = join(SRC, ".observablehq", "cache");
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.name.startsWith(".") || entry.name === "data" || entry.name === "engine") return [];
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return /\.(md|ts|js)$/.test(entry.name) ? [path] : [];
-  });
-}
 
 /**
  * The data files the site asks for: every literal FileAttachment in the pages and components
@@ -30,7 +19,7 @@ function sourceFiles(dir: string): string[] {
  */
 export async function referencedDataFiles(): Promise<string[]> {
   const found = new Set<string>();
-  for (const file of sourceFiles(SRC)) {
+  for (const file of siteSources()) {
     const from = posix.dirname(relative(SRC, file).split("\\").join("/"));
     for (const match of readFileSync(file, "utf8").matchAll(/FileAttachment\(\s*(["'`])([^"'`$]+)\1\s*\)/g)) {
       const target = match[2].startsWith("/") ? match[2].slice(1) : posix.normalize(posix.join(from, match[2]));
@@ -66,7 +55,7 @@ export async function fillLoaderCache(log: (line: string) => void = (line) => pr
       const started = performance.now();
       try {
         const output = await produceDataFile(match.route, match.param);
-        const target = join(LOADER_CACHE, "data", path);
+        const target = join(FRAMEWORK_CACHE, "data", path);
         mkdirSync(dirname(target), { recursive: true });
         const temporary = `${target}.${process.pid}.prebuild`;
         writeFileSync(temporary, output);

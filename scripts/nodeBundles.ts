@@ -3,23 +3,15 @@
 // Framework doing it page by page. Bundles are kept between builds: Framework names each one by package
 // and version, so a dependency upgrade gets a new bundle. A package missed here is bundled by Framework.
 //   npx tsx scripts/nodeBundles.ts
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { FRAMEWORK_CACHE, SRC, siteSources } from "./siteSources.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const SRC = join(ROOT, "src");
 
 /** What every Markdown page may use without importing it (Framework's recommended libraries we have installed). */
 const IMPLICIT = ["d3", "htl", "@observablehq/plot", "@observablehq/inputs"];
-
-function files(dir: string, pattern: RegExp): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.name.startsWith(".") || entry.name === "data" || entry.name === "engine") return [];
-    const path = join(dir, entry.name);
-    return entry.isDirectory() ? files(path, pattern) : pattern.test(entry.name) ? [path] : [];
-  });
-}
 
 /** The packages a piece of page code imports or re-exports at run time (type-only ones and `typeof import()` left out). */
 export function valueImports(code: string): string[] {
@@ -33,7 +25,7 @@ export function valueImports(code: string): string[] {
 /** Every npm package the pages and components import, as Framework would resolve it from node_modules. */
 export function pageImports(): string[] {
   const found = new Set(IMPLICIT);
-  for (const file of files(SRC, /\.(md|ts|js)$/)) for (const spec of valueImports(readFileSync(file, "utf8"))) found.add(spec);
+  for (const file of siteSources()) for (const spec of valueImports(readFileSync(file, "utf8"))) found.add(spec);
   return [...found].sort();
 }
 
@@ -41,11 +33,10 @@ export function pageImports(): string[] {
 export async function bundleNodeImports(): Promise<number> {
   const framework = join(ROOT, "node_modules", "@observablehq", "framework", "dist", "node.js");
   const { resolveNodeImport } = (await import(pathToFileURL(framework).href)) as { resolveNodeImport(root: string, spec: string): Promise<string> };
-  const cache = join(SRC, ".observablehq", "cache");
   let bundled = 0;
   for (const spec of pageImports()) {
     const path = await resolveNodeImport(SRC, spec);
-    if (!existsSync(join(cache, path))) throw new Error(`bundling ${spec}: Framework named ${path} but did not write it`);
+    if (!existsSync(join(FRAMEWORK_CACHE, path))) throw new Error(`bundling ${spec}: Framework named ${path} but did not write it`);
     bundled++;
   }
   return bundled;

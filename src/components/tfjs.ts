@@ -3,6 +3,7 @@
 // and only the parts they use (tfjsParts.ts).
 // @ts-expect-error Framework's stdlib publishes no type declarations.
 import {FileAttachment} from "observablehq:stdlib";
+import {softwareRenderer} from "./softwareGpu.js";
 
 /** The part of a FileAttachment this module uses: the URL the site serves the file at. */
 interface Attachment {
@@ -136,8 +137,8 @@ function refuseSoftwareWebgl(): void {
   const info = gl.getExtension("WEBGL_debug_renderer_info");
   const renderer = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
   gl.getExtension("WEBGL_lose_context")?.loseContext();
-  const software = /swiftshader|llvmpipe|softpipe|software|basic render/i.exec(renderer);
-  if (software) throw new Error(`software rendering only, by ${software[0]}`);
+  const software = softwareRenderer(renderer);
+  if (software) throw new Error(`software rendering only, by ${software}`);
 }
 
 /** The part of the WebGPU API this module reads, typed here so that it needs no WebGPU declarations. */
@@ -164,9 +165,9 @@ async function registerWebgpu(refuseSoftware: boolean): Promise<void> {
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new Error("no WebGPU adapter");
   const info = adapter.info ?? {};
-  const named = /swiftshader|llvmpipe|lavapipe|software/i.exec(`${info.architecture ?? ""} ${info.description ?? ""}`);
+  const named = softwareRenderer(`${info.architecture ?? ""} ${info.description ?? ""}`);
   if (refuseSoftware && (adapter.isFallbackAdapter || info.isFallbackAdapter || named)) {
-    throw new Error(`software rendering only, by ${named?.[0] ?? "a fallback adapter"}`);
+    throw new Error(`software rendering only, by ${named ?? "a fallback adapter"}`);
   }
   await (webgpuRegistered ??= import("@tensorflow/tfjs-backend-webgpu"));
 }

@@ -10,6 +10,7 @@ import { delimiter, dirname, extname, join, normalize, relative, resolve, sep } 
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { withLock } from "../../loaders/experiments/lock.ts";
 import { BUILD_LOCKS } from "../../scripts/build.ts";
+import { FRAMEWORK_CACHE } from "../../scripts/siteSources.ts";
 import { noNetworkPrefix, seedNpmVersions } from "../../scripts/offline.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -17,7 +18,6 @@ export const OUTPUT = join(ROOT, "test-output");
 /** Where the tests build the site. SITE_DIR points the browser test at an existing build instead. */
 export const SITE = join(OUTPUT, "site");
 export const BUILD_LOG = join(OUTPUT, "build.log");
-const CACHE = join(ROOT, "src", ".observablehq", "cache");
 const CONFIG = join(OUTPUT, "observablehq.test-config.mjs");
 /** Quick-profile training of every run, the first time, takes a few minutes on two cores. */
 export const BUILD_TIMEOUT_MS = 45 * 60_000;
@@ -101,7 +101,7 @@ export interface BuildResult {
  */
 async function runBuild(): Promise<BuildResult> {
   mkdirSync(OUTPUT, { recursive: true });
-  rmSync(CACHE, { recursive: true, force: true });
+  rmSync(FRAMEWORK_CACHE, { recursive: true, force: true });
   seedNpmVersions();
   // A config that is the project's own with another output folder.
   writeFileSync(
