@@ -1,9 +1,9 @@
 // `npm run build`: builds the site into a fresh folder beside dist/ and swaps it in only when the build
 // succeeded, so a failed build (a damaged stored run, a missing dataset) never leaves a half-emptied
-// dist/ for a running server to serve. Before Framework starts, two processes run side by side: one
-// produces every data file into Framework's loader cache (scripts/dataFiles.ts: one Node start and one
-// read of the stored runs instead of one per loader), the other bundles the npm packages the pages
-// import (scripts/nodeBundles.ts), so Framework finds both done. The loaders' outputs are cleared
+// dist/ for a running server to serve. Before Framework starts, three processes run side by side: two
+// produce the data files into Framework's loader cache, half each (scripts/dataFiles.ts: a Node start
+// and a read of the stored runs per half instead of per loader), the third bundles the npm packages the
+// pages import (scripts/nodeBundles.ts), so Framework finds both done. The loaders' outputs are cleared
 // first, because Framework re-runs a loader only when the loader file itself changes; the package
 // bundles are kept, under their package's version. The versions of the libraries Framework's client
 // names are seeded (scripts/offline.ts), so the build needs no network. One build at a time per
@@ -47,7 +47,8 @@ async function buildNow(out: string): Promise<number> {
     new Promise<number>((done) => spawn(process.execPath, args, { cwd: ROOT, stdio: "inherit", env }).on("close", (c) => done(c ?? 1)));
   // Either step may fail without failing the build: whatever it leaves undone, Framework does itself.
   const tsx = ["--import", "tsx"];
-  await Promise.all([run([...tsx, join(ROOT, "scripts", "dataFiles.ts")]), run([...tsx, join(ROOT, "scripts", "nodeBundles.ts")])]);
+  const dataFiles = (part: string) => run([...tsx, join(ROOT, "scripts", "dataFiles.ts"), "--part", part]);
+  await Promise.all([dataFiles("1/2"), dataFiles("2/2"), run([...tsx, join(ROOT, "scripts", "nodeBundles.ts")])]);
   const code = await run([join(ROOT, "node_modules", "@observablehq", "framework", "dist", "bin", "observable.js"), "build"]);
   if (code !== 0 || !existsSync(join(staging, "index.html"))) {
     rmSync(staging, { recursive: true, force: true });

@@ -3,10 +3,12 @@
 // one by one, forty loaders cost a Node start, a tsx start, their imports and a read of every stored
 // run each. A file this step does not know of, or fails to produce, is left to Framework's own loader,
 // which runs the same producer (loaders/report/dataFiles.ts) and reports its error the usual way.
-//   npx tsx scripts/dataFiles.ts        (scripts/build.ts runs it; prints one line per file to stderr)
+//   npx tsx scripts/dataFiles.ts [--part I/N]   (scripts/build.ts runs it in two parts side by side;
+//                                               it prints one line per file to stderr)
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, posix, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import { matchDataFile, produceDataFile } from "../loaders/report/dataFiles.ts";
 import { readingStoreOnce } from "../loaders/report/report.ts";
 import { FRAMEWORK_CACHE, SRC, siteSources } from "./siteSources.ts";
@@ -31,6 +33,21 @@ export async function referencedDataFiles(): Promise<string[]> {
   return [...found].sort();
 }
 
+/** One of `count` disjoint shares of the data files (1-based), so that processes can produce them side by side. */
+export interface Part {
+  index: number;
+  count: number;
+}
+
+/** Reads `--part I/N`; the whole list when absent. */
+export function parsePart(text: string | undefined): Part {
+  if (text === undefined) return { index: 1, count: 1 };
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!(count >= 1 && index >= 1 && index <= count)) throw new Error(`--part ${text}: expected I/N with 1 <= I <= N, as in 1/2`);
+  return { index, count };
+}
+
 export interface Produced {
   path: string;
   bytes: number;
@@ -41,10 +58,13 @@ export interface Produced {
  * Writes every referenced data file into the loader cache, newer than its loader, so Framework uses it.
  * Returns what it wrote and what it left to Framework (no route, or the producer failed).
  */
-export async function fillLoaderCache(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<{ produced: Produced[]; left: string[] }> {
+export async function fillLoaderCache(
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  part: Part = { index: 1, count: 1 }
+): Promise<{ produced: Produced[]; left: string[] }> {
   const produced: Produced[] = [];
   const left: string[] = [];
-  const paths = await referencedDataFiles();
+  const paths = (await referencedDataFiles()).filter((_, i) => i % part.count === part.index - 1);
   await readingStoreOnce(async () => {
     for (const path of paths) {
       const match = matchDataFile(path);
@@ -82,6 +102,8 @@ export async function fillLoaderCache(log: (line: string) => void = (line) => pr
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = performance.now();
-  const { produced, left } = await fillLoaderCache();
-  process.stderr.write(`data files: ${produced.length} produced in ${((performance.now() - started) / 1000).toFixed(1)} s${left.length ? `, ${left.length} left to Framework (${left.join(", ")})` : ""}\n`);
+  const { values } = parseArgs({ options: { part: { type: "string" } } });
+  const part = parsePart(values.part);
+  const { produced, left } = await fillLoaderCache(undefined, part);
+  process.stderr.write(`data files${part.count > 1 ? ` (part ${part.index}/${part.count})` : ""}: ${produced.length} produced in ${((performance.now() - started) / 1000).toFixed(1)} s${left.length ? `, ${left.length} left to Framework (${left.join(", ")})` : ""}\n`);
 }

@@ -1,11 +1,12 @@
-// Bundles the npm packages the pages import (d3, Plot, tfjs, ...) into Framework's `_node` cache, with
-// Framework's own bundler, so scripts/build.ts can do it while the data files are produced instead of
-// Framework doing it page by page. Bundles are kept between builds: Framework names each one by package
+// Bundles the npm packages the pages import (d3, Plot, tfjs, ...) into Framework's `_node` cache before
+// Framework builds, so that it finds them done: with esbuild where it can (scripts/packageBundler.ts) and
+// with Framework's own bundler for the rest. Bundles are kept between builds: each is named by package
 // and version, so a dependency upgrade gets a new bundle. A package missed here is bundled by Framework.
 //   npx tsx scripts/nodeBundles.ts
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type BundleOutcome, PackageBundler } from "./packageBundler.ts";
 import { FRAMEWORK_CACHE, SRC, siteSources } from "./siteSources.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -29,21 +30,32 @@ export function pageImports(): string[] {
   return [...found].sort();
 }
 
-/** Bundles every page import that is not in the cache yet; returns how many it bundled. */
-export async function bundleNodeImports(): Promise<number> {
+/**
+ * Bundles every page import that is not in the cache yet, with esbuild where it can (scripts/packageBundler.ts)
+ * and Framework's bundler where it cannot; returns how each bundle was made, by `_node` path.
+ */
+export async function bundleNodeImports(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<Map<string, BundleOutcome>> {
+  const bundler = new PackageBundler();
   const framework = join(ROOT, "node_modules", "@observablehq", "framework", "dist", "node.js");
   const { resolveNodeImport } = (await import(pathToFileURL(framework).href)) as { resolveNodeImport(root: string, spec: string): Promise<string> };
-  let bundled = 0;
-  for (const spec of pageImports()) {
-    const path = await resolveNodeImport(SRC, spec);
-    if (!existsSync(join(FRAMEWORK_CACHE, path))) throw new Error(`bundling ${spec}: Framework named ${path} but did not write it`);
-    bundled++;
-  }
-  return bundled;
+  await Promise.all(
+    pageImports().map(async (spec) => {
+      try {
+        await bundler.bundle(spec);
+      } catch (error) {
+        log(`browser bundles: ${spec} left to Framework's bundler (${(error as Error).message.split("\n")[0]})`);
+        const path = await resolveNodeImport(SRC, spec);
+        if (!existsSync(join(FRAMEWORK_CACHE, path))) throw new Error(`bundling ${spec}: Framework named ${path} but did not write it`);
+        bundler.made.set(path, "framework");
+      }
+    })
+  );
+  return bundler.made;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = performance.now();
-  const count = await bundleNodeImports();
-  process.stderr.write(`browser bundles: ${count} packages ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const made = [...(await bundleNodeImports()).values()];
+  const count = (how: BundleOutcome) => made.filter((outcome) => outcome === how).length;
+  process.stderr.write(`browser bundles: ${count("esbuild")} made by esbuild, ${count("framework")} by Framework, ${count("cached")} kept, in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }

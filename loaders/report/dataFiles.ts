@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { currentProfile, DECLARATIONS_DIR, ROOT } from "../config.ts";
+import { SHIPPED_GZIP_LEVEL } from "../data/subsetfile.ts";
 import type { ProfileName } from "../spec/schema.ts";
 
 export type DataFile = string | Uint8Array;
@@ -18,12 +19,6 @@ interface Route {
   what: string;
   produce(profile: ProfileName, param: string | undefined): Promise<DataFile>;
 }
-
-/**
- * Packs compress with the zlib level where the next level saves under a percent of the file
- * but costs about twice the time (the packs are mostly small integers and probabilities).
- */
-const GZIP_LEVEL = 6;
 
 /** The binaries the wasm backend may ask for: plain, SIMD, and SIMD with threads. */
 export const WASM_FILES = ["tfjs-backend-wasm", "tfjs-backend-wasm-simd", "tfjs-backend-wasm-threaded-simd"] as const;
@@ -61,7 +56,7 @@ const ROUTES: Route[] = [
       const { taskComparison } = await import("./compareData.ts");
       const { encodeComparePack } = await import("./comparePack.ts");
       const { testSet, runs, classNames } = await taskComparison(profile, task!);
-      return gzipSync(encodeComparePack(task!, testSet, runs, classNames), { level: GZIP_LEVEL });
+      return gzipSync(encodeComparePack(task!, testSet, runs, classNames), { level: SHIPPED_GZIP_LEVEL });
     }
   },
   {
@@ -69,7 +64,7 @@ const ROUTES: Route[] = [
     what: "a task's comparison images",
     async produce(profile, task) {
       const { compareImages } = await import("./compareData.ts");
-      return gzipSync(await compareImages(profile, task!), { level: GZIP_LEVEL });
+      return gzipSync(await compareImages(profile, task!), { level: SHIPPED_GZIP_LEVEL });
     }
   },
   {
