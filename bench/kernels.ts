@@ -4,6 +4,7 @@ import * as tfjs from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { fusedAdam } from "../loaders/engine/adam.ts";
 import { initTf } from "../loaders/engine/backend.ts";
+import { wasmKernelOptions } from "../loaders/engine/kernels/common.ts";
 import { buildModel } from "../loaders/training/models.ts";
 import { DataParallel, type ReplicaModelSpec } from "../loaders/training/parallel.ts";
 import { BATCH_POOL, realBatches } from "./batches.ts";
@@ -13,7 +14,9 @@ import { BATCH_POOL, realBatches } from "./batches.ts";
  * --backend wasm|cpu --model cnn|mlp|all|strong (strong: the batch-norm CNN of cnn-strong, not in all), --threads N for an XNNPACK pool of N threads, --profile to print
  * one step's time per kernel, --stock to run the wasm backend without
  * loaders/engine/kernels/ for comparison, and --replicas N to train each model data-parallel over N
- * replicas with loaders/training/parallel.ts: this thread and N - 1 worker threads). Trains on real MNIST batches (bench/batches.ts, the images PyTorch's side trains on) with Adam and
+ * replicas with loaders/training/parallel.ts: this thread and N - 1 worker threads, --conv-gemm
+ * on|off|unfused: convolutions on loaders/engine/convGemm.ts (the default), on XNNPACK, or on ours
+ * without the fused multiply-add). Trains on real MNIST batches (bench/batches.ts, the images PyTorch's side trains on) with Adam and
  * prints samples per second to stderr (stdout stays empty unless --json, which writes one JSON line
  * per model for bench/run.ts).
  */
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     replicas: { type: "string", default: "1" },
     threads: { type: "string", default: "1" },
     profile: { type: "boolean", default: false },
+    "conv-gemm": { type: "string", default: "on" },
   },
 });
 const batches = Number(values.batches);
@@ -37,6 +41,10 @@ const warmup = Number(values.warmup);
 const batchSize = Number(values["batch-size"]);
 const backend = values.backend === "cpu" ? "cpu" : "wasm";
 const replicas = Number(values.replicas);
+const convGemm = values["conv-gemm"];
+if (!["on", "off", "unfused"].includes(convGemm)) throw new Error(`--conv-gemm ${convGemm}: expected on, off or unfused`);
+wasmKernelOptions.convGemm = convGemm !== "off";
+wasmKernelOptions.fusedMultiplyAdd = convGemm !== "unfused";
 
 let tf: typeof tfjs;
 if (values.stock) {

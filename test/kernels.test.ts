@@ -9,6 +9,7 @@ import { wasmKernelOptions, wasmSimdActive } from "../loaders/engine/kernels/com
 import type { FilterGradStrategy } from "../loaders/engine/kernels/convFilter.ts";
 import { registerWasmTrainingKernels } from "../loaders/engine/kernels/index.ts";
 import { simdModuleBytes } from "../loaders/engine/simd.ts";
+import { convGemmModuleBytes, hasRelaxedSimd } from "../loaders/engine/convGemm.ts";
 
 await initTf("wasm");
 
@@ -115,7 +116,7 @@ function convGradFn(c: ConvCase, seed: number): () => tf.Tensor[] {
   };
 }
 
-const strategies: FilterGradStrategy[] = ["auto", "im2colT", "inputAsFilter", "gradAsFilter"];
+const strategies: FilterGradStrategy[] = ["auto", "gemm", "im2colT", "inputAsFilter", "gradAsFilter"];
 
 for (const strategy of strategies) {
   test(`conv2d gradients (filter strategy ${strategy}) match cpu on random shapes`, async () => {
@@ -147,6 +148,53 @@ test("conv2d gradients with numeric and explicit (asymmetric, larger than the ke
       for (const [i, c] of cases.entries()) await assertSameOnBothBackends(`${strategy} ${JSON.stringify(c)}`, convGradFn(c, 500 + i));
     } finally {
       wasmKernelOptions.filterGrad = "auto";
+    }
+  }
+});
+
+test("Conv2D on our matrix-product kernel, fused and not, matches cpu with its gradients, any stride, dilation and padding", async () => {
+  assert.ok(WebAssembly.validate(convGemmModuleBytes(false)), "the unfused module validates");
+  assert.ok(hasRelaxedSimd(), "initTf turned relaxed SIMD on, so the fused module validates");
+  const random = rng(4242);
+  const cases: (ConvCase & { dilation: number })[] = [
+    { xShape: [3, 14, 14, 32], filterShape: [3, 3, 0, 64], stride: 1, pad: "same", dilation: 1 }, // the report's second layer
+    { xShape: [2, 28, 28, 1], filterShape: [3, 3, 0, 32], stride: 1, pad: "same", dilation: 1 }, // its first
+    { xShape: [2, 9, 8, 3], filterShape: [3, 3, 0, 8], stride: 2, pad: "valid", dilation: 1 },
+    { xShape: [1, 11, 9, 5], filterShape: [3, 2, 0, 16], stride: [2, 1], pad: [[0, 0], [1, 2], [2, 0], [0, 0]], dilation: 1 },
+    { xShape: [2, 12, 12, 2], filterShape: [3, 3, 0, 8], stride: 1, pad: "same", dilation: 2 },
+    { xShape: [1, 5, 7, 3], filterShape: [1, 1, 0, 24], stride: 1, pad: "valid", dilation: 1 }, // 35 pixels: eight groups of four and a tail of three
+  ];
+  for (let i = 0; i < 6; i++) {
+    const k = pick(random, [1, 3, 5]);
+    cases.push({ xShape: [between(random, 1, 3), between(random, 5, 13), between(random, 5, 13), between(random, 1, 9)], filterShape: [k, k, 0, 8 * between(random, 1, 3)], stride: pick(random, [1, 2]), pad: pick(random, ["same", "valid"] as const), dilation: 1 });
+  }
+  for (const fused of [true, false]) {
+    wasmKernelOptions.fusedMultiplyAdd = fused;
+    wasmKernelOptions.convGemm = true;
+    try {
+      for (const [i, c] of cases.entries()) {
+        const label = `fused ${fused} ${JSON.stringify(c)}`;
+        const values = () => {
+          const r = rng(700 + i);
+          const x = tf.tensor4d(randomArray(r, c.xShape.reduce((a, b) => a * b)), c.xShape);
+          const f = tf.tensor4d(randomArray(r, c.filterShape[0] * c.filterShape[1] * c.xShape[3] * c.filterShape[3]), [c.filterShape[0], c.filterShape[1], c.xShape[3], c.filterShape[3]]);
+          return [tf.conv2d(x, f, c.stride, c.pad as "same", "NHWC", c.dilation)];
+        };
+        await assertSameOnBothBackends(label, values);
+        if (c.dilation === 1) {
+          // The filter gradient sums over tiles of pixels: one tile, and tiles of four or five pixels.
+          for (const floats of [65536, 40]) {
+            wasmKernelOptions.filterGradChunkFloats = floats;
+            await assertSameOnBothBackends(`${label}, gradients, tiles of ${floats} floats of dy`, convGradFn(c, 800 + i));
+          }
+          wasmKernelOptions.filterGradChunkFloats = 65536;
+        }
+        tf.dispose(tf.tidy(values));
+        assertNoLeak(label, () => tf.dispose(tf.tidy(values)));
+      }
+    } finally {
+      wasmKernelOptions.fusedMultiplyAdd = true;
+      wasmKernelOptions.convGemm = true;
     }
   }
 });

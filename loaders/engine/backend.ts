@@ -1,7 +1,9 @@
 // Initialises TensorFlow.js in Node (wasm backend with our training kernels, or cpu) without writing to stdout.
+import { setFlagsFromString } from "node:v8";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { defaultWasmThreads } from "../config.ts";
+import { convGemmModuleBytes } from "./convGemm.ts";
 import { registerWasmTrainingKernels } from "./kernels/index.ts";
 import { initThreadedWasm } from "./wasmThreads.ts";
 
@@ -14,11 +16,17 @@ import { initThreadedWasm } from "./wasmThreads.ts";
  * running TensorFlow.js in Node.js" hint) goes through console.warn, i.e. stderr. As a guard
  * against anything else, console.log is routed to stderr while the backend initialises.
  */
+/** Node 20 has WebAssembly relaxed SIMD behind a flag (Node 22 and Chrome 114 have it on); convGemm.ts uses it where it validates. */
+function enableRelaxedSimd(): void {
+  if (!WebAssembly.validate(convGemmModuleBytes(true))) setFlagsFromString("--experimental-wasm-relaxed-simd");
+}
+
 export async function initTf(backend: "wasm" | "cpu" = "wasm", options: { threads?: number } = {}): Promise<typeof tf> {
   const log = console.log;
   console.log = (...args: unknown[]) => console.error(...args);
   try {
     if (backend === "wasm") {
+      enableRelaxedSimd();
       registerWasmTrainingKernels();
       const threads = options.threads ?? defaultWasmThreads();
       if (tf.findBackend("wasm") == null) {

@@ -1,6 +1,7 @@
 // Our training kernels in the reader's browser: on the built train page in headless Chromium, the wasm
 // backend runs this project's kernels (the same modules as in Node, served through src/engine), their
-// gradients match the cpu backend on small random shapes as in test/kernels.test.ts, and the page
+// gradients match the cpu backend on small random shapes as in test/kernels.test.ts (convolutions on our
+// matrix-product kernel and on XNNPACK), and the page
 // trains its small CNN on wasm, saying so, both cross-origin isolated (threads) and not (one thread).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -62,17 +63,24 @@ const CHECK = `async ({tfUrl, commonUrl}) => {
     cases.push({name: "batch norm", fn: () => [tf.batchNorm(tf.tensor4d(values(4 * 3 * 3 * 5), [4, 3, 3, 5]), tf.tensor1d(values(5)), tf.tensor1d(values(5).map((v) => Math.abs(v) + 0.5)), tf.tensor1d(values(5)), tf.tensor1d(values(5)), 1e-3)]});
   }
   const results = [];
-  for (const [i, c] of cases.entries()) {
-    // Each case draws its random values inside fn: the same seed gives both backends the same numbers.
-    const run = (backend) => on(backend, () => ((seed = 1000 + i), c.fn()));
-    const [wasm, cpu] = [await run("wasm"), await run("cpu")];
-    results.push({name: c.name, error: Math.max(...wasm.map((v, i) => error(v, cpu[i])))});
+  // Convolutions on our matrix-product kernel (convGemm.ts) and on XNNPACK, whichever the page would pick.
+  for (const convGemm of [true, false]) {
+    common.wasmKernelOptions.convGemm = convGemm;
+    for (const [i, c] of cases.entries()) {
+      // Each case draws its random values inside fn: the same seed gives both backends the same numbers.
+      const run = (backend) => on(backend, () => ((seed = 1000 + i), c.fn()));
+      const [wasm, cpu] = [await run("wasm"), await run("cpu")];
+      results.push({name: "convGemm " + convGemm + ": " + c.name, error: Math.max(...wasm.map((v, i) => error(v, cpu[i])))});
+    }
   }
+  common.wasmKernelOptions.convGemm = true;
   await tf.setBackend("wasm");
+  const gemm = common.convGemmFor(tf.engine().backend);
   return {
     results,
     filterGradient: tf.getKernel("Conv2DBackpropFilter", "wasm") != null,
-    simd: common.wasmSimdActive()
+    simd: common.wasmSimdActive(),
+    convGemm: gemm == null ? null : {fused: gemm.fused}
   };
 }`;
 
@@ -103,20 +111,26 @@ describe("our training kernels in Chromium", { skip }, () => {
     await site?.close();
   });
 
-  it("registers on the page's wasm backend and matches the cpu backend on random shapes", async () => {
-    const page = await site.open("/train");
-    await page.waitForFunction(() => document.querySelector(".train-panel")?.getAttribute("data-state") === "ready", null, { timeout: 60_000 });
-    const checked = (await page.evaluate(`(${CHECK})(${JSON.stringify({ tfUrl, commonUrl })})`)) as {
-      results: { name: string; error: number }[];
-      filterGradient: boolean;
-      simd: boolean;
-    };
-    assert.ok(checked.filterGradient, "a convolution filter gradient on wasm (tfjs' own backend has none)");
-    assert.ok(checked.simd, "the SIMD kernels bound to the backend's memory");
-    assert.equal(checked.results.length, 10);
-    for (const r of checked.results) assert.ok(r.error < 1e-4, `${r.name}: relative error ${r.error} against cpu`);
-    assert.deepEqual(await site.finish(page), []);
-  });
+  for (const isolated of [true, false]) {
+    it(`registers on the page's wasm backend and matches the cpu backend on random shapes, ${isolated ? "threaded" : "on one thread"}`, async () => {
+      const page = await site.open("/train", { base: isolated ? undefined : plain.url });
+      await page.waitForFunction(() => document.querySelector(".train-panel")?.getAttribute("data-state") === "ready", null, { timeout: 60_000 });
+      const checked = (await page.evaluate(`(${CHECK})(${JSON.stringify({ tfUrl, commonUrl })})`)) as {
+        results: { name: string; error: number }[];
+        filterGradient: boolean;
+        simd: boolean;
+        convGemm: { fused: boolean } | null;
+      };
+      assert.ok(checked.filterGradient, "a convolution filter gradient on wasm (tfjs' own backend has none)");
+      assert.ok(checked.simd, "the SIMD kernels bound to the backend's memory");
+      // Convolutions are ours with or without XNNPACK's threads, with relaxed SIMD's fused multiply-add
+      // (Chromium has had it since version 114).
+      assert.deepEqual(checked.convGemm, { fused: true });
+      assert.equal(checked.results.length, 20);
+      for (const r of checked.results) assert.ok(r.error < 1e-4, `${r.name}: relative error ${r.error} against cpu`);
+      assert.deepEqual(await site.finish(page), []);
+    });
+  }
 
   for (const isolated of [true, false]) {
     it(`trains the page's small CNN on wasm, ${isolated ? "threaded where cross-origin isolated" : "on one thread without isolation"}, and says so`, async () => {

@@ -1,6 +1,7 @@
 // What every wasm training kernel shares: the backend's parts they use, the stock kernels they fall
 // back to, the tuning options, and small helpers (heap views, running a kernel, checks).
 import * as tf from "@tensorflow/tfjs-core";
+import { convGemmKernel, type ConvGemmKernel } from "../convGemm.js";
 import { simdKernels, type SimdKernels } from "../simd.js";
 
 export type Info = tf.TensorInfo;
@@ -13,7 +14,7 @@ export interface WasmBackend {
   incRef(dataId: object): void;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   /** The Emscripten module: its memory is asm.memory (one thread) or wasmMemory (the threaded build). */
-  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; tfjs?: { getThreadsCount?(): number } };
   typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
 }
 
@@ -37,6 +38,17 @@ export function simdFor(backend: WasmBackend): SimdKernels | null {
   if (!wasmKernelOptions.simd) return null;
   const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
   return memory instanceof WebAssembly.Memory ? simdKernels(memory) : null;
+}
+
+/**
+ * ../convGemm.ts's convolutions on this backend's memory, or null where XNNPACK's run instead: when
+ * turned off, or without SIMD. They run on the calling thread even where XNNPACK has a pool of threads:
+ * with two, a step of the report's CNN was still faster with ours (the benchmark compares both).
+ */
+export function convGemmFor(backend: WasmBackend): ConvGemmKernel | null {
+  if (!wasmKernelOptions.convGemm || !wasmKernelOptions.simd) return null;
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? convGemmKernel(memory, wasmKernelOptions.fusedMultiplyAdd) : null;
 }
 
 /** Whether the current backend is wasm with loaders/engine/simd.ts's kernels bound to its memory. */
@@ -112,6 +124,16 @@ export function dilateAndPad(
   const dst = heapF32(backend, out);
   const src = heapF32(backend, x);
   dst.fill(0);
+  if (strideH === 1 && strideW === 1 && top >= 0 && bottom >= 0 && left >= 0 && right >= 0) {
+    // Padding only: each input row lands whole, one block copy per row.
+    for (let b = 0; b < n; b++) {
+      for (let r = 0; r < h; r++) {
+        const s = (b * h + r) * w * c;
+        dst.set(src.subarray(s, s + w * c), ((b * outH + top + r) * outW + left) * c);
+      }
+    }
+    return out;
+  }
   for (let b = 0; b < n; b++) {
     for (let r = 0; r < h; r++) {
       const outR = top + r * strideH;
@@ -149,8 +171,19 @@ export function disposeAll(backend: WasmBackend, infos: Info[]): void {
 }
 
 /** Tuning knobs, exported for tests and benchmarks. */
-export const wasmKernelOptions: { filterGrad: "auto" | "im2colT" | "inputAsFilter" | "gradAsFilter"; fastMaxPoolGrad: boolean; filterGradChunkFloats: number; simd: boolean } = {
+export const wasmKernelOptions: {
+  filterGrad: "auto" | "gemm" | "im2colT" | "inputAsFilter" | "gradAsFilter";
+  fastMaxPoolGrad: boolean;
+  filterGradChunkFloats: number;
+  simd: boolean;
+  convGemm: boolean;
+  fusedMultiplyAdd: boolean;
+} = {
   filterGrad: "auto",
+  /** Conv2D and its filter gradient on ../convGemm.ts (false: on XNNPACK, as tfjs ships it). */
+  convGemm: true,
+  /** Let ../convGemm.ts fuse multiply and add where the engine has relaxed SIMD (false: round each, as XNNPACK). */
+  fusedMultiplyAdd: true,
   fastMaxPoolGrad: true,
   /** Use loaders/engine/simd.ts's WebAssembly SIMD kernels where they apply (else JavaScript loops). */
   simd: true,

@@ -1,8 +1,11 @@
-// Conv2DBackpropFilter on XNNPACK: the filter gradient as a matrix product of patch rows, or as a forward convolution.
-import { type ConvGradAttrs, type Float, type Info, type KernelArgs, type WasmBackend, assertFloat32, assertNHWC, conv2d, convGeometry, dilateAndPad, disposeAll, heapF32, offsetOf, sameShape, simdFor, stock, transpose, wasmKernelOptions } from "./common.js";
+// Conv2DBackpropFilter: the filter gradient on ../convGemm.ts, or on XNNPACK as a matrix product of patch rows or as a forward convolution.
+import * as tf from "@tensorflow/tfjs-core";
+import type { ConvGemmKernel } from "../convGemm.js";
+import { type ConvGradAttrs, type Float, type Info, type KernelArgs, type WasmBackend, assertFloat32, assertNHWC, conv2d, convGemmFor, convGeometry, dilateAndPad, disposeAll, heapF32, offsetOf, sameShape, simdFor, stock, transpose, wasmKernelOptions } from "./common.js";
+import { convGemmApplies, convWindows } from "./convForward.js";
 
 /** How Conv2DBackpropFilter is computed; "auto" picks per call (see filterGradStrategy). */
-export type FilterGradStrategy = "auto" | "im2colT" | "inputAsFilter" | "gradAsFilter";
+export type FilterGradStrategy = "auto" | "gemm" | "im2colT" | "inputAsFilter" | "gradAsFilter";
 
 /** [rows, cols] row-major -> [cols, rows], in cache-friendly blocks of rows. */
 export function transpose2d(src: Float, dst: Float, rows: number, cols: number): void {
@@ -227,6 +230,37 @@ export function filterGradStrategy(g: FilterGradGeometry, simdRows: boolean): Fi
   return strideOne ? "inputAsFilter" : "gradAsFilter";
 }
 
+/**
+ * "gemm": ../convGemm.ts's convFilterGrad over the windows of the zero-padded input (the forward pass's
+ * table of window starts, and a table of each patch element's offset within a window), summing over
+ * tiles of about wasmKernelOptions.filterGradChunkFloats floats of dy at a time so that the tile's dy
+ * and windows stay in cache while every block of dW goes through them.
+ */
+export function filterGradGemm(backend: WasmBackend, kernel: ConvGemmKernel, x: Info, dy: Info, conv: tf.backend_util.Conv2DInfo): Info {
+  const { filterHeight: kh, filterWidth: kw, inChannels: inC, outChannels: outC } = conv;
+  const { starts, paddedWidth, temps } = convWindows(backend, x, conv);
+  try {
+    const k = kh * kw * inC;
+    const offsets = backend.makeOutput([k], "int32");
+    temps.push(offsets);
+    const table = backend.typedArrayFromHeap(offsets) as Int32Array;
+    for (let ty = 0; ty < kh; ty++) {
+      for (let tx = 0; tx < kw; tx++) {
+        for (let c = 0; c < inC; c++) table[(ty * kw + tx) * inC + c] = 4 * ((ty * paddedWidth + tx) * inC + c);
+      }
+    }
+    const out = backend.makeOutput([kh, kw, inC, outC], "float32");
+    heapF32(backend, out).fill(0);
+    const pixels = starts.shape[0];
+    const tile = Math.max(4, Math.floor(wasmKernelOptions.filterGradChunkFloats / outC));
+    const [startsAt, offsetsAt, dyAt, outAt] = [offsetOf(backend, starts), offsetOf(backend, offsets), offsetOf(backend, dy), offsetOf(backend, out)];
+    for (let p = 0; p < pixels; p += tile) kernel.convFilterGrad(startsAt + 4 * p, offsetsAt, dyAt + 4 * p * outC, outAt, k, outC, Math.min(tile, pixels - p));
+    return out;
+  } finally {
+    disposeAll(backend, temps);
+  }
+}
+
 export function conv2dBackpropFilter(args: KernelArgs): Info {
   const backend = args.backend as unknown as WasmBackend;
   const { x, dy } = args.inputs as { x: Info; dy: Info };
@@ -254,7 +288,11 @@ export function conv2dBackpropFilter(args: KernelArgs): Info {
     left: conv.padInfo.left,
   };
   let strategy = wasmKernelOptions.filterGrad;
-  if (strategy === "auto") strategy = filterGradStrategy(g, simdFor(backend) != null);
+  if (strategy === "auto" || strategy === "gemm") {
+    const kernel = convGemmFor(backend);
+    if (kernel != null && convGemmApplies(conv, x, dy)) return filterGradGemm(backend, kernel, x, dy, conv);
+    strategy = filterGradStrategy(g, simdFor(backend) != null);
+  }
   if (strategy === "im2colT") return filterGradIm2colT(backend, x, dy, g);
   if (strategy === "inputAsFilter") {
     const out = filterGradInputAsFilter(backend, x, dy, g);

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { FUSED_ADAM_KERNEL } from "../adam.js";
 import { BACKEND, MARK, stock, type Marked } from "./common.js";
 import { conv2dBackpropFilter } from "./convFilter.js";
+import { conv2dForward } from "./convForward.js";
 import { conv2dBackpropInput } from "./convInput.js";
 import { batchMatMul, gather, identity, slice, tile } from "./copies.js";
 import { adamUpdate } from "./optimizer.js";
@@ -17,7 +18,9 @@ import { fusedBatchNorm, mean, sum } from "./reductions.js";
  * (a bias gradient). registerWasmTrainingKernels() replaces these kernels for the "wasm" backend:
  *
  * - Conv2DBackpropFilter, dW[i,j,ci,co] = sum_{n,a,b} x[n, a*sH+i-pt, b*sW+j-pl, ci] * dy[n,a,b,co],
- *   one of four ways (all NHWC, any stride, 'same'/'valid'/numeric/explicit padding):
+ *   one of five ways (all NHWC, any stride, 'same'/'valid'/numeric/explicit padding):
+ *   "gemm" (where Conv2D is ours, below, and co is a multiple of 8): loaders/engine/convGemm.ts's
+ *     convFilterGrad over the windows of the zero-padded input, tiles of pixels at a time;
  *   "im2colT" (small kh*kw*inC, e.g. a first layer): the transposed patch matrix built in JS times
  *     dy on the stock XNNPACK matmul, which gives dW in its own layout (3x faster than "im2col",
  *     kept for comparison: the patch matrix times a transposed dy, then the product transposed),
@@ -29,6 +32,9 @@ import { fusedBatchNorm, mean, sum } from "./reductions.js";
  *   "gradAsFilter" (the general case): a forward Conv2D of x as [inC, H, W, N] with dy as the
  *     filter [outH, outW, N, outC], dilation = stride, padded so that the output is exactly
  *     [inC, kh, kw, outC] (x cropped where that padding would be negative), then transposed.
+ * - Conv2D (NHWC float32, output channels a multiple of 8): loaders/engine/convGemm.ts, a matrix
+ *   product read straight from the zero-padded input, with relaxed SIMD's fused multiply-add where
+ *   the engine has it; on the calling thread, also where XNNPACK has a pool of threads.
  * - Conv2DBackpropInput: a stride-1 forward Conv2D of dy (zero-dilated by the stride, padded by
  *   k-1-pad, cropped where that is negative) with the filter flipped and transposed to
  *   [kh, kw, outC, inC]. NCHW or non-float32 goes to the stock kernel.
@@ -83,6 +89,7 @@ function register(kernelName: string, kernelFunc: tf.KernelFunc, keepStock?: (st
  * (also before or after the wasm backend is initialised).
  */
 export function registerWasmTrainingKernels(): void {
+  register("Conv2D", conv2dForward, (k) => (stock.Conv2D = k));
   register("Conv2DBackpropFilter", conv2dBackpropFilter);
   register("Conv2DBackpropInput", conv2dBackpropInput, (k) => (stock.Conv2DBackpropInput = k));
   register("MaxPoolGrad", maxPoolGrad, (k) => (stock.MaxPoolGrad = k));
