@@ -23,6 +23,8 @@ import type { StoredBrowserReport } from "../src/components/browserCost.ts";
 import { ROOT, TRAINER_NODE_FLAGS } from "../loaders/config.ts";
 import { planRuns } from "../loaders/experiments/plan.ts";
 import { planSchedule, estimateCost } from "../loaders/experiments/cost.ts";
+import { allStoredRuns } from "../loaders/report/report.ts";
+import { uncutEstimate, uncutRuns } from "../loaders/report/uncut.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -294,6 +296,12 @@ async function browserPart(): Promise<StoredBrowserReport & { loadAtStart: numbe
   }
 }
 const browser = parts.has("browser") ? await browserPart() : ((previous.browser as StoredBrowserReport | undefined) ?? null);
+// The full profile without its cuts, estimated from the stored runs (loaders/report/uncut.ts): no training,
+// so every benchmark states it, beside the last from-scratch time that npm run train recorded.
+say("estimating the full profile with every training split whole, from the stored runs ...");
+const uncut = { measuredAt: new Date().toISOString(), ...uncutEstimate(uncutRuns(await allStoredRuns("full"))) };
+const fromScratchFile = join(ROOT, "data", "from-scratch.json");
+const fromScratch = existsSync(fromScratchFile) ? (JSON.parse(readFileSync(fromScratchFile, "utf8")) as { full?: { seconds: number; measuredAt: string } }).full : undefined;
 const loadAtEnd = loadavg()[0];
 
 const measuredAt = new Date().toISOString();
@@ -320,7 +328,8 @@ const report = {
   suite: parts.has("suite") ? suiteReport : (previous.suite ?? null),
   build: build ? { ...build, measuredAt } : (previous.build ?? null),
   browser,
-  fullSuite
+  fullSuite,
+  uncut
 };
 writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
 
@@ -381,6 +390,15 @@ if (fullSuite) {
     `full profile from nothing${parts.has("full") ? "" : ` (kept from ${f.measuredAt}; --parts full re-measures it)`}: ${f.seconds.toFixed(0)} s for ${f.results} results on ${f.workers} workers; ` +
       `peak memory of all its processes together ${f.memory.peakMB.toFixed(0)} MB PSS at ${f.memory.peakAtSeconds.toFixed(0)} s ` +
       `(${f.memory.atPeak.map((p) => `${p.command} ${p.pssMB.toFixed(0)}`).join(", ")}); largest single process ${f.memory.largestProcessMB.toFixed(0)} MB PSS`
+  );
+}
+{
+  const added = uncut.cut.map((c) => `${c.study} ${c.runs} runs ${(c.uncutSeconds / c.seconds).toFixed(1)}x`).join(", ");
+  const estimate = fromScratch ? fromScratch.seconds * uncut.factor : null;
+  say(
+    `full profile with every training split whole (estimated from ${uncut.runs} stored runs: each cut run's training time scaled to its whole split): ` +
+      `training time ${uncut.factor.toFixed(2)}x (${added})` +
+      (estimate == null ? "; no from-scratch time in data/from-scratch.json to scale" : `; from nothing about ${(estimate / 60).toFixed(0)} min (the ${(fromScratch!.seconds / 60).toFixed(0)} min of ${fromScratch!.measuredAt.slice(0, 10)} x ${uncut.factor.toFixed(2)}), ${estimate <= 45 * 60 ? "within" : `${((estimate - 45 * 60) / 60).toFixed(0)} min over`} the 45-minute budget`)
   );
 }
 // The load at the end includes this benchmark's own last minute (the build or the suite on every

@@ -3,6 +3,7 @@
 // from nothing against its 45-minute budget, and its memory against the 2 GB target. Each sentence is made
 // from the stored figures, so the page keeps only layout.
 import * as d3 from "d3";
+import type {UncutEstimate} from "../../loaders/report/uncut.ts";
 import {duration, integer, times} from "./format.js";
 
 /** One timing of the quick suite (bench/run.ts suiteRun). */
@@ -33,6 +34,7 @@ export interface StoredSuites {
     memory: {peakMB: number; peakAtSeconds: number; atPeak: {command: string; pssMB: number}[]; largestProcessMB: number};
   } | null;
   fromScratch?: {full?: {results: number; seconds: number; workers: number; measuredAt: string; machine: {cpu: string; cores: number}} | null} | null;
+  uncut?: UncutEstimate | null;
 }
 
 /** The report's budget for the full profile from nothing, and the memory target of such a build. */
@@ -80,6 +82,21 @@ export function fromScratchSentence(bench: StoredSuites | null, seedsPerModel: n
       ? "within the report's budget of 45 minutes, with the large grids trained on subsets and for fewer epochs, as their pages say"
       : `${duration(full.seconds - BUDGET_SECONDS)} over the report's budget of 45 minutes${seedsPerModel > 1 ? `, because every configuration now trains with ${seedsPerModel} seeds so that its comparisons can be tested against the spread between them` : ""}, although the large grids already train on subsets and for fewer epochs, as their pages say`;
   return `The whole full profile (every declared run, every search with its retrained winner, and the classical methods: ${integer(full.results)} stored results) trained from nothing with npm run train in ${duration(full.seconds)} with ${full.workers} workers on ${full.machine.cpu} (${full.machine.cores} cores), on ${full.measuredAt.slice(0, 10)}: ${verdict}.`;
+}
+
+/** The full profile with every training split whole (bench.json's estimate from the stored runs), against the budget. */
+export function uncutSentence(bench: StoredSuites | null): string | null {
+  const u = bench?.uncut;
+  if (!u || u.cut.length === 0) return null;
+  const range = ([lo, hi]: [number, number]) => (lo === hi ? integer(lo) : `${integer(lo)}-${integer(hi)}`);
+  const studies = u.cut.map((c) => `${c.study} (${integer(c.runs)} run${c.runs === 1 ? "" : "s"} on ${range(c.trainCount)} of ${range(c.availableTrainCount)} images)`).join(", ");
+  const full = bench?.fromScratch?.full;
+  const estimate = full ? full.seconds * u.factor : null;
+  const verdict =
+    estimate == null
+      ? ""
+      : `, so the full profile from nothing would take about ${duration(estimate)} rather than ${duration(full!.seconds)}: ${estimate <= BUDGET_SECONDS ? "within the budget" : `${duration(estimate - BUDGET_SECONDS)} over the budget`}`;
+  return `Not yet trained without its cuts: these studies train on subsets of their training splits to fit the budget, ${studies}. Scaling each of those runs' measured training time to its whole split, and taking evaluation, start-up and early stopping as they were, the ${integer(u.runs)} stored runs would train ${times(u.factor, 2)} as long${verdict}. That is an estimate from the stored runs, not a timing.`;
 }
 
 /** The memory of the full profile from nothing against the 2 GB target. */
