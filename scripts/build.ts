@@ -47,6 +47,7 @@ async function buildNow(out: string): Promise<number> {
     new Promise<number>((done) => spawn(process.execPath, args, { cwd: ROOT, stdio: "inherit", env }).on("close", (c) => done(c ?? 1)));
   // Either step may fail without failing the build: whatever it leaves undone, Framework does itself.
   const tsx = ["--import", "tsx"];
+  // Runs missing from the store (a build from nothing) are trained by one half while the other waits.
   const dataFiles = (part: string) => run([...tsx, join(ROOT, "scripts", "dataFiles.ts"), "--part", part]);
   await Promise.all([dataFiles("1/2"), dataFiles("2/2"), run([...tsx, join(ROOT, "scripts", "nodeBundles.ts")])]);
   const code = await run([join(ROOT, "node_modules", "@observablehq", "framework", "dist", "bin", "observable.js"), "build"]);

@@ -10,7 +10,12 @@ import { dirname, join, posix, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { matchDataFile, produceDataFile } from "../loaders/report/dataFiles.ts";
-import { readingStoreOnce } from "../loaders/report/report.ts";
+import { currentProfile } from "../loaders/config.ts";
+import { NotStoredError } from "../loaders/experiments/executor.ts";
+import { withLock } from "../loaders/experiments/lock.ts";
+import { primeStoredRuns, readStoredRuns, readingStoreOnce } from "../loaders/report/report.ts";
+import type { ProfileName } from "../loaders/spec/schema.ts";
+import { BUILD_LOCKS } from "./build.ts";
 import { FRAMEWORK_CACHE, SRC, siteSources } from "./siteSources.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -48,6 +53,21 @@ export function parsePart(text: string | undefined): Part {
   return { index, count };
 }
 
+/**
+ * Every stored run of the profile, read without training; where some are missing (a build from nothing),
+ * trained under a lock, so that of the processes producing data files side by side one trains them with
+ * every worker and the others wait for it and read them, instead of each starting a pool of its own.
+ */
+async function storedOrTrained(profile: ProfileName, log: (line: string) => void) {
+  try {
+    return await readStoredRuns(profile, { readOnly: true });
+  } catch (error) {
+    if (!(error instanceof NotStoredError)) throw error;
+    log(`data files: some ${profile} runs are not stored; training them (another process may be, then this one waits)`);
+    return withLock(`train-${profile}`, () => readStoredRuns(profile), { dir: BUILD_LOCKS, log });
+  }
+}
+
 export interface Produced {
   path: string;
   bytes: number;
@@ -66,6 +86,8 @@ export async function fillLoaderCache(
   const left: string[] = [];
   const paths = (await referencedDataFiles()).filter((_, i) => i % part.count === part.index - 1);
   await readingStoreOnce(async () => {
+    const profile = currentProfile();
+    primeStoredRuns(profile, storedOrTrained(profile, log));
     for (const path of paths) {
       const match = matchDataFile(path);
       if (!match) {

@@ -1,12 +1,12 @@
 // Bundles an npm package for the page into Framework's `_node` cache with esbuild, in Framework's layout:
 // one file per import specifier, named `<name>@<version>/<path>`, minified for the same browsers, every
 // other package imported by relative path and bundled in turn. Framework's own bundler runs rollup with
-// esbuild as a per-module transform; that costs seconds per tfjs package where esbuild alone takes a
-// fraction of one, and it was most of a build on a fresh checkout. A package with CommonJS modules goes
-// to Framework's bundler instead, whose CommonJS conversion (named exports) is what importers expect.
+// esbuild as a per-module transform, which on the tfjs packages was most of a build on a fresh checkout;
+// esbuild alone is much faster. A package with CommonJS modules goes to Framework's bundler instead,
+// whose CommonJS conversion (named exports) is what importers expect.
 import { build, type Plugin } from "esbuild";
 import { createRequire } from "node:module";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { extname } from "node:path/posix";
 import { pathToFileURL } from "node:url";
@@ -75,22 +75,27 @@ export class PackageBundler {
     this.cache = root === SRC ? join(FRAMEWORK_CACHE, "_node") : join(root, ".observablehq", "cache", "_node");
   }
 
-  /** Makes sure `spec`, resolved from `fromDir`, and everything it imports are in the cache; returns its `/_node/` path. */
-  async bundle(spec: string, fromDir = this.root): Promise<string> {
+  /**
+   * Makes sure `spec`, resolved from `fromDir`, and everything it imports are in the cache; returns its
+   * `/_node/` path. `importers` are the bundles waiting on this one: a package importing one of them back
+   * does not wait for it (it is written once its own imports are).
+   */
+  async bundle(spec: string, fromDir = this.root, importers: ReadonlySet<string> = new Set()): Promise<string> {
     const target = resolveSpecifier(spec, fromDir);
     const output = join(this.cache, target.name);
+    if (importers.has(output)) return `/_node/${target.name}`;
     if (!this.jobs.has(output)) {
       if (existsSync(output)) {
         this.made.set(`/_node/${target.name}`, "cached");
         return `/_node/${target.name}`;
       }
-      this.jobs.set(output, this.write(spec, target, output));
+      this.jobs.set(output, this.write(spec, target, output, new Set([...importers, output])));
     }
     await this.jobs.get(output);
     return `/_node/${target.name}`;
   }
 
-  private async write(spec: string, target: Resolution, output: string): Promise<void> {
+  private async write(spec: string, target: Resolution, output: string, importers: ReadonlySet<string>): Promise<void> {
     const { rewriteNpmImports, relativePath, isNodeBuiltin, resolveNodeImport } = await framework();
     const path = `/_node/${target.name}`;
     const imported = new Map<string, string>();
@@ -133,19 +138,14 @@ export class PackageBundler {
       this.made.set(path, "framework");
       return;
     }
+    // The packages it imports first, as Framework does: a bundle on disk counts as done, so it must never
+    // be there without its imports (after a failure, or a build stopped half-way).
+    await Promise.all([...imported.keys()].map((other) => this.bundle(other, target.packageDir, importers)));
     const code = rewriteNpmImports(result.outputFiles[0].text, (i) => (i.startsWith("/_node/") ? relativePath(path, i) : i));
     mkdirSync(dirname(output), { recursive: true });
     const temporary = `${output}.${process.pid}.tmp`;
     writeFileSync(temporary, code);
     renameSync(temporary, output);
     this.made.set(path, "esbuild");
-    try {
-      await Promise.all([...imported.keys()].map((other) => this.bundle(other, target.packageDir)));
-    } catch (error) {
-      // A bundle whose imports are missing would fail in the page: take it out, and Framework makes it.
-      rmSync(output, { force: true });
-      this.made.delete(path);
-      throw error;
-    }
   }
 }

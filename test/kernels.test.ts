@@ -8,6 +8,7 @@ import { initTf } from "../loaders/engine/backend.ts";
 import { wasmKernelOptions, wasmSimdActive } from "../loaders/engine/kernels/common.ts";
 import type { FilterGradStrategy } from "../loaders/engine/kernels/convFilter.ts";
 import { registerWasmTrainingKernels } from "../loaders/engine/kernels/index.ts";
+import { conv2dForward, fusedConv2dForward } from "../loaders/engine/kernels/convForward.ts";
 import { simdModuleBytes } from "../loaders/engine/simd.ts";
 import { convGemmModuleBytes, hasRelaxedSimd } from "../loaders/engine/convGemm.ts";
 
@@ -197,6 +198,36 @@ test("Conv2D on our matrix-product kernel, fused and not, matches cpu with its g
       wasmKernelOptions.convGemm = true;
     }
   }
+});
+
+test("FusedConv2D on our kernel (bias, ReLU, no activation) and on XNNPACK (others) matches cpu, gradients included", async () => {
+  assert.equal(tf.getKernel("FusedConv2D", "wasm")?.kernelFunc, fusedConv2dForward, "ours is registered");
+  assert.equal(tf.getKernel("Conv2D", "wasm")?.kernelFunc, conv2dForward);
+  const x = randomArray(rng(31), 2 * 9 * 9 * 5);
+  const w = randomArray(rng(32), 3 * 3 * 5 * 16);
+  const b = randomArray(rng(33), 16);
+  for (const activation of ["linear", "relu", "elu"] as const) {
+    for (const withBias of [true, false]) {
+      const label = `fused conv2d, ${activation}, ${withBias ? "with" : "without"} bias`;
+      const fused = (xs: tf.Tensor, ws: tf.Tensor, bs?: tf.Tensor) =>
+        tf.fused.conv2d({ x: xs as tf.Tensor4D, filter: ws as tf.Tensor4D, strides: 1, pad: "same", bias: bs, activation });
+      const inputs = () => [tf.tensor4d(x, [2, 9, 9, 5]), tf.tensor4d(w, [3, 3, 5, 16]), tf.tensor1d(b)];
+      // Outside a gradient tfjs always runs the FusedConv2D kernel; inside one, only for a linear activation.
+      await assertSameOnBothBackends(label, () => {
+        const [xs, ws, bs] = inputs();
+        return [fused(xs, ws, withBias ? bs : undefined)];
+      });
+      await assertSameOnBothBackends(`${label}, gradients`, () => {
+        const [xs, ws, bs] = inputs();
+        const weights = tf.tensor(randomArray(rng(34), 2 * 9 * 9 * 16), [2, 9, 9, 16]);
+        return withBias ? tf.grads((a, c, d) => fused(a, c, d).mul(weights).sum())([xs, ws, bs]) : tf.grads((a, c) => fused(a, c).mul(weights).sum())([xs, ws]);
+      });
+    }
+  }
+  const before = tf.memory().numTensors;
+  tf.tidy(() => tf.fused.conv2d({ x: tf.tensor4d(x, [2, 9, 9, 5]), filter: tf.tensor4d(w, [3, 3, 5, 16]), strides: 1, pad: "same", bias: tf.tensor1d(b), activation: "relu" }).dataSync());
+  assertNoLeak("fused conv2d", () => tf.tidy(() => { tf.fused.conv2d({ x: tf.tensor4d(x, [2, 9, 9, 5]), filter: tf.tensor4d(w, [3, 3, 5, 16]), strides: 1, pad: "same", bias: tf.tensor1d(b), activation: "relu" }).dataSync(); }));
+  assert.equal(tf.memory().numTensors, before);
 });
 
 test("conv2d gradients leave no tensors or wasm buffers behind", () => {

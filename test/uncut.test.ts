@@ -2,9 +2,9 @@
 // about it (src/components/suiteCost.ts): hand-made runs, then the stored full-profile runs themselves.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { allStoredRuns } from "../loaders/report/report.ts";
+import { readStoredRuns } from "../loaders/report/report.ts";
 import { type UncutRun, uncutEstimate, uncutRuns } from "../loaders/report/uncut.ts";
-import { BUDGET_SECONDS, uncutSentence, type StoredSuites } from "../src/components/suiteCost.js";
+import { BUDGET_SECONDS, uncutFromScratchSeconds, uncutSentence, type StoredSuites } from "../src/components/suiteCost.js";
 import { duration } from "../src/components/format.js";
 
 const run = (id: string, study: string | null, trainCount: number, availableTrainCount: number | null, trainSeconds: number): UncutRun => ({ id, study, trainCount, availableTrainCount, trainSeconds });
@@ -35,7 +35,7 @@ describe("the full profile without its cuts", () => {
   });
 
   it("finds the cuts the pages name in the stored full-profile runs, and leaves the overfitting study's sizes alone", async () => {
-    const stored = await allStoredRuns("full");
+    const stored = await readStoredRuns("full", { readOnly: true });
     const estimate = uncutEstimate(uncutRuns(stored));
     assert.equal(estimate.runs, stored.length);
     const cut = estimate.cut.map((c) => c.study).sort();
@@ -53,9 +53,11 @@ describe("the full profile without its cuts", () => {
     const bench = { machine: { cores: 2 }, uncut, fromScratch: { full: { results: 2, seconds: 40 * 60, workers: 2, measuredAt: "2026-12-07T10:00:00Z", machine: { cpu: "x", cores: 2 } } } } as StoredSuites;
     const sentence = uncutSentence(bench)!;
     assert.match(sentence, /fashion \(1 run on 10,000 of 50,000 images\)/);
-    assert.match(sentence, /train 3\.00× as long/);
-    // 40 minutes x 3 = 2 hours: 75 minutes over the 45-minute budget.
-    assert.ok(sentence.includes(`about ${duration(120 * 60)} rather than ${duration(40 * 60)}: ${duration(120 * 60 - BUDGET_SECONDS)} over the budget`), sentence);
+    // The cut run's 600 s become 3,000 s: 2,400 s more training, 3.00x the 1,200 s stored.
+    assert.ok(sentence.includes(`would add ${duration(2400)} of training to the ${duration(1200)} that the 2 stored runs took (3.00×)`), sentence);
+    // Over 2 workers that is 20 more minutes: 40 + 20 = 60 minutes, 15 over the 45-minute budget.
+    assert.equal(uncutFromScratchSeconds(uncut, { seconds: 40 * 60, workers: 2 }), 60 * 60);
+    assert.ok(sentence.includes(`about ${duration(60 * 60)} rather than ${duration(40 * 60)}: ${duration(60 * 60 - BUDGET_SECONDS)} over the budget`), sentence);
     assert.match(sentence, /an estimate from the stored runs, not a timing/);
     assert.equal(uncutSentence({ ...bench, uncut: uncutEstimate([run("b", null, 50_000, 50_000, 600)]) }), null, "nothing cut, nothing to say");
     assert.doesNotMatch(uncutSentence({ ...bench, fromScratch: null })!, /from nothing would take/);

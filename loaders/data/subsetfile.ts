@@ -49,8 +49,8 @@ export function encodeSubset(subset: Subset): Uint8Array {
 }
 
 /**
- * The zlib level of every compressed file the site ships (this subset, the comparison packs): the next
- * level saves about a percent of the file and costs twice the time or more, which a build pays each time.
+ * The zlib level of every compressed file the site ships (this subset, the comparison packs): higher
+ * levels shrink these files by little and cost many times the time, which every build pays.
  */
 export const SHIPPED_GZIP_LEVEL = 6;
 

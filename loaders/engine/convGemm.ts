@@ -12,15 +12,9 @@
 // outC] is already the [K, outC] right-hand matrix. Four output pixels (a 4x8 block of the output,
 // eight accumulators) go through the whole reduction at a time: their windows stay in L1 while eight
 // output channels at a time sweep the filter.
-import { type Bytes, I32, V128, op, Fn, assemble, simd } from "./wasmAssembler.js";
+import { type Bytes, I32, V128, op, Fn, assemble } from "./wasmAssembler.js";
 
-/** v128.load32_splat and v128.load with a constant byte offset (the assembler's loads have none). */
-const load32Splat: Bytes = [...simd(0x09), 0x02, 0x00];
-const vLoadAt = (offset: number): Bytes => [...simd(0x00), 0x00, offset];
-const vStoreAt = (offset: number): Bytes => [...simd(0x0b), 0x00, offset];
-/** f32x4.relaxed_madd(a, b, c) = a * b + c, fused where the CPU can. */
-const relaxedMadd: Bytes = simd(0x105);
-const i32Load: Bytes = [0x28, 0x02, 0x00];
+const { vLoadAt, vStoreAt, vLoad32Splat: load32Splat, vRelaxedMadd: relaxedMadd, i32Load } = op;
 
 /** The locals of a block of `rows` x 8 results: two accumulators per row, the row's eight B values, a splatted A value. */
 function blockLocals(f: Fn): void {
@@ -77,18 +71,20 @@ function forEachBlock(f: Fn, count: string, counter: string, table: string, entr
 }
 
 /**
- * convGemm(starts, w, y, C, O, kh, kw, tapRow, tapCol, pixels): for output pixels 0 <= p < pixels of an
- * NHWC convolution, every output channel o < O (a multiple of 8):
+ * convGemm(starts, w, y, C, O, kh, kw, tapRow, tapCol, pixels, bias, flags): for output pixels
+ * 0 <= p < pixels of an NHWC convolution, every output channel o < O (a multiple of 8):
  *   y[p, o] = sum over ty < kh, tx < kw, c < C of x[starts[p] + ty * tapRow + tx * tapCol + 4c] * w[ty, tx, c, o]
+ * then, as tfjs' fused convolution does, + bias[o] where flags has bit 1, and max(y, 0) where it has bit 2.
  * where starts[p] (i32) is the byte offset in memory of pixel p's window in the zero-padded input, and
  * tapRow, tapCol the byte steps between taps (dilation x row or pixel size); all pointers are byte offsets.
  * The caller computes the window starts: with the pixel's coordinates worked out in here (by division,
- * or by counters), V8 kept fewer of the inner loop's values in registers and the kernel ran 1.5-3x slower.
+ * or by counters), V8 kept fewer of the inner loop's values in registers and the kernel ran far slower.
  * The sum runs in the order ty, tx, c, rounded after each multiply and each add, or once per fused step.
  */
 function convGemmFn(fused: boolean): Fn {
   const f = new Fn([
     ["starts", I32], ["w", I32], ["y", I32], ["C", I32], ["O", I32], ["kh", I32], ["kw", I32], ["tapRow", I32], ["tapCol", I32], ["pixels", I32],
+    ["bias", I32], ["flags", I32],
   ]);
   for (const n of ["p", "limit", "q", "j", "oBytes", "cBytes", "ty", "tx", "tap", "c", "wp"]) f.local(n, I32);
   for (let r = 0; r < 4; r++) f.local(`row${r}`, I32);
@@ -115,7 +111,12 @@ function convGemmFn(fused: boolean): Fn {
         });
       });
     });
-    blockMove(f, rows, (r) => f.emit(get("p"), op.i32(r), op.i32Add, get("oBytes"), op.i32Mul, get("y"), op.i32Add, get("j"), op.i32Add, set("q")));
+    f.emit(get("flags"), op.i32(1), op.i32And, op.if);
+  for (let r = 0; r < rows; r++) for (const h of [0, 1]) f.emit(get(`acc${r}${h}`), get("bias"), get("j"), op.i32Add, vLoadAt(16 * h), op.vAdd, set(`acc${r}${h}`));
+  f.emit(op.end, get("flags"), op.i32(2), op.i32And, op.if);
+  for (let r = 0; r < rows; r++) for (const h of [0, 1]) f.emit(get(`acc${r}${h}`), op.f32Zero, op.vSplat, op.vMax, set(`acc${r}${h}`));
+  f.emit(op.end);
+  blockMove(f, rows, (r) => f.emit(get("p"), op.i32(r), op.i32Add, get("oBytes"), op.i32Mul, get("y"), op.i32Add, get("j"), op.i32Add, set("q")));
   });
   return f;
 }
@@ -153,7 +154,7 @@ function convFilterGradFn(fused: boolean): Fn {
 export interface ConvGemmKernel {
   /** Whether products and sums are fused (relaxed SIMD's multiply-add) or rounded one by one. */
   fused: boolean;
-  convGemm(starts: number, w: number, y: number, C: number, O: number, kh: number, kw: number, tapRow: number, tapCol: number, pixels: number): void;
+  convGemm(starts: number, w: number, y: number, C: number, O: number, kh: number, kw: number, tapRow: number, tapCol: number, pixels: number, bias: number, flags: number): void;
   convFilterGrad(starts: number, koffs: number, dy: number, dw: number, K: number, O: number, pixels: number): void;
 }
 
@@ -175,21 +176,23 @@ export function hasRelaxedSimd(): boolean {
   return relaxed;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, ConvGemmKernel | null>();
+const instances = new WeakMap<WebAssembly.Memory, Map<boolean, ConvGemmKernel | null>>();
 
-/** The kernel bound to `memory` (the wasm backend's): fused where relaxed SIMD is there, or null without SIMD. */
+/** The kernel bound to `memory` (the wasm backend's): fused where relaxed SIMD is there and allowed, or null without SIMD. */
 export function convGemmKernel(memory: WebAssembly.Memory, allowFused = true): ConvGemmKernel | null {
-  if (allowFused && instances.has(memory)) return instances.get(memory)!;
+  const fused = allowFused && hasRelaxedSimd();
+  let byKind = instances.get(memory);
+  if (byKind == null) instances.set(memory, (byKind = new Map()));
+  if (byKind.has(fused)) return byKind.get(fused)!;
   let kernel: ConvGemmKernel | null = null;
   try {
     const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const fused = allowFused && hasRelaxedSimd();
     const instance = new WebAssembly.Instance(new WebAssembly.Module(convGemmModuleBytes(fused, shared)), { env: { memory } });
     const exports = instance.exports as unknown as Omit<ConvGemmKernel, "fused">;
     kernel = { fused, convGemm: exports.convGemm, convFilterGrad: exports.convFilterGrad };
   } catch {
     kernel = null;
   }
-  if (allowFused) instances.set(memory, kernel);
+  byKind.set(fused, kernel);
   return kernel;
 }

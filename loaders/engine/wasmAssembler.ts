@@ -1,5 +1,5 @@
 // A small WebAssembly assembler: the binary encoding of the few instructions the SIMD kernels
-// (simd.ts) use, functions with named locals, and a module importing the caller's memory.
+// (simd.ts, convGemm.ts) use, functions with named locals, and a module importing the caller's memory.
 
 export type Bytes = number[];
 
@@ -39,7 +39,7 @@ export const V128 = 0x7b;
 export type ValType = typeof I32 | typeof F32 | typeof V128;
 
 export const simd = (op: number): Bytes => [0xfd, ...uleb(op)];
-/** Instructions; loads and stores take no alignment hint (0) and no offset. */
+/** Instructions; loads and stores take no alignment hint (0) and no offset, except those named "At" (a constant byte offset). */
 export const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
@@ -90,6 +90,15 @@ export const op = {
   vAdd: simd(0xe4),
   vMul: simd(0xe6),
   vDiv: simd(0xe7),
+  vMax: simd(0xe9),
+  /** v128.load / v128.store at a constant byte offset from the address (below 128: one byte of LEB128). */
+  vLoadAt: (offset: number): Bytes => [...simd(0x00), 0x00, ...uleb(offset)],
+  vStoreAt: (offset: number): Bytes => [...simd(0x0b), 0x00, ...uleb(offset)],
+  /** v128.load32_splat: one float, in all four lanes. */
+  vLoad32Splat: [...simd(0x09), 0x02, 0x00],
+  i32Load: [0x28, 0x02, 0x00],
+  /** f32x4.relaxed_madd(a, b, c) = a * b + c, fused where the CPU can (relaxed SIMD). */
+  vRelaxedMadd: simd(0x105),
 };
 
 /** A function under construction: named parameters and locals, and its instruction bytes. */

@@ -308,7 +308,7 @@ export async function ensurePlanned(planned: PlannedRun[], options: EnsureOption
   const slots = coreSlotsFor(workers);
   const missing = planned.filter((p) => options.force || !isStored(p));
   if (options.readOnly && missing.length) {
-    throw new Error(`not stored: ${missing.map((p) => `${p.experiment.id} (${p.dir})`).join(", ")}`);
+    throw new NotStoredError(`not stored: ${missing.map((p) => `${p.experiment.id} (${p.dir})`).join(", ")}`);
   }
   const trainedElsewhere = workers > 1 && missing.length > 0;
   if (trainedElsewhere) await trainInWorkers(missing, workers, { ...options, progress });
@@ -326,6 +326,14 @@ export async function ensurePlanned(planned: PlannedRun[], options: EnsureOption
     }
   }
   return out;
+}
+
+/** What a read-only ensure throws when runs are missing (its message names each with its folder). */
+export class NotStoredError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotStoredError";
+  }
 }
 
 /** Ensures every declared run of a profile (or those named in `only`), in declaration order. */

@@ -107,6 +107,22 @@ export async function allStoredRuns(profile: ProfileName): Promise<{ planned: Pl
   return [...(await runs)];
 }
 
+/**
+ * Every stored run of a profile as allStoredRuns gives them, read now (never from readingStoreOnce's memo);
+ * with `readOnly`, a NotStoredError naming the missing runs instead of training them.
+ */
+export function readStoredRuns(profile: ProfileName, options: { readOnly?: boolean } = {}): Promise<{ planned: PlannedRun; record: RunRecord }[]> {
+  return readAllStoredRuns(profile, options);
+}
+
+/**
+ * Inside readingStoreOnce: makes `runs` the stored runs that allStoredRuns gives for `profile` from now on
+ * (for a caller that read or trained them its own way); outside one, does nothing.
+ */
+export function primeStoredRuns(profile: ProfileName, runs: Promise<{ planned: PlannedRun; record: RunRecord }[]>): void {
+  storeReads.getStore()?.set(profile, runs);
+}
+
 const storeReads = new AsyncLocalStorage<Map<ProfileName, ReturnType<typeof readAllStoredRuns>>>();
 
 /**
@@ -117,11 +133,11 @@ export function readingStoreOnce<T>(work: () => Promise<T>): Promise<T> {
   return storeReads.run(new Map(), work);
 }
 
-async function readAllStoredRuns(profile: ProfileName): Promise<{ planned: PlannedRun; record: RunRecord }[]> {
+async function readAllStoredRuns(profile: ProfileName, options: { readOnly?: boolean } = {}): Promise<{ planned: PlannedRun; record: RunRecord }[]> {
   const declarations = readDeclarations(DECLARATIONS_DIR);
-  const results = await ensureRuns(profile);
+  const results = await ensureRuns(profile, options);
   for (const tuner of declarations.tuners) {
-    const result = await runTuner(profile, tuner, declarations);
+    const result = await runTuner(profile, tuner, declarations, options);
     results.push(...result.trialResults, ...result.finals);
   }
   const seen = new Set<string>();

@@ -250,11 +250,14 @@ export function filterGradGemm(backend: WasmBackend, kernel: ConvGemmKernel, x: 
       }
     }
     const out = backend.makeOutput([kh, kw, inC, outC], "float32");
+    // The kernel adds into out; if it traps, out goes with the temporaries.
+    temps.push(out);
     heapF32(backend, out).fill(0);
     const pixels = starts.shape[0];
     const tile = Math.max(4, Math.floor(wasmKernelOptions.filterGradChunkFloats / outC));
     const [startsAt, offsetsAt, dyAt, outAt] = [offsetOf(backend, starts), offsetOf(backend, offsets), offsetOf(backend, dy), offsetOf(backend, out)];
     for (let p = 0; p < pixels; p += tile) kernel.convFilterGrad(startsAt + 4 * p, offsetsAt, dyAt + 4 * p * outC, outAt, k, outC, Math.min(tile, pixels - p));
+    temps.pop();
     return out;
   } finally {
     disposeAll(backend, temps);
@@ -290,7 +293,8 @@ export function conv2dBackpropFilter(args: KernelArgs): Info {
   let strategy = wasmKernelOptions.filterGrad;
   if (strategy === "auto" || strategy === "gemm") {
     const kernel = convGemmFor(backend);
-    if (kernel != null && convGemmApplies(conv, x, dy)) return filterGradGemm(backend, kernel, x, dy, conv);
+    // The patch offsets below assume dilation 1, which is all Conv2DBackpropFilter has.
+    if (kernel != null && conv.dilationHeight === 1 && conv.dilationWidth === 1 && convGemmApplies(conv, attrs.dimRoundingMode, x, dy)) return filterGradGemm(backend, kernel, x, dy, conv);
     strategy = filterGradStrategy(g, simdFor(backend) != null);
   }
   if (strategy === "im2colT") return filterGradIm2colT(backend, x, dy, g);

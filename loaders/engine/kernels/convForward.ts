@@ -1,5 +1,5 @@
-// Conv2D on ../convGemm.ts (NHWC float32, any stride, dilation and padding, output channels a multiple of 8),
-// the rest on XNNPACK; and the table of window starts that the filter gradient on ../convGemm.ts reads too.
+// Conv2D and FusedConv2D on ../convGemm.ts (NHWC float32, any stride, dilation and padding, output channels
+// a multiple of 8), the rest on XNNPACK; and the table of window starts that the filter gradient reads too.
 import * as tf from "@tensorflow/tfjs-core";
 import { type Info, type KernelArgs, type PadAttr, type RoundingMode, type WasmBackend, convGemmFor, dilateAndPad, disposeAll, offsetOf, stock } from "./common.js";
 
@@ -50,11 +50,15 @@ export function convWindows(backend: WasmBackend, x: Info, conv: tf.backend_util
   }
 }
 
-/** Whether ../convGemm.ts can run this convolution: NHWC float32, output channels a multiple of 8, no cropping. */
-export function convGemmApplies(conv: tf.backend_util.Conv2DInfo, ...infos: Info[]): boolean {
+/**
+ * Whether ../convGemm.ts can run this convolution: NHWC float32, output channels a multiple of 8, no
+ * cropping, and no "ceil" rounding of a numeric pad (whose last windows would reach past the padded input).
+ */
+export function convGemmApplies(conv: tf.backend_util.Conv2DInfo, dimRoundingMode: RoundingMode, ...infos: Info[]): boolean {
   const { top, bottom, left, right } = conv.padInfo;
   return (
     conv.dataFormat === "channelsLast" &&
+    dimRoundingMode !== "ceil" &&
     infos.every((info) => info.dtype === "float32") &&
     conv.outChannels % 8 === 0 &&
     Math.min(top, bottom, left, right) >= 0 &&
@@ -62,33 +66,57 @@ export function convGemmApplies(conv: tf.backend_util.Conv2DInfo, ...infos: Info
   );
 }
 
-export function conv2dForward(args: KernelArgs): Info {
-  const backend = args.backend as unknown as WasmBackend;
-  const { x, filter } = args.inputs as { x: Info; filter: Info };
-  const attrs = args.attrs as unknown as Conv2DAttrs;
+/** The two kernels' shared part: our convolution, with tfjs' fused bias and ReLU; null where it does not apply. */
+function convolve(backend: WasmBackend, x: Info, filter: Info, attrs: Conv2DAttrs, bias: Info | null, relu: boolean): Info | null {
   const kernel = convGemmFor(backend);
-  if (kernel == null || (attrs.dataFormat != null && attrs.dataFormat !== "NHWC")) return fallback(args);
+  if (kernel == null || (attrs.dataFormat != null && attrs.dataFormat !== "NHWC")) return null;
   const [kh, kw, inC, outC] = filter.shape;
+  if (bias != null && (bias.dtype !== "float32" || tf.util.sizeFromShape(bias.shape) !== outC)) return null;
   const conv = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
     attrs.strides, attrs.dilations ?? 1, attrs.pad as "valid", attrs.dimRoundingMode, false, "channelsLast"
   );
-  if (!convGemmApplies(conv, x, filter)) return fallback(args);
+  if (!convGemmApplies(conv, attrs.dimRoundingMode, x, filter)) return null;
   const { starts, paddedWidth, temps } = convWindows(backend, x, conv);
+  const out = backend.makeOutput(conv.outShape, "float32");
   try {
-    const out = backend.makeOutput(conv.outShape, "float32");
     const pixelBytes = 4 * inC;
     kernel.convGemm(
       offsetOf(backend, starts), offsetOf(backend, filter), offsetOf(backend, out), inC, outC, kh, kw,
-      conv.dilationHeight * paddedWidth * pixelBytes, conv.dilationWidth * pixelBytes, starts.shape[0]
+      conv.dilationHeight * paddedWidth * pixelBytes, conv.dilationWidth * pixelBytes, starts.shape[0],
+      bias == null ? 0 : offsetOf(backend, bias), (bias == null ? 0 : 1) | (relu ? 2 : 0)
     );
     return out;
+  } catch (error) {
+    disposeAll(backend, [out]);
+    throw error;
   } finally {
     disposeAll(backend, temps);
   }
 }
 
-function fallback(args: KernelArgs): Info {
+export function conv2dForward(args: KernelArgs): Info {
+  const { x, filter } = args.inputs as { x: Info; filter: Info };
+  const out = convolve(args.backend as unknown as WasmBackend, x, filter, args.attrs as unknown as Conv2DAttrs, null, false);
+  if (out != null) return out;
   if (stock.Conv2D == null) throw new Error("Conv2D (wasm training kernels): unsupported case and no stock kernel");
   return stock.Conv2D(args) as Info;
+}
+
+/**
+ * FusedConv2D: what tfjs runs for a layer's convolution outside gradients, and inside them where the
+ * activation is linear (a batch-normalised CNN's). Bias and ReLU go in our kernel's last step; other
+ * activations and PReLU weights go to the stock kernel.
+ */
+export function fusedConv2dForward(args: KernelArgs): Info {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as { x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info };
+  const attrs = args.attrs as unknown as Conv2DAttrs & { activation?: string };
+  const activation = attrs.activation ?? "linear";
+  const out =
+    preluActivationWeights == null && (activation === "linear" || activation === "relu")
+      ? convolve(args.backend as unknown as WasmBackend, x, filter, attrs, bias ?? null, activation === "relu")
+      : null;
+  if (out != null) return out;
+  if (stock.FusedConv2D == null) throw new Error("FusedConv2D (wasm training kernels): unsupported case and no stock kernel");
+  return stock.FusedConv2D(args) as Info;
 }

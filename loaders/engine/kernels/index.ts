@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { FUSED_ADAM_KERNEL } from "../adam.js";
 import { BACKEND, MARK, stock, type Marked } from "./common.js";
 import { conv2dBackpropFilter } from "./convFilter.js";
-import { conv2dForward } from "./convForward.js";
+import { conv2dForward, fusedConv2dForward } from "./convForward.js";
 import { conv2dBackpropInput } from "./convInput.js";
 import { batchMatMul, gather, identity, slice, tile } from "./copies.js";
 import { adamUpdate } from "./optimizer.js";
@@ -32,7 +32,8 @@ import { fusedBatchNorm, mean, sum } from "./reductions.js";
  *   "gradAsFilter" (the general case): a forward Conv2D of x as [inC, H, W, N] with dy as the
  *     filter [outH, outW, N, outC], dilation = stride, padded so that the output is exactly
  *     [inC, kh, kw, outC] (x cropped where that padding would be negative), then transposed.
- * - Conv2D (NHWC float32, output channels a multiple of 8): loaders/engine/convGemm.ts, a matrix
+ * - Conv2D and FusedConv2D with a bias and no activation or ReLU (NHWC float32, output channels a
+ *   multiple of 8): loaders/engine/convGemm.ts, a matrix
  *   product read straight from the zero-padded input, with relaxed SIMD's fused multiply-add where
  *   the engine has it; on the calling thread, also where XNNPACK has a pool of threads.
  * - Conv2DBackpropInput: a stride-1 forward Conv2D of dy (zero-dilated by the stride, padded by
@@ -90,6 +91,7 @@ function register(kernelName: string, kernelFunc: tf.KernelFunc, keepStock?: (st
  */
 export function registerWasmTrainingKernels(): void {
   register("Conv2D", conv2dForward, (k) => (stock.Conv2D = k));
+  register("FusedConv2D", fusedConv2dForward, (k) => (stock.FusedConv2D = k));
   register("Conv2DBackpropFilter", conv2dBackpropFilter);
   register("Conv2DBackpropInput", conv2dBackpropInput, (k) => (stock.Conv2DBackpropInput = k));
   register("MaxPoolGrad", maxPoolGrad, (k) => (stock.MaxPoolGrad = k));
