@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { matchDataFile, produceDataFile } from "../loaders/report/dataFiles.ts";
 import { currentProfile } from "../loaders/config.ts";
 import { NotStoredError } from "../loaders/experiments/executor.ts";
+import { parsePart } from "../loaders/experiments/shard.ts";
 import { withLock } from "../loaders/experiments/lock.ts";
 import { primeStoredRuns, readStoredRuns, readingStoreOnce } from "../loaders/report/report.ts";
 import type { ProfileName } from "../loaders/spec/schema.ts";
@@ -39,19 +40,7 @@ export async function referencedDataFiles(): Promise<string[]> {
 }
 
 /** One of `count` disjoint shares of the data files (1-based), so that processes can produce them side by side. */
-export interface Part {
-  index: number;
-  count: number;
-}
-
-/** Reads `--part I/N`; the whole list when absent. */
-export function parsePart(text: string | undefined): Part {
-  if (text === undefined) return { index: 1, count: 1 };
-  const match = /^(\d+)\/(\d+)$/.exec(text);
-  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
-  if (!(count >= 1 && index >= 1 && index <= count)) throw new Error(`--part ${text}: expected I/N with 1 <= I <= N, as in 1/2`);
-  return { index, count };
-}
+export type Part = ReturnType<typeof parsePart>;
 
 /**
  * Every stored run of the profile, read without training; where some are missing (a build from nothing),
@@ -125,7 +114,7 @@ export async function fillLoaderCache(
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = performance.now();
   const { values } = parseArgs({ options: { part: { type: "string" } } });
-  const part = parsePart(values.part);
+  const part = values.part === undefined ? { index: 1, count: 1 } : parsePart(values.part, "--part");
   const { produced, left } = await fillLoaderCache(undefined, part);
   process.stderr.write(`data files${part.count > 1 ? ` (part ${part.index}/${part.count})` : ""}: ${produced.length} produced in ${((performance.now() - started) / 1000).toFixed(1)} s${left.length ? `, ${left.length} left to Framework (${left.join(", ")})` : ""}\n`);
 }

@@ -3,13 +3,10 @@
 // with Framework's own bundler for the rest. Bundles are kept between builds: each is named by package
 // and version, so a dependency upgrade gets a new bundle. A package missed here is bundled by Framework.
 //   npx tsx scripts/nodeBundles.ts
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { type BundleOutcome, PackageBundler } from "./packageBundler.ts";
-import { FRAMEWORK_CACHE, SRC, siteSources } from "./siteSources.ts";
-
-const ROOT = resolve(import.meta.dirname, "..");
+import { siteSources } from "./siteSources.ts";
 
 /** What every Markdown page may use without importing it (Framework's recommended libraries we have installed). */
 const IMPLICIT = ["d3", "htl", "@observablehq/plot", "@observablehq/inputs"];
@@ -36,20 +33,7 @@ export function pageImports(): string[] {
  */
 export async function bundleNodeImports(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<Map<string, BundleOutcome>> {
   const bundler = new PackageBundler();
-  const framework = join(ROOT, "node_modules", "@observablehq", "framework", "dist", "node.js");
-  const { resolveNodeImport } = (await import(pathToFileURL(framework).href)) as { resolveNodeImport(root: string, spec: string): Promise<string> };
-  await Promise.all(
-    pageImports().map(async (spec) => {
-      try {
-        await bundler.bundle(spec);
-      } catch (error) {
-        log(`browser bundles: ${spec} left to Framework's bundler (${(error as Error).message.split("\n")[0]})`);
-        const path = await resolveNodeImport(SRC, spec);
-        if (!existsSync(join(FRAMEWORK_CACHE, path))) throw new Error(`bundling ${spec}: Framework named ${path} but did not write it`);
-        bundler.made.set(path, "framework");
-      }
-    })
-  );
+  await Promise.all(pageImports().map((spec) => bundler.bundleOrLeave(spec, log)));
   return bundler.made;
 }
 

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join } from "node:path";
 import { extname } from "node:path/posix";
 import { pathToFileURL } from "node:url";
-import { FRAMEWORK_CACHE, SRC } from "./siteSources.ts";
+import { SRC } from "./siteSources.ts";
 
 const FRAMEWORK = join(import.meta.dirname, "..", "node_modules", "@observablehq", "framework", "dist");
 
@@ -72,7 +72,27 @@ export class PackageBundler {
 
   /** `root` is the site's source folder, as Framework's; its bundles go to `<root>/.observablehq/cache/_node`. */
   constructor(private readonly root = SRC) {
-    this.cache = root === SRC ? join(FRAMEWORK_CACHE, "_node") : join(root, ".observablehq", "cache", "_node");
+    this.cache = join(root, ".observablehq", "cache", "_node");
+  }
+
+  /**
+   * Bundles `spec` (resolved from the site's folder) with esbuild, or where that fails, says why through
+   * `log` and leaves it to Framework's bundler, which then makes it and what it imports.
+   */
+  async bundleOrLeave(spec: string, log: (line: string) => void): Promise<void> {
+    try {
+      await this.bundle(spec);
+    } catch (error) {
+      log(`browser bundles: ${spec} left to Framework's bundler (${(error as Error).message.split("\n")[0]})`);
+      this.made.set(await this.byFramework(spec), "framework");
+    }
+  }
+
+  /** Framework's own bundle of `spec` from the site's folder; its `/_node/` path. */
+  private async byFramework(spec: string): Promise<string> {
+    const path = await (await framework()).resolveNodeImport(this.root, spec);
+    if (!existsSync(join(this.cache, path.slice("/_node/".length)))) throw new Error(`bundling ${spec}: Framework named ${path} but did not write it`);
+    return path;
   }
 
   /**
@@ -96,7 +116,7 @@ export class PackageBundler {
   }
 
   private async write(spec: string, target: Resolution, output: string, importers: ReadonlySet<string>): Promise<void> {
-    const { rewriteNpmImports, relativePath, isNodeBuiltin, resolveNodeImport } = await framework();
+    const { rewriteNpmImports, relativePath, isNodeBuiltin } = await framework();
     const path = `/_node/${target.name}`;
     const imported = new Map<string, string>();
     const external: Plugin = {
@@ -134,7 +154,7 @@ export class PackageBundler {
     if (commonJs.length) {
       // Framework's bundler resolves from the site's folder: it can stand in only for the same installed copy.
       if (resolveSpecifier(spec, this.root).name !== target.name) throw new Error(`bundling ${spec}: it has CommonJS modules (${commonJs[0][0]}) and another installed copy shadows it from ${this.root}`);
-      if ((await resolveNodeImport(this.root, spec)) !== path) throw new Error(`bundling ${spec}: Framework named it differently from ${path}`);
+      if ((await this.byFramework(spec)) !== path) throw new Error(`bundling ${spec}: Framework named it differently from ${path}`);
       this.made.set(path, "framework");
       return;
     }

@@ -8,7 +8,8 @@ import { join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { ROOT } from "../loaders/config.ts";
 import { DATA_ROUTES, matchDataFile, produceDataFile, routeParam } from "../loaders/report/dataFiles.ts";
-import { parsePart, referencedDataFiles } from "../scripts/dataFiles.ts";
+import { referencedDataFiles } from "../scripts/dataFiles.ts";
+import { parsePart } from "../loaders/experiments/shard.ts";
 import { pageImports, valueImports } from "../scripts/nodeBundles.ts";
 
 function loaderFiles(dir = join(ROOT, "src", "data")): string[] {
@@ -26,9 +27,8 @@ describe("the site's data files", () => {
   });
 
   it("split into disjoint parts for processes side by side, from --part I/N", () => {
-    assert.deepEqual(parsePart(undefined), { index: 1, count: 1 });
-    assert.deepEqual(parsePart("2/3"), { index: 2, count: 3 });
-    for (const bad of ["0/2", "3/2", "1/0", "half", "1/2/3", ""]) assert.throws(() => parsePart(bad), new RegExp(`--part ${bad}: expected I/N`));
+    assert.deepEqual(parsePart("2/3", "--part"), { index: 2, count: 3 });
+    for (const bad of ["0/2", "3/2", "1/0", "half", "1/2/3", ""]) assert.throws(() => parsePart(bad, "--part"), new RegExp(`--part must be I/N .*got "${bad}"`));
   });
 
   it("match a served path to its route and parameter", () => {

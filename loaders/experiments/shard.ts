@@ -34,9 +34,14 @@ const CLASSICAL_SECONDS = 240;
 
 /** "I/N" (1 <= I <= N) as {index, count}, or an error naming what was expected. */
 export function parseShard(text: string): { index: number; count: number } {
+  return parsePart(text, "--shard");
+}
+
+/** Part I of N (1-based) from "I/N", as the command-line `option` gives it; a RangeError naming the option otherwise. */
+export function parsePart(text: string, option: string): { index: number; count: number } {
   const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   const [index, count] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
-  if (!(index >= 1 && count >= 1 && index <= count)) throw new RangeError(`--shard must be I/N with 1 <= I <= N (e.g. 2/4), got "${text}"`);
+  if (!(index >= 1 && count >= 1 && index <= count)) throw new RangeError(`${option} must be I/N with 1 <= I <= N (e.g. 2/4), got "${text}"`);
   return { index, count };
 }
 

@@ -14,7 +14,7 @@ export interface WasmBackend {
   incRef(dataId: object): void;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   /** The Emscripten module: its memory is asm.memory (one thread) or wasmMemory (the threaded build). */
-  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; tfjs?: { getThreadsCount?(): number } };
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
   typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
 }
 
