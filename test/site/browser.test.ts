@@ -3,19 +3,14 @@
 // data page's grids render; the counts/shares toggle redraws a matrix. Screenshots go to SHOTS_DIR
 // (default /tmp/shots) for a person to look at.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, skipWithoutChromium as skip } from "../helpers/browser.ts";
 import { BUILD_TIMEOUT_MS, builtDataFile, configuredDataPaths, configuredPages, ensureSite, serveStatic, type StaticServer } from "../helpers/site.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = process.env.SHOTS_DIR ?? "/tmp/shots";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) {
-  throw new Error(`${CHROMIUM} is missing; in CI the browser tests must run (install Debian's chromium)`);
-}
-const skip = haveChromium ? false : `no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`;
 
 /** The gallery shows at most this many misclassified images per run (RunSection's default). */
 const GALLERY_LIMIT = 24;
@@ -52,10 +47,7 @@ describe("the built site in Chromium", { skip }, () => {
     async () => {
       ({ dir, dispose: disposeSite } = await ensureSite());
       server = await serveStatic(dir);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
-      });
+      browser = await launchChromium();
       mkdirSync(SHOTS, { recursive: true });
       for (const path of familyFiles) for (const run of readJson<{ runs: RunJson[] }>(path).runs) runsById.set(run.id, run);
     },

@@ -4,18 +4,15 @@
 // from the URL, the reader's run shown in the explorer). No console errors, no request leaves 127.0.0.1.
 // Reports (does not assert) how long the train page takes to become ready.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { defaultChoice, filterRuns } from "../../src/components/explorer.js";
+import { launchChromium, skipWithoutChromium as skip } from "../helpers/browser.ts";
 import { BUILD_TIMEOUT_MS, builtDataFile, ensureSite, serveStatic, type StaticServer } from "../helpers/site.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = process.env.SHOTS_DIR ?? "/tmp/shots";
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} is missing; in CI the browser tests must run`);
-const skip = haveChromium ? false : `no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`;
 
 type Run = {
   id: string;
@@ -75,10 +72,7 @@ describe("run explorer and training in the page, in Chromium", { skip }, () => {
     async () => {
       ({ dir, dispose: disposeSite } = await ensureSite());
       server = await serveStatic(dir);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
-      });
+      browser = await launchChromium();
       mkdirSync(SHOTS, { recursive: true });
       const file = builtDataFile(dir, "data/explorer.json");
       assert.ok(file, "the site has data/explorer.json");
