@@ -4,7 +4,7 @@
 // line and exit code 2, not a stack.
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -220,5 +220,17 @@ describe("npm run train", { timeout: 5 * 60_000 }, () => {
       assert.match(result.stderr, message);
       assert.equal(result.stderr.trim().split("\n").length, 1, `one line for ${args.join(" ")}: ${result.stderr}`);
     }
+    // A dataset that is not installed stops the call before its first run, not when its runs come up.
+    const noFashion = join(dir, "no-fashion");
+    mkdirSync(noFashion, { recursive: true });
+    const result = spawnSync(process.execPath, ["--import", "tsx", SCRIPT, "--profile", "quick", "--study", "fashion"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, RUNS_DIR: join(dir, "runs-no-fashion"), FASHION_MNIST_DIR: noFashion }
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`^train: dataset "fashion-mnist" is not installed: missing ${noFashion}/train-images-idx3-ubyte\\.gz, .*dataset-fashion-mnist`, "m"));
+    assert.doesNotMatch(result.stderr, /training \d+ samples/, "nothing trained");
+    assert.ok(!existsSync(join(dir, "runs-no-fashion", "quick")) || readdirSync(join(dir, "runs-no-fashion", "quick")).every((name) => !name.includes("--")), "nothing stored");
   });
 });

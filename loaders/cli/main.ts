@@ -1,8 +1,9 @@
-// How `npm run train` reads its options and ends. A mistake in the call or in the declarations is the
-// user's to fix: one line on stderr naming the value, exit code 2. Anything else is a fault of ours
-// and keeps its stack.
+// How `npm run train` reads its options and ends. A mistake in the call or in the declarations, or a
+// dataset not installed, is the user's to fix: one line on stderr naming the value, exit code 2.
+// Anything else is a fault of ours and keeps its stack.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DeclarationError } from "../spec/errors.ts";
+import { DatasetNotInstalledError } from "../data/dataset.ts";
 
 /** A bad option or argument: reported in one line, exit code 2. */
 export class UsageError extends Error {
@@ -33,7 +34,7 @@ export async function runMain(name: string, main: () => Promise<number | void>):
   try {
     process.exitCode = (await main()) ?? 0;
   } catch (error) {
-    if (!(error instanceof UsageError || error instanceof DeclarationError)) throw error;
+    if (!(error instanceof UsageError || error instanceof DeclarationError || error instanceof DatasetNotInstalledError)) throw error;
     process.stderr.write(`${name}: ${error.message}\n`);
     process.exitCode = 2;
   }

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { availableParallelism, cpus } from "node:os";
 import { basename, join } from "node:path";
 import { ensureClassicalInChild } from "../classical/classical.ts";
+import { requireDatasets } from "../data/dataset.ts";
 import { DECLARATIONS_DIR, MULTICORE_MODES, ROOT, currentProfile, defaultWorkers, runsRoot, type MulticoreMode } from "../config.ts";
 import { longestFirst } from "../experiments/cost.ts";
 import { ensurePlanned, RunsFailedError, withCores, type EnsureOptions, type RunFailure } from "../experiments/executor.ts";
@@ -197,6 +198,16 @@ async function main(): Promise<number> {
   const storedBefore = storedCount();
   const started = performance.now();
   const missing = longestFirst(selection.runs.filter((p) => values.force || !isStored(p)));
+  // Every dataset this call may train on (each search with the earlier searches of its chain), checked
+  // before the first run: a missing one would otherwise fail its runs at the end of an hour's training.
+  const chain = (tuner: Tuner): Tuner[] => {
+    const earlier = declarations.tuners.find((t) => t.id === tuner.after);
+    return earlier ? [...chain(earlier), tuner] : [tuner];
+  };
+  requireDatasets([
+    ...missing.map((p) => p.experiment.dataset),
+    ...selection.searches.flatMap(chain).map((t) => String({ ...declarations.defaults, ...t.base }.dataset))
+  ]);
   progress.log(
     `[train] ${profile} profile: ${missing.length} of ${selection.runs.length} declared runs to train, ` +
       `${selection.searches.length} searches${selection.classical ? ", study 9" : ""}, ${workers} worker(s)`

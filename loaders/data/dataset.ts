@@ -117,14 +117,36 @@ export function readSplit(files: SplitFiles, options: { expectedCount?: number; 
   return { images: images.data, labels: labels.data, count };
 }
 
-/** Reads a dataset from its files without caching (use loadDataset normally). */
-export function readDataset(info: DatasetInfo): Dataset {
+/** Why a dataset cannot be read (the files it lacks and how to install them), or null when it is installed. */
+export function datasetNotInstalled(info: DatasetInfo): string | null {
   const missing = Object.values(info.files)
     .flatMap((f) => [f.images, f.labels])
     .filter((path) => !existsSync(path));
-  if (missing.length > 0) {
-    throw new Error(`dataset "${info.id}" is not installed: missing ${missing.join(", ")}. ${capitalize(info.installHint)}.`);
+  return missing.length > 0 ? `dataset "${info.id}" is not installed: missing ${missing.join(", ")}. ${capitalize(info.installHint)}.` : null;
+}
+
+/** What requireDatasets throws: every dataset that cannot be read, each with the files it lacks. */
+export class DatasetNotInstalledError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DatasetNotInstalledError";
   }
+}
+
+/**
+ * Throws, naming each, when some of these datasets are not installed: a long training command checks
+ * before it starts, rather than failing on its last runs an hour later.
+ */
+export function requireDatasets(ids: Iterable<string>): void {
+  const problems = [...new Set(ids)].map((id) => (isDatasetId(id) ? datasetNotInstalled(DATASETS[id]) : `unknown dataset "${id}"; known datasets: ${DATASET_IDS.join(", ")}`));
+  const found = problems.filter((p): p is string => p != null);
+  if (found.length) throw new DatasetNotInstalledError(found.join("\n"));
+}
+
+/** Reads a dataset from its files without caching (use loadDataset normally). */
+export function readDataset(info: DatasetInfo): Dataset {
+  const notInstalled = datasetNotInstalled(info);
+  if (notInstalled) throw new Error(notInstalled);
   const numClasses = info.classNames.length;
   return {
     id: info.id,
