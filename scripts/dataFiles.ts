@@ -47,7 +47,7 @@ export type Part = ReturnType<typeof parsePart>;
  * trained under a lock, so that of the processes producing data files side by side one trains them with
  * every worker and the others wait for it and read them, instead of each starting a pool of its own.
  */
-async function storedOrTrained(profile: ProfileName, log: (line: string) => void) {
+export async function storedOrTrained(profile: ProfileName, log: (line: string) => void) {
   try {
     return await readStoredRuns(profile, { readOnly: true });
   } catch (error) {

@@ -1,12 +1,14 @@
 // `npm run build` (scripts/build.ts) swaps the new site in only when the build succeeded: a failing
 // build leaves the previous site untouched, so a running server never serves a half-emptied folder.
 // It produces every data file in one process before Framework starts, and these are byte for byte the
-// files Framework's loaders write one by one (the tests' site is built that way).
+// files Framework's loaders write one by one (the tests' site is built that way). Where runs are missing,
+// the two halves of the data-file step train them once between them.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, it } from "node:test";
 import { ROOT } from "../../loaders/config.ts";
 import { BUILD_TIMEOUT_MS, ensureSite, listFiles } from "../helpers/site.ts";
@@ -88,6 +90,51 @@ describe("the build script", () => {
       assert.equal(readFileSync(join(site, "index.html"), "utf8"), "<p>the last good build</p>", "the site is left as it was");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("trains missing runs once when both halves of the data-file step find them missing", { timeout: BUILD_TIMEOUT_MS }, async () => {
+    const site = await ensureSite(); // stores every quick-profile run in data/runs/quick
+    const runs = mkdtempSync(join(tmpdir(), "halves-"));
+    try {
+      cpSync(join(ROOT, "data", "runs", "quick"), join(runs, "quick"), { recursive: true });
+      // Take away the two cheapest declared runs, as a newly declared experiment would be missing.
+      const stored = readdirSync(join(runs, "quick"))
+        .filter((name) => existsSync(join(runs, "quick", name, "run.json")))
+        .map((name) => ({ name, record: JSON.parse(readFileSync(join(runs, "quick", name, "run.json"), "utf8")) as { timing: { trainSeconds: number } } }))
+        .sort((a, b) => a.record.timing.trainSeconds - b.record.timing.trainSeconds);
+      const missing = stored.slice(0, 2).map((s) => s.name);
+      for (const name of missing) rmSync(join(runs, "quick", name), { recursive: true });
+      const script = `const { storedOrTrained } = await import(${JSON.stringify(pathToFileURL(join(ROOT, "scripts", "dataFiles.ts")).href)});
+        const runs = await storedOrTrained("quick", (line) => process.stderr.write(line + "\\n"));
+        process.stdout.write(JSON.stringify(runs.map((r) => r.planned.dir).sort()));`;
+      const half = () =>
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+          const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+            cwd: ROOT,
+            env: { ...process.env, RUNS_DIR: runs, REPORT_PROFILE: "quick", CI: "1", NO_COLOR: "1" }
+          });
+          let stdout = "";
+          let stderr = "";
+          child.stdout.on("data", (chunk) => (stdout += chunk));
+          child.stderr.on("data", (chunk) => (stderr += chunk));
+          child.on("close", (code) => done({ code, stdout, stderr }));
+        });
+      const [a, b] = await Promise.all([half(), half()]);
+      assert.equal(a.code, 0, a.stderr.slice(-2000));
+      assert.equal(b.code, 0, b.stderr.slice(-2000));
+      assert.deepEqual(JSON.parse(a.stdout), JSON.parse(b.stdout), "both halves read the same runs");
+      assert.equal((JSON.parse(a.stdout) as string[]).length, new Set(JSON.parse(a.stdout) as string[]).size);
+      for (const name of missing) {
+        assert.ok(existsSync(join(runs, "quick", name, "run.json")), `${name} is stored again`);
+        const id = name.split("--")[0];
+        const trainedIn = [a, b].filter((half) => half.stderr.includes(`[${id}] training `)).length;
+        assert.equal(trainedIn, 1, `${id} is trained by exactly one half`);
+      }
+      for (const half of [a, b]) assert.match(half.stderr, /some quick runs are not stored; training them/);
+    } finally {
+      site.dispose();
+      rmSync(runs, { recursive: true, force: true });
     }
   });
 });
