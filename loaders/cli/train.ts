@@ -17,6 +17,7 @@ import { isStored, planRuns, type PlannedRun } from "../experiments/plan.ts";
 import { readRun, sweepTemporary } from "../experiments/store.ts";
 import { parseShard, shardOf, type Work } from "../experiments/shard.ts";
 import { runTuner } from "../experiments/studies.ts";
+import { trialBase } from "../experiments/trials.ts";
 import { PROFILES, readDeclarations, type Declarations, type ProfileName, type Tuner } from "../spec/schema.ts";
 import { Progress } from "../training/progress.ts";
 import { parseOptions, positiveInteger, runMain, UsageError } from "./main.ts";
@@ -206,7 +207,11 @@ async function main(): Promise<number> {
   };
   requireDatasets([
     ...missing.map((p) => p.experiment.dataset),
-    ...selection.searches.flatMap(chain).map((t) => String({ ...declarations.defaults, ...t.base }.dataset))
+    // A base without a dataset fails when its trials are declared, with the declaration's own message.
+    ...selection.searches.flatMap(chain).flatMap((t) => {
+      const dataset = trialBase(declarations, t).dataset;
+      return typeof dataset === "string" ? [dataset] : [];
+    })
   ]);
   progress.log(
     `[train] ${profile} profile: ${missing.length} of ${selection.runs.length} declared runs to train, ` +

@@ -125,7 +125,7 @@ export function datasetNotInstalled(info: DatasetInfo): string | null {
   return missing.length > 0 ? `dataset "${info.id}" is not installed: missing ${missing.join(", ")}. ${capitalize(info.installHint)}.` : null;
 }
 
-/** What requireDatasets throws: every dataset that cannot be read, each with the files it lacks. */
+/** What requireDatasets and readDataset throw: every dataset that cannot be read, each with the files it lacks. */
 export class DatasetNotInstalledError extends Error {
   constructor(message: string) {
     super(message);
@@ -146,7 +146,7 @@ export function requireDatasets(ids: Iterable<string>): void {
 /** Reads a dataset from its files without caching (use loadDataset normally). */
 export function readDataset(info: DatasetInfo): Dataset {
   const notInstalled = datasetNotInstalled(info);
-  if (notInstalled) throw new Error(notInstalled);
+  if (notInstalled) throw new DatasetNotInstalledError(notInstalled);
   const numClasses = info.classNames.length;
   return {
     id: info.id,

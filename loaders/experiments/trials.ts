@@ -79,6 +79,11 @@ export function describePoint(params: Params): string {
 }
 
 /** The experiment one tuner candidate trains. */
+/** The fields every trial of `tuner` starts from: the project's defaults under the tuner's own `base`. */
+export function trialBase(declarations: Declarations, tuner: Tuner): Record<string, unknown> {
+  return { ...declarations.defaults, ...tuner.base };
+}
+
 export function trialExperiment(
   declarations: Declarations,
   tuner: Tuner,
@@ -86,7 +91,7 @@ export function trialExperiment(
   { id, epochs, seedOffset = 0, overrides = {} }: { id: string; epochs?: number; seedOffset?: number; overrides?: Record<string, unknown> }
 ): Experiment {
   const where = `${declarations.file}: tuner "${tuner.id}"`;
-  const base = { ...declarations.defaults, ...tuner.base } as Record<string, unknown> & { optimizer?: { name: string; learningRate: number } };
+  const base = trialBase(declarations, tuner) as Record<string, unknown> & { optimizer?: { name: string; learningRate: number } };
   const optimizer = {
     ...(base.optimizer ?? { name: "adam", learningRate: 0.001 }),
     ...(params.optimizer != null ? { name: params.optimizer } : {}),
