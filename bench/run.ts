@@ -26,6 +26,10 @@ import { planRuns } from "../loaders/experiments/plan.ts";
 import { planSchedule, estimateCost } from "../loaders/experiments/cost.ts";
 import { readStoredRuns } from "../loaders/report/report.ts";
 import { type UncutEstimate, uncutEstimate, uncutRuns } from "../loaders/report/uncut.ts";
+import { type CoreTime, describeCoreTime } from "../loaders/experiments/coreTime.ts";
+
+/** Where npm run train keeps its from-scratch timings (read after --parts full, and for the uncut estimate). */
+const fromScratchFile = join(ROOT, "data", "from-scratch.json");
 
 const { values: args } = parseArgs({
   options: {
@@ -174,7 +178,10 @@ async function fullSuiteRun() {
     const result = await measuredNode(["loaders/cli/train.ts", "--profile", "full"], { RUNS_DIR: runs, CI: "1" }, true);
     if (result.status !== 0) throw new Error(`train --profile full failed:\n${result.stderr.slice(-2000)}`);
     const results = readdirSync(join(runs, "full")).filter((name) => name.includes("--") && !name.startsWith(".")).length;
+    // npm run train's own account of where the cores' time went, written with its from-scratch time.
+    const scratch = existsSync(fromScratchFile) ? (JSON.parse(readFileSync(fromScratchFile, "utf8")) as { full?: { coreTime?: CoreTime | null } }).full : undefined;
     return {
+      coreTime: scratch?.coreTime ?? null,
       measuredAt: new Date().toISOString(),
       profile: "full",
       seconds: result.seconds,
@@ -304,7 +311,6 @@ const uncut = await readStoredRuns("full", { readOnly: true }).then(
   (stored) => ({ measuredAt: new Date().toISOString(), ...uncutEstimate(uncutRuns(stored)) }),
   (error: Error) => (say(`the estimate needs every full-profile run stored, and it was not: ${error.message.slice(0, 300)}`), (previous.uncut as (UncutEstimate & { measuredAt: string }) | undefined) ?? null)
 );
-const fromScratchFile = join(ROOT, "data", "from-scratch.json");
 const fromScratch = existsSync(fromScratchFile) ? (JSON.parse(readFileSync(fromScratchFile, "utf8")) as { full?: { seconds: number; workers: number; measuredAt: string } }).full : undefined;
 const loadAtEnd = loadavg()[0];
 
@@ -395,6 +401,7 @@ if (fullSuite) {
       `peak memory of all its processes together ${f.memory.peakMB.toFixed(0)} MB PSS at ${f.memory.peakAtSeconds.toFixed(0)} s ` +
       `(${f.memory.atPeak.map((p) => `${p.command} ${p.pssMB.toFixed(0)}`).join(", ")}); largest single process ${f.memory.largestProcessMB.toFixed(0)} MB PSS`
   );
+  if (f.coreTime) for (const line of describeCoreTime(f.coreTime)) say(`  ${line}`);
 }
 if (uncut) {
   const added = uncut.cut.map((c) => `${c.study} ${c.runs} runs ${(c.uncutSeconds / c.seconds).toFixed(1)}x`).join(", ");

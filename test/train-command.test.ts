@@ -144,6 +144,11 @@ describe("npm run train", { timeout: 5 * 60_000 }, () => {
     assert.equal(await second.exit, 0, second.stderr());
     assert.match(second.stderr(), /2 of 4 declared runs to train/);
     assert.match(second.stdout(), /ready in .* 2 results trained, 2 reused/);
+    // The account of the cores' time names the two runs, and their training is most of what was held.
+    const account = second.stderr().match(/\[train\] (\d+) core-seconds offered \((\d+) s on 2 cores\), 2 runs:\n.*training (\d+) core-s/);
+    assert.ok(account, second.stderr());
+    const [offered, , training] = account.slice(1).map(Number);
+    assert.ok(training > 0 && training <= offered, `training ${training} of ${offered} core-seconds`);
     assert.ok(!existsSync(join(runs, "full", ".failures.json")));
   });
 

@@ -12,7 +12,8 @@ import { ensureClassicalInChild } from "../classical/classical.ts";
 import { requireDatasets } from "../data/dataset.ts";
 import { DECLARATIONS_DIR, MULTICORE_MODES, ROOT, currentProfile, defaultWorkers, runsRoot, type MulticoreMode } from "../config.ts";
 import { longestFirst } from "../experiments/cost.ts";
-import { ensurePlanned, RunsFailedError, withCores, type EnsureOptions, type RunFailure } from "../experiments/executor.ts";
+import { coreTime, describeCoreTime, runsStoredSince } from "../experiments/coreTime.ts";
+import { coreSlotsFor, ensurePlanned, RunsFailedError, withCores, type EnsureOptions, type RunFailure } from "../experiments/executor.ts";
 import { isStored, planRuns, type PlannedRun } from "../experiments/plan.ts";
 import { readRun, sweepTemporary } from "../experiments/store.ts";
 import { parseShard, shardOf, type Work } from "../experiments/shard.ts";
@@ -198,6 +199,7 @@ async function main(): Promise<number> {
   sweepTemporary(profile);
   const storedBefore = storedCount();
   const started = performance.now();
+  const startedAt = new Date();
   const missing = longestFirst(selection.runs.filter((p) => values.force || !isStored(p)));
   // Every dataset this call may train on (each search with the earlier searches of its chain), checked
   // before the first run: a missing one would otherwise fail its runs at the end of an hour's training.
@@ -249,6 +251,9 @@ async function main(): Promise<number> {
   const trained = storedCount() - storedBefore;
   const say = values.stale ? console.error : console.log;
   say(`train: ${profile} profile ${failed.length ? "NOT complete" : "ready"} in ${seconds.toFixed(0)} s with ${workers} worker(s): ${trained} results trained, ${storedBefore} reused`);
+  // Where the cores' time went: what to cut next when a profile is too slow.
+  const cores = trained > 0 ? coreTime(runsStoredSince(profile, startedAt), seconds, workers, coreSlotsFor(workers).heldCoreSeconds()) : null;
+  if (cores) for (const line of describeCoreTime(cores)) progress.log(`[train] ${line}`);
   const file = failuresFile(profile);
   if (failed.length) {
     const lines = failed.flatMap((f) => (f.runs.length ? f.runs.map((r) => `  ${f.part}: run ${r.id} failed: ${r.message}`) : [`  ${f.part} failed: ${f.message}`]));
@@ -267,6 +272,7 @@ async function main(): Promise<number> {
       seconds,
       workers,
       results: trained,
+      coreTime: cores,
       machine: { cpu: cpus()[0]?.model.trim() ?? "unknown", cores: availableParallelism() }
     };
     writeFileSync(`${FROM_SCRATCH_FILE}.tmp`, JSON.stringify(all, null, 2) + "\n");

@@ -138,6 +138,7 @@ export class MemoryWatch extends Progress {
  */
 export class CoreSlots {
   private free: number;
+  private heldMs = 0;
   private readonly waiting: { n: number; priority: number; wake: () => void }[] = [];
   constructor(readonly size: number) {
     this.free = size;
@@ -155,12 +156,18 @@ export class CoreSlots {
       });
     }
     let released = false;
+    const since = performance.now();
     return () => {
       if (released) return;
       released = true;
+      this.heldMs += (performance.now() - since) * want;
       this.free += want;
       this.dispatch();
     };
+  }
+  /** Core-seconds handed out and given back so far: how much of the pool's time its holders had. */
+  heldCoreSeconds(): number {
+    return this.heldMs / 1000;
   }
   private dispatch(): void {
     while (this.waiting.length && this.free >= this.waiting[0].n) {

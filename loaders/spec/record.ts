@@ -76,6 +76,10 @@ export const RunRecordSchema = z.object({
   timing: z.object({
     trainSeconds: z.number().nonnegative(),
     evalSeconds: z.number().nonnegative(),
+    /** Loading the data and building the model, tfjs' start in a fresh process included (absent in runs stored before it was recorded). */
+    setupSeconds: z.number().nonnegative().optional(),
+    /** Scoring the validation split after each epoch, outside trainSeconds (absent in runs stored before it was recorded). */
+    validationSeconds: z.number().nonnegative().optional(),
     samplesPerSecond: z.number().nonnegative(),
     samplesSeen: z.number().int().nonnegative(),
     /** Peak resident memory of the training process during the run, in MiB (absent in runs stored before it was recorded). */

@@ -178,6 +178,7 @@ async function saveWeights(tf: Tf, model: tfType.LayersModel): Promise<RunFiles>
  * the run, which is returned with status "diverged" and the history up to that point.
  */
 export async function trainRun(experiment: ResolvedExperiment, key: string, options: TrainOptions = {}): Promise<TrainResult> {
+  const setupStarted = performance.now();
   const tf = await initTf(options.backend ?? "wasm");
   const progress = options.progress ?? new Progress();
   const label = options.label ?? experiment.id;
@@ -204,10 +205,12 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
   let sinceBest = 0;
   let stoppedEarly = false;
   let trainSeconds = 0;
+  let validationSeconds = 0;
   let samplesSeen = 0;
   let learningRate = experiment.optimizer.learningRate;
   const es = experiment.earlyStopping;
 
+  const setupSeconds = (performance.now() - setupStarted) / 1000;
   progress.log(
     `[${label}] training ${data.train.count} samples (validation ${data.validation.count}, test ${data.test.count}), ` +
       `${params.toLocaleString("en-US")} parameters, ${experiment.epochs} epochs, backend ${tf.getBackend()}`
@@ -277,7 +280,9 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
     const seconds = (performance.now() - started) / 1000;
     trainSeconds += seconds;
 
+    const validationStarted = performance.now();
     const val = evaluate(predictProbabilities(tf, model, data.validation, numClasses), data.validation.y, numClasses);
+    validationSeconds += (performance.now() - validationStarted) / 1000;
     history.push({
       epoch,
       loss: lossSum / seen,
@@ -372,6 +377,8 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
     timing: {
       trainSeconds,
       evalSeconds,
+      setupSeconds,
+      validationSeconds,
       samplesPerSecond: trainSeconds > 0 ? samplesSeen / trainSeconds : 0,
       samplesSeen
     },
