@@ -59,6 +59,10 @@ describe("the full profile without its cuts", () => {
     assert.equal(uncutFromScratchSeconds(uncut, { seconds: 40 * 60, workers: 2 }), 60 * 60);
     assert.ok(sentence.includes(`about ${duration(60 * 60)} rather than ${duration(40 * 60)}: ${duration(60 * 60 - BUDGET_SECONDS)} over the budget`), sentence);
     assert.match(sentence, /an estimate from the stored runs, not a timing/);
+    // From the runs of a from-nothing training (bench --parts full), the sentence names them instead.
+    const fresh = uncutSentence({ ...bench, uncut: { ...uncut, from: "from-nothing", measuredAt: "2026-12-07T16:00:00Z" } })!;
+    assert.ok(fresh.includes("that the 2 runs of the from-nothing training of 2026-12-07 took"), fresh);
+    assert.match(fresh, /an estimate from those runs, not a timing/);
     assert.equal(uncutSentence({ ...bench, uncut: uncutEstimate([run("b", null, 50_000, 50_000, 600)]) }), null, "nothing cut, nothing to say");
     assert.doesNotMatch(uncutSentence({ ...bench, fromScratch: null })!, /from nothing would take/);
   });

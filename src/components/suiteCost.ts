@@ -34,7 +34,8 @@ export interface StoredSuites {
     memory: {peakMB: number; peakAtSeconds: number; atPeak: {command: string; pssMB: number}[]; largestProcessMB: number};
   } | null;
   fromScratch?: {full?: {results: number; seconds: number; workers: number; measuredAt: string; machine: {cpu: string; cores: number}} | null} | null;
-  uncut?: UncutEstimate | null;
+  /** `from`: the runs of the from-nothing training that bench --parts full timed, or the stored runs (absent before it was recorded). */
+  uncut?: (UncutEstimate & {from?: "from-nothing" | "stored"; measuredAt?: string}) | null;
 }
 
 /** The report's budget for the full profile from nothing, and the memory target of such a build. */
@@ -101,11 +102,12 @@ export function uncutSentence(bench: StoredSuites | null): string | null {
   const studies = u.cut.map((c) => `${c.study} (${integer(c.runs)} run${c.runs === 1 ? "" : "s"} on ${range(c.trainCount)} of ${range(c.availableTrainCount)} images)`).join(", ");
   const full = bench?.fromScratch?.full;
   const estimate = full ? uncutFromScratchSeconds(u, full) : null;
+  const source = u.from === "from-nothing" ? `runs of the from-nothing training${u.measuredAt ? ` of ${u.measuredAt.slice(0, 10)}` : ""}` : "stored runs";
   const verdict =
     estimate == null
       ? ""
       : `; shared out over ${full!.workers} workers, that would make the full profile from nothing take about ${duration(estimate)} rather than ${duration(full!.seconds)}: ${estimate <= BUDGET_SECONDS ? "within the budget" : `${duration(estimate - BUDGET_SECONDS)} over the budget`}`;
-  return `Not yet trained without its cuts: these studies train on subsets of their training splits to fit the budget, ${studies}. Scaled to its whole split, each of those runs' measured training time would add ${duration(u.uncutSeconds - u.seconds)} of training to the ${duration(u.seconds)} that the ${integer(u.runs)} stored runs took (${times(u.factor, 2)})${verdict}. That is an estimate from the stored runs, not a timing: it takes evaluation, start-up and early stopping as they were.`;
+  return `Not yet trained without its cuts: these studies train on subsets of their training splits to fit the budget, ${studies}. Scaled to its whole split, each of those runs' measured training time would add ${duration(u.uncutSeconds - u.seconds)} of training to the ${duration(u.seconds)} that the ${integer(u.runs)} ${source} took (${times(u.factor, 2)})${verdict}. That is an estimate from ${u.from === "from-nothing" ? "those runs" : "the stored runs"}, not a timing: it takes evaluation, start-up and early stopping as they were.`;
 }
 
 /** The memory of the full profile from nothing against the 2 GB target. */
