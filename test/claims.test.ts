@@ -73,7 +73,7 @@ describe("the claims checker", () => {
     const cb = comparisonClaim("cb", g("c"), g("b"), { a: "C", b: "B" }, lookup);
     const overstated = { ...cb, text: "C beats B by 0.13 percentage points." };
     assert.ok(checkClaim(overstated, raw).length > 0);
-    const wrongVerdict = { ...cb, evidence: { ...cb.evidence, verdict: "higher" as const } };
+    const wrongVerdict = { ...cb, evidence: { ...cb.evidence, verdict: "higher" as const } } as Claim;
     assert.ok(checkClaim(wrongVerdict, raw).some((p) => /verdict "higher"/.test(p)));
     const quoted = { ...ab, evidence: { ...ab.evidence, a: { ...(ab.evidence as { a: { values: number[] } }).a, values: [0.99, 0.978, 0.982] } } } as Claim;
     assert.ok(checkClaim(quoted, raw).some((p) => /stores 0\.98, the claim quotes 0\.99/.test(p)));
@@ -135,7 +135,7 @@ describe("every claim of the site against the stored full-profile runs", { skip:
     const problems = claims.flatMap((claim) => checkClaim(claim, raw));
     assert.deepEqual(problems, []);
     const ids = new Set(claims.map((c) => c.id));
-    for (const id of ["models.ranking", "models.cnn-vs-mlp", "models.vs-baseline.mlp-256-128", "fashion.dropout.gap", "dynamics.long", "dynamics.adam-vs-sgd", "batch-lr.ratio", "batch-lr.smallest-rate", "homework.runner-up"]) {
+    for (const id of ["models.ranking", "models.cnn-vs-mlp", "models.vs-baseline.mlp-256-128", "fashion.dropout.gap", "dynamics.long", "dynamics.adam-vs-sgd", "batch-lr.ratio", "batch-lr.smallest-rate", "homework.runner-up", "mlp-tuning.importance.mlp-halving", "cnn-tuning.importance.cnn-arch", "cnn-tuning.importance.cnn-augment"]) {
       assert.ok(ids.has(id), `the site states ${id}`);
     }
   });

@@ -10,6 +10,7 @@ import { familyClaims, overviewClaims } from "./findings/models.ts";
 import { studyClaims } from "./findings/studies.ts";
 import { groupRuns, type RunGroup } from "./findings/groups.ts";
 import { lookupOf } from "./findings/lookup.ts";
+import { SETTING_WORDS } from "./findings/words.ts";
 import { seedInterval } from "./stats.ts";
 import { DECLARATIONS_DIR } from "../config.ts";
 import type { RunRecord } from "../spec/record.ts";
@@ -221,6 +222,8 @@ export async function studyReport(profile: ProfileName, studyId: string) {
   return {
     profile: profileInfo(profile),
     study,
+    /** Search settings in words, for tables and parallel coordinates (the claims name them the same way). */
+    settingNames: SETTING_WORDS,
     /** Each configuration through its first seed, in full (the grid pages draw these). */
     runs: experiments.filter(firstSeed).map(({ planned, record }) => studyRun(planned, record)),
     /** Each configuration over its seeds, with mean curves. */

@@ -52,6 +52,16 @@ function details(e: Evidence): HTMLElement {
   if (e.kind === "sign")
     return html`<table class="evidence-table"><tbody>${sideRow(e.side, e.metric)}</tbody></table>
       <p>95% interval ${pp(e.low)} to ${pp(e.high)}${e.side.values.length < 2 ? " (one seed: no interval)" : ""}.</p>`;
+  if (e.kind === "importance") {
+    const imp = e.importance;
+    return html`<table class="evidence-table">
+        <thead><tr><th>Setting</th><th class="num">Share of the splitting gain</th></tr></thead>
+        <tbody>${imp.settings.map((s) => html`<tr><td>${e.names[s.setting] ?? s.setting}</td><td class="num">${percent(s.share, 1)}</td></tr>`)}</tbody>
+      </table>
+      <p>A random forest of ${imp.trees} trees fitted to ${imp.trials} points (${e.points.reduce((n, pt) => n + pt.runs.length, 0)} runs) after ${e.budget} epoch${e.budget === 1 ? "" : "s"}${imp.constant.length ? `; the same in every point: ${imp.constant.map((c) => e.names[c] ?? c).join(", ")}` : ""}. Out-of-bag R² ${imp.outOfBagR2 == null ? "—" : imp.outOfBagR2.toFixed(2).replace("-", "−")}: ${
+        e.verdict === "explains" ? "enough to read the ranking" : "too little to read a ranking"
+      } (the sentence ranks from ${e.readableR2}).</p>`;
+  }
   const figures = Object.entries(e.values ?? {}).map(([name, value]) => `${name} ${Math.abs(value) < 1 ? value.toPrecision(4) : Math.round(value).toLocaleString("en-US")}`);
   return html`<p>Runs: ${e.runs.map(runName).join(", ")}.</p>${figures.length ? html`<p>Figures: ${figures.join("; ")}.</p>` : ""}`;
 }

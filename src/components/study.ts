@@ -1,6 +1,5 @@
 // Charts and measures shared by the study pages: grid heatmaps, overlaid curves, seed spreads,
-// trial tables, a parallel-coordinates view of tuner trials, and the overfitting/instability
-// measures the prose quotes.
+// trial tables, settings in words, and the overfitting/instability measures the prose quotes.
 import type {HistoryEntry} from "../../loaders/spec/record.ts";
 import type {Params} from "../../loaders/spec/params.ts";
 import type {Trial} from "../../loaders/experiments/tuners.ts";
@@ -31,6 +30,10 @@ export type StudyRun = {
 };
 /** A tuner's trial as the study views read it: its point in the search space and its scores. */
 export type StudyTrial = Pick<Trial, "params" | "scores" | "score">;
+/** Settings in words, from the study's data (`settingNames`); a setting not listed reads as its own name. */
+export type SettingNames = Record<string, string>;
+export const settingName = (names: SettingNames, setting: string): string => names[setting] ?? setting;
+
 /** A run's figure to plot: test accuracy by default. */
 type RunValue = (run: StudyRun) => number | null | undefined;
 
@@ -163,32 +166,17 @@ export function SeedSpread(runs: StudyRun[], {group, value = (r) => r.testAccura
   });
 }
 
-/** Search settings as a reader reads them, for table headers. */
-const SETTING_NAMES: Record<string, string> = {
-  learningRate: "learning rate",
-  batchNorm: "batch norm",
-  filters0: "first filters",
-  filters: "later filters",
-  subsample: "subsampling",
-  rotationDegrees: "rotation (°)",
-  widthShift: "width shift",
-  heightShift: "height shift",
-  decayPerEpoch: "decay per epoch",
-  batchSize: "batch size",
-  units0: "layer 1 units",
-  units1: "layer 2 units",
-  units2: "layer 3 units",
-  units3: "layer 4 units"
-};
 
 /** Which columns TrialTable shows: the search dimensions, and each trial's epochs when `budgetOf` is given. */
 export interface TrialTableOptions<T extends StudyTrial> {
   dims: string[];
+  /** The study's settings in words (its data's `settingNames`). */
+  names: SettingNames;
   budgetOf?: (trial: T) => number;
 }
 
 /** Tuner trials as a sortable table: the point's parameters, the scores per execution and their mean. */
-export function TrialTable<T extends StudyTrial>(trials: T[], {dims, budgetOf}: TrialTableOptions<T>) {
+export function TrialTable<T extends StudyTrial>(trials: T[], {dims, names, budgetOf}: TrialTableOptions<T>) {
   // With one execution per trial the per-execution column would repeat the score: it is left out.
   const repeated = trials.some((t) => t.scores.length > 1);
   const rows = trials.map((t, rank) => ({
@@ -205,7 +193,7 @@ export function TrialTable<T extends StudyTrial>(trials: T[], {dims, budgetOf}: 
       learningRate: (d: unknown) => (typeof d === "number" ? d.toExponential(1) : d),
       l2: (d: unknown) => (typeof d === "number" ? d.toExponential(0) : d)
     },
-    header: {...Object.fromEntries(dims.map((k) => [k, SETTING_NAMES[k] ?? k])), score: repeated ? "mean best val. accuracy" : "best val. accuracy", scores: "per seed"}
+    header: {...Object.fromEntries(dims.map((k) => [k, settingName(names, k)])), score: repeated ? "mean best val. accuracy" : "best val. accuracy", scores: "per seed"}
   });
 }
 
@@ -216,69 +204,6 @@ export function TrialTable<T extends StudyTrial>(trials: T[], {dims, budgetOf}: 
 export function percentTicks(d: number, i: number, ticks?: number[]): string {
   const step = ticks && ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) * 100 : 1;
   return percent(d, Math.min(3, d3.precisionFixed(step)));
-}
-
-/** What ParallelCoordinates draws: the search dimensions, and the winner's point; other options go to Plot.plot. */
-export interface ParallelCoordinatesOptions extends Plot.PlotOptions {
-  dims: string[];
-  width?: number;
-  height?: number;
-  winner?: Params;
-}
-
-/**
- * Parallel coordinates: one line per trial across the search dimensions (each scaled to its own
- * range; categorical dimensions spaced evenly), coloured by score, the search's `winner` (its params;
- * else the best of these trials) drawn thick in the text colour on top; value labels sit on a halo so
- * the lines do not hide them.
- */
-export function ParallelCoordinates(
-  trials: StudyTrial[],
-  {dims, width = 680, height = 320, winner, ...options}: ParallelCoordinatesOptions
-): ReturnType<typeof Plot.plot> {
-  const scales = new Map(
-    dims.map((k): [string, (v: Params[string] | undefined) => number | null] => {
-      const values = trials.map((t) => t.params[k]).filter((v) => v != null);
-      if (values.every((v) => typeof v === "number")) {
-        const log = k === "learningRate" || k === "l2";
-        const scale = (log ? d3.scaleLog() : d3.scaleLinear()).domain(d3.extent(values as number[]) as [number, number]).range([0, 1]);
-        return [k, (v) => (v == null ? null : scale.domain()[0] === scale.domain()[1] ? 0.5 : scale(v as number))];
-      }
-      const domain = [...new Set(values.map(String))].sort();
-      return [k, (v) => (v == null ? null : domain.length === 1 ? 0.5 : domain.indexOf(String(v)) / (domain.length - 1))];
-    })
-  );
-  const same = (a: Params, b: Params) => dims.every((k) => String(a[k]) === String(b[k]));
-  const chosen = winner ? trials.findIndex((t) => same(t.params, winner)) : -1;
-  const best = chosen >= 0 ? chosen : d3.greatestIndex(trials, (t) => (Number.isFinite(t.score) ? t.score : -Infinity));
-  const rows = trials.flatMap((t, i) =>
-    dims.map((k) => ({trial: i, dim: k, y: scales.get(k)!(t.params[k]), raw: t.params[k], score: Number.isFinite(t.score) ? t.score : null})).filter((d) => d.y != null)
-  );
-  const labels = dims.flatMap((k) => {
-    const values = [...new Set(trials.map((t) => t.params[k]).filter((v) => v != null))];
-    // d3.extent orders strings as well; typed for numbers, which a dimension of this many values holds.
-    const shown = values.length <= 6 ? values : (d3.extent(values as number[]) as [number, number]);
-    return shown.map((v) => ({dim: k, y: scales.get(k)!(v), text: typeof v === "number" ? (v < 0.01 ? v.toExponential(0) : String(+v.toPrecision(3))) : String(v)}));
-  });
-  // Where the axes stand too close for their names side by side (a phone), the names are turned.
-  const crowded = (width - 60) / dims.length < 7 * d3.max(dims, (k) => k.length)!;
-  return Plot.plot({
-    width,
-    height: crowded ? height + 40 : height,
-    marginLeft: 20,
-    marginRight: 40,
-    marginTop: crowded ? 70 : 30,
-    x: {domain: dims, label: null, axis: "top", tickRotate: crowded ? -45 : 0},
-    y: {axis: null, domain: [-0.05, 1.05]},
-    color: {type: "linear", scheme: "viridis", legend: true, label: "validation accuracy", tickFormat: (d) => percent(d, 1)},
-    marks: [
-      Plot.ruleX(dims, {stroke: "#ccc"}),
-      Plot.line(rows, {x: "dim", y: "y", z: "trial", stroke: "score", strokeWidth: 1.5, strokeOpacity: 0.8}),
-      Plot.line(rows.filter((d) => d.trial === best), {x: "dim", y: "y", stroke: "currentColor", strokeWidth: 3}),
-      Plot.text(labels, {x: "dim", y: "y", text: "text", dx: 6, textAnchor: "start", fontSize: 10, fill: "currentColor", stroke: "var(--theme-background, white)", strokeWidth: 3, paintOrder: "stroke"})
-    ],
-    ...options
-  });
 }
 
 /** Training accuracy minus validation accuracy at the last epoch: how far the run overfits. */
@@ -321,9 +246,9 @@ export function RunList(runs: StudyRun[], columns: Record<string, (run: StudyRun
 }
 
 /** A tuner point in words: "depth 2, layer 1 units 192, learning rate 0.01" (widths of unused layers are already dropped). */
-export function describeParams(params: Params): string {
+export function describeParams(params: Params, names: SettingNames): string {
   return Object.keys(params)
     .sort()
-    .map((k) => `${SETTING_NAMES[k] ?? k} ${typeof params[k] === "number" ? +params[k].toPrecision(3) : params[k]}`)
+    .map((k) => `${settingName(names, k)} ${typeof params[k] === "number" ? +params[k].toPrecision(3) : params[k]}`)
     .join(", ");
 }

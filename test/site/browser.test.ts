@@ -128,6 +128,7 @@ describe("the built site in Chromium", { skip }, () => {
         assert.ok(charts > 0, `${spec.path} has no Plot chart`);
         if (spec.path === "/") await checkOverview(v.page);
         else if (spec.path === "/data") await checkDataPage(v.page);
+        else if (spec.path === "/studies/mlp-tuning") await checkSearchBrush(v.page);
         await checkRunSections(v.page, spec.path);
       } finally {
         await finish(v, name);
@@ -158,6 +159,39 @@ describe("the built site in Chromium", { skip }, () => {
     await ranking.locator("button.evidence-toggle").click();
     assert.equal(await box.isVisible(), true, "evidence opens");
     assert.ok((await box.locator("table.evidence-table tr").count()) > 2, "the evidence lists the runs");
+  }
+
+  /** The search's parallel coordinates: one line per first-rung point; dragging on an axis selects and the table follows; the importance claim as written. */
+  async function checkSearchBrush(page: Page) {
+    const report = readJson<{ tuners: { rungs: { trials: unknown[] }[] }[]; claims: Record<string, { text: string }> }>("data/study/mlp-tuning.json");
+    const points = report.tuners[0].rungs[0].trials.length;
+    const brush = page.locator(".search-brush").first();
+    await brush.scrollIntoViewIfNeeded();
+    assert.equal(await brush.locator("g.search-trials path").count(), points, "one line per point of the first rung");
+    const status = brush.locator(".search-brush-status");
+    assert.match((await status.textContent()) ?? "", new RegExp(`^${points} trials`));
+    const caption = page.locator("p.caption", { hasText: "of the first rung" }).last();
+    assert.match((await caption.textContent()) ?? "", /^Every point of the first rung/);
+    // Drag down the upper half of the first axis.
+    const box = (await brush.locator(".search-brushes g[data-dim] rect.overlay").first().boundingBox())!;
+    const x = box.x + box.width / 2;
+    await page.mouse.move(x, box.y + 6);
+    await page.mouse.down();
+    await page.mouse.move(x, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const selected = /^(\d+) of (\d+) trials selected$/.exec((await status.textContent()) ?? "");
+    assert.ok(selected, `status after a drag: ${await status.textContent()}`);
+    const kept = Number(selected[1]);
+    assert.equal(Number(selected[2]), points);
+    assert.ok(kept < points, `a drag over half an axis keeps fewer than all ${points} points`);
+    // The linked table's caption counts the same points.
+    assert.match((await caption.textContent()) ?? "", new RegExp(`^The ${kept} of ${points} points of the first rung that the selection above keeps`));
+    await brush.locator("button.search-brush-clear").click();
+    assert.match((await status.textContent()) ?? "", new RegExp(`^${points} trials`), "clearing brings every point back");
+    const claim = report.claims["mlp-tuning.importance.mlp-halving"];
+    const shown = page.locator(".claim[data-claim='mlp-tuning.importance.mlp-halving']");
+    assert.equal(await shown.count(), claim ? 1 : 0, "the importance claim where the loader wrote one");
+    if (claim) assert.ok((await shown.textContent())?.startsWith(claim.text), "the importance claim as the loader wrote it");
   }
 
   async function checkDataPage(page: Page) {

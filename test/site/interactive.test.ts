@@ -241,6 +241,64 @@ describe("interactive cells in Chromium", { skip }, () => {
     }
   });
 
+  /** A digest of the pixels of every canvas under `selector`, and how many of them show more than one colour. */
+  async function canvasDigest(page: Page, selector: string): Promise<{ total: number; drawn: number; digest: number }> {
+    return page.$$eval(selector, (canvases) => {
+      let drawn = 0;
+      let digest = 0;
+      for (const canvas of canvases as HTMLCanvasElement[]) {
+        const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+        let distinct = false;
+        for (let i = 0; i < data.length; i += 4) {
+          distinct ||= data[i] !== data[0] || data[i + 2] !== data[2];
+          digest = (digest * 31 + data[i] + 7 * data[i + 2]) % 1_000_000_007;
+        }
+        if (distinct) drawn++;
+      }
+      return { total: canvases.length, drawn, digest };
+    });
+  }
+
+  it("/draw: the CNN's filters, feature maps and saliency, and the MLP's weights, follow the drawing", async () => {
+    const v = await open("/draw");
+    try {
+      await waitReady(v.page);
+      // Before drawing: the filters of the CNN's first two convolutions and the MLP's first layer, no maps.
+      assert.equal(await v.page.locator("[data-filters]").count(), 3, "two convolutions' filters and the MLP's weights");
+      const filters = await canvasDigest(v.page, "[data-filters] canvas.map-image");
+      assert.ok(filters.total >= 3 && filters.drawn === filters.total, `every filter image is drawn (${filters.drawn} of ${filters.total})`);
+      assert.equal(await v.page.locator(".feature-maps").count(), 0, "no feature maps before a drawing");
+
+      await drawStroke(v.page);
+      await drawnCards(v.page, 3);
+      const rows = v.page.locator(".feature-maps .layer-row");
+      await rows.first().waitFor({ timeout: 30_000 });
+      const kinds = await rows.evaluateAll((rs) => rs.map((r) => r.getAttribute("data-kind")));
+      assert.ok(kinds.includes("Conv2D"), `a row per layer, convolutions included: ${kinds.join(", ")}`);
+      assert.equal(kinds.at(-1), "Dense", "the last row is the output layer");
+      assert.match((await rows.last().textContent()) ?? "", /10 class probabilities/);
+      const first = await canvasDigest(v.page, ".feature-maps .layer-row[data-kind='Conv2D'] canvas");
+      assert.ok(first.drawn > 0, "the convolution's feature maps show the drawing");
+      const salient = await canvasDigest(v.page, "canvas.map-image[aria-label^='saliency']");
+      assert.equal(salient.drawn, 1, "a saliency map is drawn");
+
+      // A second stroke across: the maps change with the drawing.
+      const box = (await v.page.locator("canvas.draw-pad").boundingBox())!;
+      await v.page.mouse.move(box.x + box.width * 0.25, box.y + box.height * 0.3);
+      await v.page.mouse.down();
+      for (let k = 1; k <= 16; k++) await v.page.mouse.move(box.x + box.width * (0.25 + (0.5 * k) / 16), box.y + box.height * 0.3);
+      await v.page.mouse.up();
+      await drawnCards(v.page, 3);
+      let after = first;
+      for (const deadline = Date.now() + 30_000; after.digest === first.digest && Date.now() < deadline; await v.page.waitForTimeout(300)) {
+        after = await canvasDigest(v.page, ".feature-maps .layer-row[data-kind='Conv2D'] canvas");
+      }
+      assert.notEqual(after.digest, first.digest, "the feature maps change with the drawing");
+    } finally {
+      await close(v);
+    }
+  });
+
   it("/draw: a finger draws too, and the wasm backend loads its .wasm from the site", async (t) => {
     const v = await open("/draw?backend=wasm", { hasTouch: true });
     const wasm: string[] = [];

@@ -7,6 +7,7 @@ import { readRun, readRunPredictions, readTestSet } from "../../experiments/stor
 import type { ProfileName } from "../../spec/schema.ts";
 import { correctness } from "../../spec/testPredictions.ts";
 import { GAP_PHRASES, REFERENCE_PHRASES, accuracyInterval, correlationPhrase, type Claim, type ComparisonEvidence, type CorrelationEvidence, type Metric, type Side } from "./claim.ts";
+import { checkImportance } from "./importance.ts";
 import { NO_DIFFERENCE, RANKING_PHRASES, VERDICT_PHRASES, pointsWord } from "./words.ts";
 import { runsRoot } from "../../config.ts";
 
@@ -156,6 +157,7 @@ export function checkClaim(claim: Claim, raw: RawRuns): string[] {
     return problems;
   }
   if (e.kind === "correlation") return checkCorrelation(e, claim.text, raw, where);
+  if (e.kind === "importance") return checkImportance(e, claim.text, (dir) => raw.objective(dir), where);
   if (e.kind === "reference") {
     const problems: string[] = [];
     checkSide(e.ours, raw, problems, where);

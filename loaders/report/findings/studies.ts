@@ -4,6 +4,7 @@
 
 import { comparisonClaim, correlationClaim, gapClaim, rankingClaim, referenceClaim, sideOf, sidesClaim, type Claim, type RunLookup } from "./claim.ts";
 import { groupRuns, type RunGroup } from "./groups.ts";
+import { importanceClaim } from "./importance.ts";
 import { count, integer } from "./words.ts";
 import { writeupName } from "./models.ts";
 import type { RunSummary } from "../summary.ts";
@@ -174,6 +175,8 @@ export interface TrialRunEvidence {
   id: string;
   key: string;
   params: Record<string, unknown>;
+  /** The epochs it trained (a successive-halving rung's budget). */
+  epochs: number;
   score: number;
 }
 
@@ -252,5 +255,11 @@ const BUILDERS: Record<string, (groups: Group[], lookup: RunLookup, context: Stu
 
 /** The claims of one study page; empty for a study whose page states no comparison. */
 export function studyClaims(studyId: string, groups: Group[], lookup: RunLookup, context: StudyContext): Record<string, Claim> {
-  return BUILDERS[studyId]?.(groups, lookup, context) ?? {};
+  const claims = BUILDERS[studyId]?.(groups, lookup, context) ?? {};
+  // Every search of the study: which of its settings matter to its score.
+  for (const [tuner, search] of context.searches) {
+    const settings = [...new Set(search.runs.flatMap((r) => Object.keys(r.params)))].sort();
+    add(claims, importanceClaim(`${studyId}.importance.${tuner}`, tuner, search.runs, settings));
+  }
+  return claims;
 }
