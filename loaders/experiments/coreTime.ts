@@ -70,7 +70,13 @@ export function runsStoredSince(profile: ProfileName, since: Date): RunTiming[] 
   for (const dir of listRunDirs(profile)) {
     const file = join(dir, "run.json");
     if (!existsSync(file)) continue;
-    const run = JSON.parse(readFileSync(file, "utf8")) as Partial<RunTiming>;
+    let run: Partial<RunTiming>;
+    try {
+      run = JSON.parse(readFileSync(file, "utf8")) as Partial<RunTiming>;
+    } catch {
+      // A damaged older run is the store's to report (readRun moves it aside); it only leaves this account.
+      continue;
+    }
     if (typeof run.timing?.trainSeconds !== "number" || !run.createdAt || !run.environment) continue;
     if (Date.parse(run.createdAt) >= since.getTime()) out.push(run as RunTiming);
   }

@@ -87,3 +87,24 @@ export async function siteInBrowser(): Promise<SiteInBrowser> {
     }
   };
 }
+
+/**
+ * The canvases under `selector`: how many there are, how many show more than one colour (something drawn,
+ * not a blank square), and a digest of all their pixels, which changes when any of them is redrawn differently.
+ */
+export async function canvasDigest(page: Page, selector: string): Promise<{ total: number; drawn: number; digest: number }> {
+  return page.$$eval(selector, (canvases) => {
+    let drawn = 0;
+    let digest = 0;
+    for (const canvas of canvases as HTMLCanvasElement[]) {
+      const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+      let distinct = false;
+      for (let i = 0; i < data.length; i += 4) {
+        distinct ||= data[i] !== data[0] || data[i + 2] !== data[2];
+        digest = (digest * 31 + data[i] + 7 * data[i + 2]) % 1_000_000_007;
+      }
+      if (distinct) drawn++;
+    }
+    return { total: canvases.length, drawn, digest };
+  });
+}

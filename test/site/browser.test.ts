@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium, skipWithoutChromium as skip } from "../helpers/browser.ts";
+import { canvasDigest, launchChromium, skipWithoutChromium as skip } from "../helpers/browser.ts";
 import { BUILD_TIMEOUT_MS, builtDataFile, configuredDataPaths, configuredPages, ensureSite, serveStatic, type StaticServer } from "../helpers/site.ts";
 
 const SHOTS = process.env.SHOTS_DIR ?? "/tmp/shots";
@@ -105,20 +105,6 @@ describe("the built site in Chromium", { skip }, () => {
     assert.deepEqual(visit.outside, [], "requests to hosts other than 127.0.0.1");
   }
 
-  /** How many of the matched canvases have more than one colour (a drawn digit, not a blank square). */
-  async function drawnCanvases(page: Page, selector: string): Promise<{ total: number; drawn: number }> {
-    return page.$$eval(selector, (canvases) => {
-      let drawn = 0;
-      for (const canvas of canvases as HTMLCanvasElement[]) {
-        const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
-        let distinct = false;
-        for (let i = 4; i < data.length && !distinct; i += 4) distinct = data[i] !== data[0];
-        if (distinct) drawn++;
-      }
-      return { total: canvases.length, drawn };
-    });
-  }
-
   for (const spec of pages) {
     const name = spec.path === "/" ? "index" : spec.path.slice(1);
     it(`${spec.path} renders without errors or outside requests`, async () => {
@@ -201,9 +187,9 @@ describe("the built site in Chromium", { skip }, () => {
     for (let i = 0; i < data.classNames.length; i++) {
       assert.equal(await rows.nth(i).locator("canvas").count(), data.samples.length / data.classNames.length, `samples in row ${i}`);
     }
-    const samples = await drawnCanvases(page, ".digit-grid-row canvas");
+    const samples = await canvasDigest(page, ".digit-grid-row canvas");
     assert.equal(samples.drawn, data.samples.length, "every sample canvas has a drawn digit");
-    const means = await drawnCanvases(page, ".digit-cell canvas");
+    const means = await canvasDigest(page, ".digit-cell canvas");
     assert.equal(means.total, data.meanImages.length, "one mean image per class");
     assert.equal(means.drawn, data.meanImages.length, "every mean image is drawn");
     const balance = page.locator("svg[aria-label^='class balance']");
@@ -238,7 +224,7 @@ describe("the built site in Chromium", { skip }, () => {
     const cells = section.locator(".confusion-panel g.confusion-cell rect");
     assert.equal(await cells.count(), 100, `${run.id}: a 10×10 confusion matrix`);
     assert.equal(await section.locator("svg[aria-label^='per-class']").count(), 1, `${run.id}: per-class chart`);
-    const gallery = await drawnCanvases(page, `#section-${run.id} .gallery canvas`);
+    const gallery = await canvasDigest(page, `#section-${run.id} .gallery canvas`);
     const expected = Math.min(run.misclassified.length, GALLERY_LIMIT);
     assert.equal(gallery.total, expected, `${run.id}: gallery canvases`);
     assert.equal(gallery.drawn, expected, `${run.id}: every gallery canvas shows a digit`);

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import { siteInBrowser, skipWithoutChromium as skip, type SiteInBrowser } from "../helpers/browser.ts";
+import { canvasDigest, siteInBrowser, skipWithoutChromium as skip, type SiteInBrowser } from "../helpers/browser.ts";
 import { BUILD_TIMEOUT_MS, builtDataFile, configuredDataPaths, configuredPages, listFiles } from "../helpers/site.ts";
 
 /** A model must score at least this on the test set before a test expects it to read a plain stroke as a 1. */
@@ -240,24 +240,6 @@ describe("interactive cells in Chromium", { skip }, () => {
       await close(v);
     }
   });
-
-  /** A digest of the pixels of every canvas under `selector`, and how many of them show more than one colour. */
-  async function canvasDigest(page: Page, selector: string): Promise<{ total: number; drawn: number; digest: number }> {
-    return page.$$eval(selector, (canvases) => {
-      let drawn = 0;
-      let digest = 0;
-      for (const canvas of canvases as HTMLCanvasElement[]) {
-        const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
-        let distinct = false;
-        for (let i = 0; i < data.length; i += 4) {
-          distinct ||= data[i] !== data[0] || data[i + 2] !== data[2];
-          digest = (digest * 31 + data[i] + 7 * data[i + 2]) % 1_000_000_007;
-        }
-        if (distinct) drawn++;
-      }
-      return { total: canvases.length, drawn, digest };
-    });
-  }
 
   it("/draw: the CNN's filters, feature maps and saliency, and the MLP's weights, follow the drawing", async () => {
     const v = await open("/draw");
