@@ -1,6 +1,7 @@
 // Observable Framework configuration: pages, and the data files built from the experiment declarations.
 import { DECLARATIONS_DIR } from "./loaders/config.ts";
 import { taskOf } from "./loaders/report/summary.ts";
+import { MAP_MODELS } from "./loaders/report/mapModels.ts";
 import { readDeclarations } from "./loaders/spec/schema.ts";
 
 // Framework loads this file with tsx, so it reads the declarations as the pipeline does.
@@ -24,7 +25,8 @@ export default {
         { name: "Baseline MLP", path: "/baseline" },
         { name: "Deeper MLPs", path: "/deeper-mlps" },
         { name: "CNNs", path: "/cnns" },
-        { name: "The hardest images", path: "/ledger" }
+        { name: "The hardest images", path: "/ledger" },
+        { name: "The test set on a map", path: "/map" }
       ]
     },
     {
@@ -58,6 +60,7 @@ export default {
     ...families.map((family) => `/data/family/${family}.json`),
     ...datasets.map((dataset) => `/data/dataset/${dataset}.json`),
     ...studies.map((study) => `/data/study/${study.id}.json`),
-    ...tasks.flatMap((task) => [`/data/compare/${task}.bin`, `/data/compare-images/${task}.bin`])
+    ...tasks.flatMap((task) => [`/data/compare/${task}.bin`, `/data/compare-images/${task}.bin`]),
+    ...Object.keys(MAP_MODELS).filter((dataset) => datasets.includes(dataset)).flatMap((dataset) => [`/data/map/${dataset}.json`, `/data/map-images/${dataset}.bin`])
   ]
 };

@@ -82,10 +82,11 @@ export function resolveSettings(settings: Settings, profile: string): ResolvedSe
   return { profile, dataset, seed, sizes, pca, kmeans, gmm, logistic };
 }
 
-export function libraryVersions(): Record<string, string> {
+/** The installed version of each named package (study 9's libraries unless told). */
+export function libraryVersions(names: readonly string[] = LIBRARIES): Record<string, string> {
   const require = createRequire(import.meta.url);
   const versions: Record<string, string> = {};
-  for (const name of LIBRARIES) {
+  for (const name of names) {
     // Some of these packages do not export ./package.json; find it beside the resolved entry point.
     let dir = dirname(require.resolve(name));
     while (!existsSync(join(dir, "package.json")) || JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).name !== name) {

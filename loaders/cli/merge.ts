@@ -1,11 +1,12 @@
 // Merging the stores of several shards (`npm run train -- --merge DIR...`) into this one: a copy that
 // first checks everything it would copy (each run against its files' hashes and against its key; each
-// test set and study 9's result), and copies nothing when any check fails. Nothing stored here is ever
+// test set, study 9's result and each test-set map), and copies nothing when any check fails. Nothing stored here is ever
 // replaced: a result this store already has is kept, and a test set that differs stops the merge.
 import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readResult } from "../classical/settings.ts";
+import { MAP_FILE, readMap } from "../report/testMap.ts";
 import { TRAINER_VERSION } from "../spec/record.ts";
 import { PROFILES, type ResolvedExperiment } from "../spec/schema.ts";
 import { readRun, runKey } from "../experiments/store.ts";
@@ -34,6 +35,11 @@ function checkResult(dir: string, name: string): string | null {
   const key = name.slice(name.lastIndexOf("--") + 2);
   try {
     if (name.startsWith("classical--")) return readResult(dir) ? null : `${dir}: no result.json`;
+    if (name.startsWith("map-")) {
+      const map = readMap(dir);
+      if (!map) return `${dir}: no ${MAP_FILE}`;
+      return map.key === key ? null : `${join(dir, MAP_FILE)}: key ${map.key}, but the folder is named for ${key}`;
+    }
     const record = readRun(dir);
     if (!record) return `${dir}: no run.json`;
     if (record.key !== key) return `${join(dir, "run.json")}: key ${record.key}, but the folder is named for ${key}`;

@@ -281,7 +281,7 @@ async function main(): Promise<number> {
   }
   if (values.stale) {
     // What the current declarations use: the declared runs, every search's trials and winners (the
-    // earlier searches of a chain included) and the classical study's result.
+    // earlier searches of a chain included), the classical study's result and the test-set maps.
     const used = new Set<string>(selection.runs.map((p) => basename(p.dir)));
     if (classical) used.add(basename(classical.dir));
     for (const tuner of declarations.tuners) {
@@ -289,6 +289,8 @@ async function main(): Promise<number> {
       for (const run of result.runs) used.add(`${run.id}--${run.key}`);
       for (const final of result.finals) used.add(basename(final.planned.dir));
     }
+    const { currentMapDirs } = await import("../report/testMap.ts");
+    for (const dir of currentMapDirs(profile)) used.add(basename(dir));
     const dir = join(runsRoot(), profile);
     for (const name of readdirSync(dir).sort()) if (name.includes("--") && !name.startsWith(".") && !used.has(name)) console.log(join(dir, name));
   }

@@ -100,6 +100,22 @@ const ROUTES: Route[] = [
     }
   },
   {
+    route: "map/[dataset].json",
+    what: "a dataset's map of its test images",
+    async produce(profile, dataset) {
+      const { mapReport } = await import("./testMap.ts");
+      return json(await mapReport(profile, dataset!));
+    }
+  },
+  {
+    route: "map-images/[dataset].bin",
+    what: "the images of a dataset's map",
+    async produce(profile, dataset) {
+      const { mapImages } = await import("./testMap.ts");
+      return gzipSync(await mapImages(profile, dataset!), { level: SHIPPED_GZIP_LEVEL });
+    }
+  },
+  {
     route: "mnist-test.bin",
     what: "the shipped MNIST test subset",
     async produce() {

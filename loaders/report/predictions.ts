@@ -215,7 +215,8 @@ export function halfPrecisionModel(dir: string): { modelJson: ReturnType<typeof 
   };
 }
 
-async function loadStoredModel(dir: string) {
+/** A stored run's model, loaded on the wasm backend. */
+export async function loadStoredModel(dir: string) {
   const tf = await initTf("wasm");
   const { modelJson, weights } = readModelFiles(dir);
   const model = await tf.loadLayersModel(
