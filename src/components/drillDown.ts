@@ -7,7 +7,8 @@ import {FileAttachment} from "observablehq:stdlib";
 import {html} from "./untyped.js";
 import {integer, percent} from "./format.js";
 import type {ConfusionCell, ConfusionPanelElement} from "./confusionMatrix.js";
-import {Gallery} from "./gallery.js";
+import {Gallery, type GalleryImage} from "./gallery.js";
+import {canLookInside, lookInside} from "./insideImage.js";
 import {cellSamples, classScores, confusionFromPredictions, decodePredictions, type DecodedPredictions} from "./predictions.js";
 
 /** What this file uses of a Framework FileAttachment. */
@@ -146,7 +147,7 @@ export function DrillDown(run: DrillRun, {classNames}: DrillDownOptions): DrillD
     }
     if (!sameCell(shown, cell)) return; // another cell was chosen meanwhile
     try {
-      details.replaceChildren(CellDetails(run, decoded, cell, names));
+      details.replaceChildren(...CellDetails(run, decoded, cell, names));
     } catch (error) {
       details.replaceChildren(html`<p class="diverged">Could not show this cell's images: ${(error as Error).message}</p>`);
     }
@@ -201,7 +202,7 @@ function whenConnected(element: Element, fn: () => void, tries = 100): void {
 }
 
 /** The heading, scores and gallery of one cell. */
-function CellDetails(run: {title: string}, decoded: DecodedPredictions, {actual, predicted}: ConfusionCell, names: string[]): Node {
+function CellDetails(run: {id: string; title: string}, decoded: DecodedPredictions, {actual, predicted}: ConfusionCell, names: string[]): Node[] {
   const {total, items} = cellSamples(decoded, actual, predicted);
   const matrix = confusionFromPredictions(decoded);
   const truth = classScores(matrix, actual);
@@ -219,9 +220,15 @@ function CellDetails(run: {title: string}, decoded: DecodedPredictions, {actual,
       : items.length === total
         ? `${total === 1 ? "The image is" : `All ${integer(total)} are`} shown, most confident first.`
         : `Shown: the ${integer(Math.ceil(items.length / 2))} most and the ${integer(Math.floor(items.length / 2))} least confident of the ${integer(total)}, most confident first.`;
-  return html`<h4 class="drill-heading" data-actual=${actual} data-predicted=${predicted}>${run.title}: ${heading}${share}</h4>
+  // "Look inside" runs the stored model on the image in the page, below the gallery.
+  const inside = html`<div class="drill-inside"></div>`;
+  const action = canLookInside(run.id)
+    ? {label: "Look inside", run: (item: GalleryImage) => void lookInside(inside, run.id, run.title, item, {classNames: names, width: inside.clientWidth || 640}).then(() => inside.scrollIntoView({block: "nearest"}))}
+    : undefined;
+  const body = html`<div><h4 class="drill-heading" data-actual=${actual} data-predicted=${predicted}>${run.title}: ${heading}${share}</h4>
     <p class="scores">Recall of ${a}: <strong>${percent(truth.recall)}</strong> (${integer(truth.correct)} of ${integer(truth.support)} ${a}s found) ·
       precision of ${p}: <strong>${percent(guess.precision)}</strong> (${integer(guess.correct)} of ${integer(guess.predictedAs)} images read as ${p} really were)</p>
-    <p class="caption">${which} ${correct ? "Confidence is the probability the model gave its answer." : "The bars give the probability of each class: the true class in blue, the wrong prediction in red."} Click the cell again to close.</p>
-    ${Gallery(items, {classNames: names, size: 56})}`;
+    <p class="caption">${which} ${correct ? "Confidence is the probability the model gave its answer." : "The bars give the probability of each class: the true class in blue, the wrong prediction in red."}${action ? " “Look inside” runs the model on an image in this browser and shows what each layer makes of it." : ""} Click the cell again to close.</p>
+    ${Gallery(items, {classNames: names, size: 56, action})}</div>`;
+  return [body, inside];
 }

@@ -47,6 +47,8 @@ export interface GalleryOptions {
   columns?: number;
   size?: number;
   limit?: number;
+  /** A button under each image (its label), and what a click on it does. */
+  action?: {label: string; run(item: GalleryImage): void};
 }
 
 /** Decodes base64 into bytes (in the browser, without Buffer). */
@@ -171,7 +173,7 @@ export function ProbabilityBars(probabilities: number[], {label, predicted, clas
  * Misclassified test images {index, label, predicted, probabilities, pixels}: the image, "true → predicted",
  * and the probability the model gave each class.
  */
-export function Gallery(items: GalleryImage[], {classNames, columns, size = 84, limit = Infinity}: GalleryOptions = {}): HTMLDivElement {
+export function Gallery(items: GalleryImage[], {classNames, columns, size = 84, limit = Infinity, action}: GalleryOptions = {}): HTMLDivElement {
   const root = document.createElement("div");
   root.className = "gallery";
   if (columns) root.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
@@ -191,6 +193,15 @@ export function Gallery(items: GalleryImage[], {classNames, columns, size = 84, 
     if (confidence != null) caption.append(` (${confidenceText(confidence)})`);
     figure.append(caption);
     if (d.probabilities) figure.append(ProbabilityBars(d.probabilities, {label: d.label, predicted: d.predicted, classNames: names}));
+    if (action) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "gallery-action";
+      button.textContent = action.label;
+      button.setAttribute("aria-label", `${action.label}: test image ${d.index}`);
+      button.addEventListener("click", () => action.run(d));
+      figure.append(button);
+    }
     root.append(figure);
   }
   return root;
