@@ -60,6 +60,8 @@ export default {
     ...families.map((family) => `/data/family/${family}.json`),
     ...datasets.map((dataset) => `/data/dataset/${dataset}.json`),
     ...studies.map((study) => `/data/study/${study.id}.json`),
+    // The studies whose runs record their insides (recordInside): their pages draw them.
+    ...studies.filter((study) => declarations.experiments.some((e) => e.study === study.id && e.recordInside)).map((study) => `/data/inside/${study.id}.json`),
     ...tasks.flatMap((task) => [`/data/compare/${task}.bin`, `/data/compare-images/${task}.bin`]),
     ...Object.keys(MAP_MODELS).filter((dataset) => datasets.includes(dataset)).flatMap((dataset) => [`/data/map/${dataset}.json`, `/data/map-images/${dataset}.bin`])
   ]

@@ -92,6 +92,14 @@ const ROUTES: Route[] = [
     }
   },
   {
+    route: "inside/[study].json",
+    what: "a study's record of its networks' insides",
+    async produce(profile, study) {
+      const { insideReport } = await import("./insideReport.ts");
+      return json(await insideReport(profile, study!));
+    }
+  },
+  {
     route: "ledger.json",
     what: "the per-image ledger",
     async produce(profile) {

@@ -12,7 +12,8 @@ import type { ProfileName } from "../spec/schema.ts";
 
 import { ensureRun } from "../experiments/executor.ts";
 import { readRunPredictions, readTestSet } from "../experiments/store.ts";
-import { predictProbabilities, prepareData } from "../training/trainRun.ts";
+import { predictProbabilities } from "../training/trainRun.ts";
+import { prepareData } from "../training/runData.ts";
 import type { RunRecord } from "../spec/record.ts";
 import { planRuns, type PlannedRun } from "../experiments/plan.ts";
 

@@ -117,6 +117,11 @@ const ExperimentFields = {
   schedule: ScheduleSchema.nullable(),
   /** Keep the trained weights so pages can run the model in the browser. */
   keepWeights: z.boolean(),
+  /**
+   * Record, per epoch, a histogram of each layer's weights and its gradient norm on a fixed batch
+   * (loaders/spec/inside.ts). Absent leaves the run key as it was; true changes it.
+   */
+  recordInside: z.literal(true).optional(),
   reference: z.array(ReferenceSchema),
   /**
    * The dataset classes the run uses, relabelled 0, 1, ... in this order (e.g. [5, 8] for the

@@ -5,15 +5,18 @@ import { cpus, platform } from "node:os";
 import type * as tfType from "@tensorflow/tfjs";
 import { augmentBatch } from "../data/augment.ts";
 import { initTf } from "../engine/backend.ts";
-import { gatherImages, loadDataset, scaleImageInto, splitTrainValidation, stratifiedSubset, type Dataset } from "../data/dataset.ts";
+import { loadDataset, scaleImageInto, type Dataset } from "../data/dataset.ts";
 import { argmaxRows, confusionMatrix, crossEntropy, macroAverage, perClassMetrics, accuracy } from "./metrics.ts";
 import { buildModel, classCount } from "./models.ts";
 import { DataParallel } from "./parallel.ts";
 import { Progress } from "./progress.ts";
+import { insideHeader, insideSnapshot, type Probe } from "./inside.ts";
+import { prepareData, type Split } from "./runData.ts";
+import { INSIDE_FILE, INSIDE_PROBE, type Inside } from "../spec/inside.ts";
 import { createRng, shuffleInPlace } from "../data/random.ts";
 import type { ResolvedExperiment } from "../spec/schema.ts";
 
-import { RUN_PREDICTIONS_FILE, encodeRunPredictions, testSetId, type TestSet } from "../spec/testPredictions.ts";
+import { RUN_PREDICTIONS_FILE, encodeRunPredictions, type TestSet } from "../spec/testPredictions.ts";
 import { RUN_SCHEMA_VERSION, TRAINER_VERSION, type HistoryEntry, type RunRecord, type RunFiles } from "../spec/record.ts";
 
 type Tf = typeof tfType;
@@ -21,12 +24,6 @@ const PIXELS = 784;
 /** How many of the most confidently misclassified test images a run keeps. */
 export const MISCLASSIFIED_KEPT = 24;
 const EVAL_BATCH = 500;
-/**
- * Seed of the test subset a profile with fewer test images than the task has draws: the same for
- * every run, so that any two runs of a task are scored on the same images and can be compared image
- * by image. (A run's own seed sets its split, initialisation, batch order and augmentation.)
- */
-export const TEST_SUBSET_SEED = 0;
 /**
  * A run that has not learnt: after an epoch its validation accuracy is within this of chance (1/K)
  * while its validation cross-entropy is above twice a uniform guess's (ln K). tfjs clips
@@ -49,67 +46,6 @@ export interface TrainResult {
   files: RunFiles;
   /** The test images the run was scored on, which its predictions file follows (stored once per profile). */
   testSet: TestSet;
-}
-
-export interface Split {
-  /** Pixel bytes, PIXELS per sample, scaled to [0, 1] batch by batch (scaleImageInto): as floats, a
-   * full training split would hold 170 MB more for the whole run. */
-  images: Uint8Array;
-  y: Int32Array;
-  /** Index of each sample in its source set (train or test). */
-  index: Int32Array;
-  count: number;
-}
-
-/** Gathers samples; labels go through `relabel` (dataset class → task class). */
-function gather(images: Uint8Array, labels: Uint8Array, index: Int32Array, relabel: Int32Array): Split {
-  const y = new Int32Array(index.length);
-  for (let i = 0; i < index.length; i++) y[i] = relabel[labels[index[i]]];
-  return { images: gatherImages(images, index), y, index, count: index.length };
-}
-
-/** Indices of the samples whose label is one of the task's classes (all when it uses every class). */
-function samplesOfClasses(labels: Uint8Array, count: number, relabel: Int32Array): Int32Array {
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) if (relabel[labels[i]] >= 0) out.push(i);
-  return Int32Array.from(out);
-}
-
-/**
- * The training, validation and test samples an experiment uses, all chosen by its seed. With a
- * `classes` list only those classes are used, relabelled 0, 1, ... in the listed order.
- */
-export function prepareData(dataset: Dataset, experiment: ResolvedExperiment) {
-  const relabel = new Int32Array(10).fill(-1);
-  (experiment.classes ?? [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).forEach((c, i) => (relabel[c] = i));
-  const trainPool = samplesOfClasses(dataset.train.labels, dataset.train.count, relabel);
-  const testPool = samplesOfClasses(dataset.test.labels, dataset.test.count, relabel);
-  if (experiment.validationSize >= trainPool.length) {
-    throw new Error(
-      `${experiment.id}: validationSize ${experiment.validationSize} leaves no training data (${trainPool.length} samples of the chosen classes)`
-    );
-  }
-  const split = splitTrainValidation(trainPool.length, experiment.validationSize, experiment.seed);
-  const train = Int32Array.from(split.train, (i) => trainPool[i]);
-  const validation = Int32Array.from(split.validation, (i) => trainPool[i]);
-  let trainIndex = train;
-  if (experiment.trainSize != null && experiment.trainSize < train.length) {
-    const labels = new Uint8Array(train.length);
-    for (let i = 0; i < train.length; i++) labels[i] = dataset.train.labels[train[i]];
-    const picked = stratifiedSubset(labels, experiment.trainSize, experiment.seed);
-    trainIndex = Int32Array.from(picked, (i) => train[i]);
-  }
-  let testIndex = testPool;
-  if (experiment.testSize < testPool.length) {
-    const labels = Uint8Array.from(testPool, (i) => dataset.test.labels[i]);
-    testIndex = Int32Array.from(stratifiedSubset(labels, experiment.testSize, TEST_SUBSET_SEED), (i) => testPool[i]);
-  }
-  return {
-    train: gather(dataset.train.images, dataset.train.labels, trainIndex, relabel),
-    validation: gather(dataset.train.images, dataset.train.labels, validation, relabel),
-    test: gather(dataset.test.images, dataset.test.labels, testIndex, relabel),
-    testSetId: testSetId(experiment.dataset, experiment.classes, testIndex.length, testPool.length)
-  };
 }
 
 /**
@@ -150,6 +86,14 @@ function environment(tf: Tf) {
     cpu: cpus()[0]?.model ?? "unknown",
     platform: `${platform()} (${cpus().length} cores)`
   };
+}
+
+/** The first INSIDE_PROBE images of the training set (in their stored order, not the epoch's), as a probe batch. */
+function insideProbe(tf: Tf, train: Split): Probe {
+  const n = Math.min(INSIDE_PROBE, train.count);
+  const x = new Float32Array(n * PIXELS);
+  for (let i = 0; i < n; i++) scaleImageInto(train.images, i, x, i * PIXELS);
+  return { x: tf.tensor4d(x, [n, 28, 28, 1]), y: Float32Array.from(train.y.subarray(0, n)) };
 }
 
 async function saveWeights(tf: Tf, model: tfType.LayersModel): Promise<RunFiles> {
@@ -198,6 +142,10 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
   const yBatch = new Float32Array(batchSize);
   const replicas = options.replicas ?? 1;
   const parallel = replicas > 1 ? await DataParallel.start(tf, model, experiment, { replicas, batchSize, numClasses, backend: options.backend }) : null;
+  // Data-parallel replicas train copies of the model, so its insides are recorded on one core only.
+  const probe = experiment.recordInside && !parallel ? insideProbe(tf, data.train) : null;
+  const inside: Inside | null = probe ? { ...insideHeader(model, probe), epochs: [insideSnapshot(tf, model, probe, 0)] } : null;
+  if (experiment.recordInside && parallel) progress.log(`[${label}] its insides are not recorded: it trains on ${replicas} data-parallel replicas`);
 
   const history: HistoryEntry[] = [];
   let divergence: RunRecord["divergence"] = null;
@@ -292,6 +240,7 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
       seconds,
       learningRate
     });
+    if (probe && inside) inside.epochs.push(insideSnapshot(tf, model, probe, epoch));
     progress.log(
       `[${label}] epoch ${epoch}/${experiment.epochs}: loss ${(lossSum / seen).toFixed(4)} acc ${(correctSum / seen).toFixed(4)}` +
         ` val_loss ${val.loss.toFixed(4)} val_acc ${val.accuracy.toFixed(4)} (${seconds.toFixed(1)}s)`
@@ -349,7 +298,12 @@ export async function trainRun(experiment: ResolvedExperiment, key: string, opti
     predictionFiles = { [RUN_PREDICTIONS_FILE]: encodeRunPredictions({ classes: numClasses, predicted: Uint8Array.from(result.predicted), confidence }) };
   }
   const evalSeconds = (performance.now() - evalStarted) / 1000;
-  const files = { ...predictionFiles, ...(experiment.keepWeights && !divergence ? await saveWeights(tf, model) : {}) };
+  probe?.x.dispose();
+  const files: RunFiles = {
+    ...predictionFiles,
+    ...(experiment.keepWeights && !divergence ? await saveWeights(tf, model) : {}),
+    ...(inside ? { [INSIDE_FILE]: JSON.stringify(inside) } : {})
+  };
   model.optimizer.dispose();
   model.dispose();
   const leaked = tf.memory().numTensors - tensorsBefore;
