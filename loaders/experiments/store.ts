@@ -8,6 +8,7 @@ import { RunRecordSchema, TRAINER_VERSION, type RunFiles, type RunRecord } from 
 import type { ProfileName, ResolvedExperiment } from "../spec/schema.ts";
 import { RUN_PREDICTIONS_FILE, decodeRunPredictions, decodeTestSet, encodeTestSet, type RunPredictions, type TestSet } from "../spec/testPredictions.ts";
 import { processAlive } from "./lock.ts";
+import { INSIDE_FILE, InsideSchema, type Inside } from "../spec/inside.ts";
 
 /** JSON with object keys sorted, so equal declarations hash equally whatever their key order. */
 export function canonicalJson(value: unknown): string {
@@ -214,3 +215,7 @@ export function listRunDirs(profile: ProfileName): string[] {
     .filter((path) => statSync(path).isDirectory());
 }
 
+/** A stored run's record of its insides (inside.json), checked; null when it recorded none. */
+export function readInside(dir: string): Inside | null {
+  return readJsonChecked(join(dir, INSIDE_FILE), InsideSchema, (message) => new StoredRunError(message));
+}

@@ -1,19 +1,13 @@
 // A study's record of its networks' insides for its page (loaders/spec/inside.ts): for every run that
 // recorded them, each layer's gradient norm per epoch; for each configuration's first seed, each layer's
 // weight histogram per epoch too (the page draws one configuration's at a time, so one seed is enough).
-import { join } from "node:path";
-import { readJsonChecked, StoredRunError } from "../experiments/store.ts";
+import { readInside } from "../experiments/store.ts";
 import { ensureStudy } from "../experiments/studies.ts";
-import { INSIDE_FILE, InsideSchema, type Inside } from "../spec/inside.ts";
+import { INSIDE_FILE } from "../spec/inside.ts";
 import type { ProfileName } from "../spec/schema.ts";
 
 /** Four significant digits: what a chart can show, in a third of the characters. */
 const short = (x: number) => (x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(4)));
-
-/** A stored run's inside.json, checked; null when it recorded none. */
-export function readInside(dir: string): Inside | null {
-  return readJsonChecked(join(dir, INSIDE_FILE), InsideSchema, (message) => new StoredRunError(message));
-}
 
 export async function insideReport(profile: ProfileName, studyId: string) {
   const { experiments } = await ensureStudy(profile, studyId);

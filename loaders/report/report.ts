@@ -14,6 +14,8 @@ import { SETTING_WORDS } from "./findings/words.ts";
 import { seedInterval } from "./stats.ts";
 import { DECLARATIONS_DIR } from "../config.ts";
 import type { RunRecord } from "../spec/record.ts";
+import { INSIDE_FILE } from "../spec/inside.ts";
+import { readInside } from "../experiments/store.ts";
 import type { PlannedRun } from "../experiments/plan.ts";
 import { classNamesOf, summarize, taskOf, type RunSummary } from "./summary.ts";
 
@@ -207,6 +209,17 @@ function studyRun(planned: PlannedRun, record: RunRecord) {
 }
 
 /** Everything one study page needs: its declared runs and its tuners' trials, winners and retrained runs. */
+/** For the runs that recorded their insides: each layer's words and gradient norm before training, by run id. */
+function initialGradients(runs: readonly { planned: PlannedRun; record: RunRecord }[]): Map<string, { layers: string[]; norms: (number | null)[] }> {
+  return new Map(
+    runs.flatMap(({ planned, record }) => {
+      const inside = record.files?.[INSIDE_FILE] ? readInside(planned.dir) : null;
+      const before = inside?.epochs.find((e) => e.epoch === 0);
+      return inside && before ? [[planned.experiment.id, { layers: inside.layers.map((l) => l.label), norms: before.layers.map((l) => l.gradientNorm) }] as const] : [];
+    })
+  );
+}
+
 export async function studyReport(profile: ProfileName, studyId: string) {
   const { study, experiments, tuners } = await ensureStudy(profile, studyId);
   const firstSeed = ({ planned }: { planned: PlannedRun }) => (planned.experiment.group ?? planned.experiment.id) === planned.experiment.id;
@@ -233,7 +246,7 @@ export async function studyReport(profile: ProfileName, studyId: string) {
     })),
     /** Every seed's summary. */
     seedRuns,
-    claims: studyClaims(studyId, groups, lookup, { finals, models: modelGroups, searches: new Map(tuners.map((t) => [t.tuner.id, { trials: t.trials, runs: t.runs }])) }),
+    claims: studyClaims(studyId, groups, lookup, { finals, models: modelGroups, searches: new Map(tuners.map((t) => [t.tuner.id, { trials: t.trials, runs: t.runs }])), initialGradients: initialGradients(experiments) }),
     tuners: tuners.map((t) => ({
       id: t.tuner.id,
       title: t.tuner.title,

@@ -1,6 +1,7 @@
 // A finding as the page shows it: the claim's sentence (built and checked in loaders/report/findings), then a
 // small "evidence" button that opens the runs, figures, interval and test the sentence rests on.
 import type { Claim as ClaimRecord, ComparisonEvidence, Evidence, Metric, Side } from "../../loaders/report/findings/claim.ts";
+import type { GradientEvidence } from "../../loaders/report/findings/gradient.ts";
 import {html} from "./untyped.js";
 import {percent} from "./format.js";
 
@@ -61,6 +62,16 @@ function details(e: Evidence): HTMLElement {
       <p>A random forest of ${imp.trees} trees fitted to ${imp.trials} points (${e.points.reduce((n, pt) => n + pt.runs.length, 0)} runs) after ${e.budget} epoch${e.budget === 1 ? "" : "s"}${imp.constant.length ? `; the same in every point: ${imp.constant.map((c) => e.names[c] ?? c).join(", ")}` : ""}. Out-of-bag R² ${imp.outOfBagR2 == null ? "—" : imp.outOfBagR2.toFixed(2).replace("-", "−")}: ${
         e.verdict === "explains" ? "enough to read the ranking" : "too little to read a ranking"
       } (the sentence ranks from ${e.readableR2}).</p>`;
+  }
+  if (e.kind === "gradient") {
+    const row = (side: GradientEvidence["a"]) => html`<tr><td>${side.label}</td><td class="num">${side.norms.length}</td><td>${side.norms.flatMap((v, i) => [...(i ? [", "] : []), html`<span title=${runName(side.runs[i])}>${v.toPrecision(3)}</span>`])}</td></tr>`;
+    return html`<table class="evidence-table">
+        <thead><tr><th></th><th class="num">Runs</th><th>Gradient norm of ${e.layer} before training, each run</th></tr></thead>
+        <tbody>${row(e.a)}${row(e.b)}</tbody>
+      </table>
+      <p>Ratio of the geometric means ${e.ratio.toPrecision(3)}, 95% interval ${e.low.toPrecision(3)} to ${e.high.toPrecision(3)}; Welch's t-test on the base-10 logarithms, p ${e.pValue < 0.001 ? "" : "= "}${p(e.pValue)}. Verdict: ${
+        e.verdict === "indistinguishable" ? "no detectable difference" : e.verdict === "higher" ? "the first is larger" : "the first is smaller"
+      } at the 5% level.</p>`;
   }
   const figures = Object.entries(e.values ?? {}).map(([name, value]) => `${name} ${Math.abs(value) < 1 ? value.toPrecision(4) : Math.round(value).toLocaleString("en-US")}`);
   return html`<p>Runs: ${e.runs.map(runName).join(", ")}.</p>${figures.length ? html`<p>Figures: ${figures.join("; ")}.</p>` : ""}`;

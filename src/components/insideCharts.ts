@@ -11,6 +11,11 @@ export type InsideRun = InsideData["runs"][number];
 /** The narrowest the charts draw: a phone's column is wider. */
 const MIN_WIDTH = 280;
 
+/** Whole epochs 0..last for an axis, at most about ten of them (Plot's own ticks fall between epochs on a short run). */
+function epochTicks(last: number): number[] {
+  return d3.range(0, last + 1, Math.max(1, Math.ceil(last / 10)));
+}
+
 export interface GradientPoint {
   group: string;
   epoch: number;
@@ -42,7 +47,7 @@ export function GradientNormChart(runs: InsideRun[], {layer, width, colorBy, das
     width: Math.max(MIN_WIDTH, width),
     height: 300,
     marginLeft: 56,
-    x: {label: "Epoch (0: before training)", tickFormat: "d", grid: true},
+    x: {label: "Epoch (0: before training)", ticks: epochTicks(d3.max(points, (p) => p.epoch) ?? 0), tickFormat: "d", grid: true},
     y: {type: "log", label: `Gradient norm of ${runs[0]?.layers[layer]?.label ?? "the layer"}`, grid: true, tickFormat: "~g"},
     color: {legend: true},
     marks: [
@@ -75,7 +80,7 @@ export function WeightHistogramChart(run: InsideRun, {layer, width}: {layer: num
     height: Math.max(200, Math.min(480, 16 * epochs + 60)),
     marginLeft: 56,
     x: {label: `Weight of ${run.layers[layer]?.label ?? "the layer"}`, grid: true},
-    y: {label: "Epoch", reverse: true, tickFormat: "d"},
+    y: {label: "Epoch", reverse: true, ticks: epochTicks(Math.max(0, epochs - 1)), tickFormat: "d"},
     color: {type: "sqrt", scheme: "blues", label: "Share of the layer's weights", legend: true, tickFormat: "%"},
     marks: [
       Plot.rect(rows, {x1: "x1", x2: "x2", y1: (d: {epoch: number}) => d.epoch - 0.45, y2: (d: {epoch: number}) => d.epoch + 0.45, fill: "share"}),

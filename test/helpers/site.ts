@@ -2,7 +2,7 @@
 // test-output/site (never the published dist/), shared by build.test.ts and browser.test.ts, plus a
 // tiny static server with Framework's clean URLs.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -193,6 +193,13 @@ export function builtDataFile(dir: string, path: string): string | null {
   const stem = path.replace(/^\//, "").replace(/\.json$/, "");
   const pattern = new RegExp(`^_file/${stem.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.[0-9a-f]{8}\\.json$`);
   return listFiles(dir).find((f) => pattern.test(f.split(sep).join("/"))) ?? null;
+}
+
+/** A built JSON data file, parsed; fails naming the file when the build has none. */
+export function readBuiltJson<T>(dir: string, path: string): T {
+  const file = builtDataFile(dir, path);
+  if (!file) throw new Error(`the build in ${dir} has no ${path}`);
+  return JSON.parse(readFileSync(join(dir, file), "utf8")) as T;
 }
 
 export { serveStatic, type StaticServer } from "../../scripts/serve.ts";

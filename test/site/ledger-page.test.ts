@@ -2,11 +2,9 @@
 // lists every counted run's answer for that image, and the answers add up to the runs the built ledger
 // counted. No console errors, and no request leaves 127.0.0.1.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { siteInBrowser, skipWithoutChromium as skip, type SiteInBrowser } from "../helpers/browser.ts";
-import { BUILD_TIMEOUT_MS, builtDataFile } from "../helpers/site.ts";
+import { BUILD_TIMEOUT_MS, readBuiltJson } from "../helpers/site.ts";
 
 interface LedgerImage {
   index: number;
@@ -21,9 +19,7 @@ describe("the ledger page in Chromium", { skip }, () => {
   before(
     async () => {
       site = await siteInBrowser();
-      const file = builtDataFile(site.dir, "/data/ledger.json");
-      assert.ok(file, "the built ledger");
-      ledger = JSON.parse(readFileSync(join(site.dir, file!), "utf8"));
+      ledger = readBuiltJson(site.dir, "/data/ledger.json");
     },
     { timeout: BUILD_TIMEOUT_MS }
   );

@@ -3,11 +3,9 @@
 // the address and lists every stored run's answer for it, which stays when the layout changes; a hostile
 // address is named, not obeyed; and on a phone the map fits the screen. No console errors, no outside request.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { canvasDigest, siteInBrowser, skipWithoutChromium as skip, type SiteInBrowser } from "../helpers/browser.ts";
-import { BUILD_TIMEOUT_MS, builtDataFile } from "../helpers/site.ts";
+import { BUILD_TIMEOUT_MS, readBuiltJson } from "../helpers/site.ts";
 
 interface MapFile {
   index: number[];
@@ -21,9 +19,7 @@ describe("the test-set map in Chromium", { skip }, () => {
   before(
     async () => {
       site = await siteInBrowser();
-      const file = builtDataFile(site.dir, "/data/map/mnist.json");
-      assert.ok(file, "the built MNIST map");
-      map = JSON.parse(readFileSync(join(site.dir, file!), "utf8"));
+      map = readBuiltJson(site.dir, "/data/map/mnist.json");
     },
     { timeout: BUILD_TIMEOUT_MS }
   );

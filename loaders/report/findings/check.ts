@@ -3,10 +3,11 @@
 // sentence says what they say: the right sign, order and verdict, in the phrases the verdict allows.
 import { join } from "node:path";
 import { pairedComparison, seedInterval, spearmanTest, verdictOf, welchTest, type Verdict } from "../stats.ts";
-import { readRun, readRunPredictions, readTestSet } from "../../experiments/store.ts";
+import { readInside, readRun, readRunPredictions, readTestSet } from "../../experiments/store.ts";
 import type { ProfileName } from "../../spec/schema.ts";
 import { correctness } from "../../spec/testPredictions.ts";
 import { GAP_PHRASES, REFERENCE_PHRASES, accuracyInterval, correlationPhrase, type Claim, type ComparisonEvidence, type CorrelationEvidence, type Metric, type Side } from "./claim.ts";
+import { checkGradient } from "./gradient.ts";
 import { checkImportance } from "./importance.ts";
 import { NO_DIFFERENCE, RANKING_PHRASES, VERDICT_PHRASES, pointsWord } from "./words.ts";
 import { runsRoot } from "../../config.ts";
@@ -19,6 +20,8 @@ export interface RawRuns {
   /** The best validation accuracy of any epoch (a search's objective); NaN for a run that did not complete. */
   objective(dir: string): number | null;
   correct(dir: string): { testSet: string; correct: Uint8Array } | null;
+  /** A recorded layer's gradient norm before training (inside.json); null when the run recorded none. */
+  initialGradient?(dir: string, layer: number): number | null;
 }
 
 /** Reads a profile's stored runs straight from disk. */
@@ -36,6 +39,7 @@ export function storedRuns(profile: ProfileName): RawRuns {
       const values = record.history.map((h) => h.valAccuracy).filter((v): v is number => v != null);
       return record.status === "completed" && values.length ? Math.max(...values) : NaN;
     },
+    initialGradient: (dir, layer) => readInside(path(dir))?.epochs.find((e) => e.epoch === 0)?.layers[layer]?.gradientNorm ?? null,
     correct: (dir) => {
       const record = readRun(path(dir));
       if (!record?.testSet) return null;
@@ -158,6 +162,7 @@ export function checkClaim(claim: Claim, raw: RawRuns): string[] {
   }
   if (e.kind === "correlation") return checkCorrelation(e, claim.text, raw, where);
   if (e.kind === "importance") return checkImportance(e, claim.text, (dir) => raw.objective(dir), where);
+  if (e.kind === "gradient") return checkGradient(e, claim.text, (dir, layer) => raw.initialGradient?.(dir, layer) ?? null, where);
   if (e.kind === "reference") {
     const problems: string[] = [];
     checkSide(e.ours, raw, problems, where);

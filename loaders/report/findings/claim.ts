@@ -4,6 +4,7 @@
 // stored runs, so that a sentence cannot say more than its numbers.
 import { pairedComparison, seedInterval, spearmanTest, verdictOf, welchTest, wilsonInterval, type Verdict } from "../stats.ts";
 import type { GroupableRun, RunGroup } from "./groups.ts";
+import type { GradientEvidence } from "./gradient.ts";
 import type { ImportanceEvidence } from "./importance.ts";
 import { CORRELATION_PHRASES, NO_DIFFERENCE, RANKING_PHRASES, VERDICT_PHRASES, decimal, integer, pValue, pointsInterval, pointsWord, signedPoints } from "./words.ts";
 
@@ -108,7 +109,7 @@ export interface CorrelationEvidence {
   verdict: Verdict;
 }
 
-export type Evidence = ComparisonEvidence | RankingEvidence | FactEvidence | ReferenceEvidence | SignEvidence | CorrelationEvidence | ImportanceEvidence;
+export type Evidence = ComparisonEvidence | RankingEvidence | FactEvidence | ReferenceEvidence | SignEvidence | CorrelationEvidence | ImportanceEvidence | GradientEvidence;
 
 export interface Claim {
   /** Stable id: "<page>.<finding>", e.g. "overview.cnn-vs-mlp". */

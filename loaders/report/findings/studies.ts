@@ -4,6 +4,7 @@
 
 import { comparisonClaim, correlationClaim, gapClaim, rankingClaim, referenceClaim, sideOf, sidesClaim, type Claim, type RunLookup } from "./claim.ts";
 import { groupRuns, type RunGroup } from "./groups.ts";
+import { gradientEvidence, gradientSentence, type GradientSide } from "./gradient.ts";
 import { importanceClaim } from "./importance.ts";
 import { count, integer } from "./words.ts";
 import { writeupName } from "./models.ts";
@@ -98,8 +99,32 @@ function pooled(id: string, title: string, groups: Group[]): Group {
 
 const ACTIVATIONS = ["relu", "sigmoid", "tanh"];
 
-function activationInitClaims(groups: Group[], lookup: RunLookup): Record<string, Claim> {
+/**
+ * Why sigmoid from RandomNormal starts slowly, in one figure: its first layer's gradient before training
+ * against the usual pairing for ReLU (HeNormal), over the ten-class grid's seeds.
+ */
+function initialGradientClaim(groups: Group[], lookup: RunLookup, context: StudyContext): Claim | null {
+  const gradients = context.initialGradients;
+  const cell = (activation: string, init: string) => groups.find((g) => g.id.startsWith("act-init-10-") && g.first.variant?.activation === activation && g.first.variant?.init === init);
+  const slow = cell("sigmoid", "randomNormal");
+  const usual = cell("relu", "heNormal");
+  if (!gradients || !slow || !usual) return null;
+  const layers = gradients.get(slow.first.id)?.layers;
+  if (!layers?.length) return null;
+  const sideOfGroup = (group: Group, label: string): GradientSide => {
+    const measured = group.runs.flatMap((r) => {
+      const norm = gradients.get(r.id)?.norms[0];
+      return norm != null && norm > 0 ? [{ dir: lookup.dirName(r.id), norm }] : [];
+    });
+    return { label, runs: measured.map((m) => m.dir), norms: measured.map((m) => m.norm) };
+  };
+  const evidence = gradientEvidence(layers[0], 0, sideOfGroup(slow, "sigmoid + RandomNormal"), sideOfGroup(usual, "ReLU + HeNormal"));
+  return evidence ? { id: "act-init.gradient.10", text: gradientSentence(evidence), evidence } : null;
+}
+
+function activationInitClaims(groups: Group[], lookup: RunLookup, context: StudyContext): Record<string, Claim> {
   const claims: Record<string, Claim> = {};
+  add(claims, initialGradientClaim(groups, lookup, context));
   const describe = (g: Group) => `${g.first.variant?.init} + ${g.first.variant?.activation}`;
   for (const [task, prefix] of [["5v8", "act-init-5v8"], ["10", "act-init-10"]] as const) {
     const grid = groups.filter((g) => g.id.startsWith(`${prefix}-`));
@@ -188,6 +213,8 @@ export interface StudyContext {
   models: Map<string, Group>;
   /** Each tuner's trials, best first, and every run they trained, by tuner id. */
   searches: Map<string, { trials: TrialEvidence[]; runs: TrialRunEvidence[] }>;
+  /** For the runs that record their insides: each recorded layer's words and gradient norm before training, by run id. */
+  initialGradients?: Map<string, { layers: string[]; norms: (number | null)[] }>;
 }
 
 /** Settings as a key that ignores their order. */
