@@ -1,12 +1,13 @@
 // "Look inside" for one test image of a drill-down gallery: the stored model that answered it, loaded
 // in the page on the first request (tfjs is downloaded only then), shows the image's saliency and every
-// layer's output for it (networkInside.ts), with the first two convolutions' filters for a CNN.
+// layer's output for it (networkInside.ts), with the first two convolutions' filters for a CNN and the
+// first layer's weights as images for an MLP.
 // @ts-expect-error Framework's stdlib publishes no type declarations.
 import {FileAttachment} from "observablehq:stdlib";
 import type * as TF from "@tensorflow/tfjs";
 import {html} from "./untyped.js";
 import {loadStoredModel, type StoredModelJson} from "./drawModels.js";
-import {FeatureMaps, Filters, MapImage, layerOutputs, saliency} from "./networkInside.js";
+import {FeatureMaps, Filters, FirstLayerWeights, MapImage, layerOutputs, saliency} from "./networkInside.js";
 import {DigitImage, type GalleryImage} from "./gallery.js";
 import {percent} from "./format.js";
 import type {Tf} from "./tfjs.js";
@@ -53,13 +54,15 @@ export async function lookInside(target: HTMLElement, id: string, title: string,
     const pixels = Float32Array.from({length: 784}, (_, i) => (bytes[i] ?? 0) / 255);
     const [outputs, salient] = await Promise.all([layerOutputs(tf, model, pixels), saliency(tf, model, pixels)]);
     const probabilities = outputs[outputs.length - 1].values;
+    // A CNN's first two convolutions' filters; an MLP has none, so its first layer's weights as 28×28 images.
     const filters = [Filters(model, 0), Filters(model, 1)].filter((f): f is HTMLElement => f != null);
+    const weights = filters.length ? null : FirstLayerWeights(model, {size: 40, max: 16});
     target.replaceChildren(html`<div class="inside-image" data-image=${image.index}>
       <h5>Inside ${title}, for test image ${image.index} (a ${classNames[image.label]})</h5>
       <div class="inside-grid">
         <div class="draw-column"><div class="draw-label">The image</div>${DigitImage(image.pixels, {size: 112})}<div class="caption">answered ${classNames[salient.predicted]} (${percent(probabilities[salient.predicted], 0)}) in this browser</div></div>
         <div class="draw-column"><div class="draw-label">Saliency for “${classNames[salient.predicted]}”</div>${MapImage(salient.values, 28, 28, {size: 112, title: "the gradient of the answer's probability for each pixel"})}<div class="caption">where a little more or less ink would move that probability most</div></div>
-        ${filters.length ? html`<div class="draw-column">${filters}</div>` : ""}
+        ${filters.length ? html`<div class="draw-column">${filters}</div>` : weights ? html`<div class="draw-column">${weights}</div>` : ""}
       </div>
       ${FeatureMaps(outputs, {width})}
     </div>`);

@@ -115,6 +115,7 @@ describe("the built site in Chromium", { skip }, () => {
         if (spec.path === "/") await checkOverview(v.page);
         else if (spec.path === "/data") await checkDataPage(v.page);
         else if (spec.path === "/studies/mlp-tuning") await checkSearchBrush(v.page);
+        else if (spec.path === "/studies/cnn-tuning") await checkSearchLines(v.page);
         await checkRunSections(v.page, spec.path);
       } finally {
         await finish(v, name);
@@ -178,6 +179,19 @@ describe("the built site in Chromium", { skip }, () => {
     const shown = page.locator(".claim[data-claim='mlp-tuning.importance.mlp-halving']");
     assert.equal(await shown.count(), claim ? 1 : 0, "the importance claim where the loader wrote one");
     if (claim) assert.ok((await shown.textContent())?.startsWith(claim.text), "the importance claim as the loader wrote it");
+  }
+
+  /** The CNN search's two brushable stages: one line per point of each stage's first rung. */
+  async function checkSearchLines(page: Page) {
+    const report = readJson<{ tuners: { id: string; trials: unknown[]; rungs: { trials: unknown[] }[] }[] }>("data/study/cnn-tuning.json");
+    const firstRung = (id: string) => {
+      const tuner = report.tuners.find((t) => t.id === id)!;
+      return (tuner.rungs.length ? tuner.rungs[0].trials : tuner.trials).length;
+    };
+    const brushes = page.locator(".search-brush");
+    assert.equal(await brushes.count(), 2, "the architecture and the augmentation searches");
+    assert.equal(await brushes.nth(0).locator("g.search-trials path").count(), firstRung("cnn-arch"));
+    assert.equal(await brushes.nth(1).locator("g.search-trials path").count(), firstRung("cnn-augment"));
   }
 
   async function checkDataPage(page: Page) {
