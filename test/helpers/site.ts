@@ -2,7 +2,7 @@
 // test-output/site (never the published dist/), shared by build.test.ts and browser.test.ts, plus a
 // tiny static server with Framework's clean URLs.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -145,6 +145,8 @@ async function runBuild(): Promise<BuildResult> {
     throw new Error(`observable build exited with ${code}; log in ${BUILD_LOG}:\n${log.split("\n").slice(-40).join("\n")}`);
   }
   if (!existsSync(join(SITE, "index.html"))) throw new Error(`observable build wrote no ${join(SITE, "index.html")}; log in ${BUILD_LOG}`);
+  // The build is as fresh as the sources it started from: a page edited while it ran is newer than it.
+  utimesSync(join(SITE, "index.html"), started / 1000, started / 1000);
   return { dir: SITE, log, seconds: (Date.now() - started) / 1000, networkReason: offline.prefix ? null : offline.reason };
 }
 
