@@ -220,15 +220,22 @@ function CellDetails(run: {id: string; title: string}, decoded: DecodedPredictio
       : items.length === total
         ? `${total === 1 ? "The image is" : `All ${integer(total)} are`} shown, most confident first.`
         : `Shown: the ${integer(Math.ceil(items.length / 2))} most and the ${integer(Math.floor(items.length / 2))} least confident of the ${integer(total)}, most confident first.`;
-  // "Look inside" runs the stored model on the image in the page, below the gallery.
+  // "Look inside" runs the stored model on the image in the page, in a full-width row right after the
+  // image's figure (on a phone, under the image itself, not under a gallery some thousands of pixels tall).
   const inside = html`<div class="drill-inside"></div>`;
   const action = canLookInside(run.id)
-    ? {label: "Look inside", run: (item: GalleryImage) => void lookInside(inside, run.id, run.title, item, {classNames: names, width: inside.clientWidth || 640}).then(() => inside.scrollIntoView({block: "nearest"}))}
+    ? {
+        label: "Look inside",
+        run: (item: GalleryImage, figure: HTMLElement) => {
+          figure.after(inside);
+          void lookInside(inside, run.id, run.title, item, {classNames: names, width: inside.clientWidth || 640}).then(() => inside.scrollIntoView({block: "nearest"}));
+        }
+      }
     : undefined;
   const body = html`<div><h4 class="drill-heading" data-actual=${actual} data-predicted=${predicted}>${run.title}: ${heading}${share}</h4>
     <p class="scores">Recall of ${a}: <strong>${percent(truth.recall)}</strong> (${integer(truth.correct)} of ${integer(truth.support)} ${a}s found) ·
       precision of ${p}: <strong>${percent(guess.precision)}</strong> (${integer(guess.correct)} of ${integer(guess.predictedAs)} images read as ${p} really were)</p>
-    <p class="caption">${which} ${correct ? "Confidence is the probability the model gave its answer." : "The bars give the probability of each class: the true class in blue, the wrong prediction in red."}${action ? " “Look inside” runs the model on an image in this browser and shows what each layer makes of it." : ""} Click the cell again to close.</p>
+    <p class="caption">${which} ${total === 0 ? "" : correct ? "Confidence is the probability the model gave its answer." : "The bars give the probability of each class: the true class in blue, the wrong prediction in red."}${action && total > 0 ? " “Look inside” runs the model on an image in this browser and shows what each layer makes of it." : ""} Click the cell again to close.</p>
     ${Gallery(items, {classNames: names, size: 56, action})}</div>`;
   return [body, inside];
 }

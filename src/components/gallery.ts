@@ -47,8 +47,8 @@ export interface GalleryOptions {
   columns?: number;
   size?: number;
   limit?: number;
-  /** A button under each image (its label), and what a click on it does. */
-  action?: {label: string; run(item: GalleryImage): void};
+  /** A button under each image (its label), and what a click on it does (given the image and its figure). */
+  action?: {label: string; run(item: GalleryImage, figure: HTMLElement): void};
 }
 
 /** Decodes base64 into bytes (in the browser, without Buffer). */
@@ -199,7 +199,7 @@ export function Gallery(items: GalleryImage[], {classNames, columns, size = 84, 
       button.className = "gallery-action";
       button.textContent = action.label;
       button.setAttribute("aria-label", `${action.label}: test image ${d.index}`);
-      button.addEventListener("click", () => action.run(d));
+      button.addEventListener("click", () => action.run(d, figure));
       figure.append(button);
     }
     root.append(figure);

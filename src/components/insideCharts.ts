@@ -18,6 +18,8 @@ function epochTicks(last: number): number[] {
 
 export interface GradientPoint {
   group: string;
+  /** The configuration in words, as the page names it. */
+  name: string;
   epoch: number;
   /** Geometric mean over the configuration's seeds of the layer's gradient norm. */
   norm: number;
@@ -26,35 +28,49 @@ export interface GradientPoint {
   dash: string;
 }
 
-/** Per configuration and epoch, the geometric mean over seeds of layer `layer`'s gradient norm (seeds without a finite norm left out). */
-export function gradientSeries(runs: InsideRun[], layer: number, {colorBy, dashBy}: {colorBy: string; dashBy: string}): GradientPoint[] {
+export interface SeriesOptions {
+  colorBy: string;
+  dashBy: string;
+  /** A configuration in words (its first seed's run stands for it). */
+  name: (run: InsideRun) => string;
+}
+
+/**
+ * Per configuration and epoch, the geometric mean over its seeds of layer `layer`'s gradient norm, up to
+ * the last epoch every seed reached (early stopping ends seeds at different epochs; past that, a "mean"
+ * would be one seed's figure).
+ */
+export function gradientSeries(runs: InsideRun[], layer: number, {colorBy, dashBy, name}: SeriesOptions): GradientPoint[] {
   const byGroup = d3.group(runs, (r) => r.group);
   return [...byGroup].flatMap(([group, members]) => {
-    const epochs = d3.max(members, (r) => r.gradientNorms.length) ?? 0;
+    const epochs = d3.min(members, (r) => r.gradientNorms.length) ?? 0;
     const first = members.find((r) => r.id === group) ?? members[0];
     return d3.range(epochs).flatMap((epoch) => {
       const norms = members.map((r) => r.gradientNorms[epoch]?.[layer]).filter((v): v is number => v != null && v > 0);
-      return norms.length ? [{group, epoch, norm: Math.exp(d3.mean(norms, Math.log)!), seeds: norms.length, color: String(first.variant?.[colorBy] ?? group), dash: String(first.variant?.[dashBy] ?? "")}] : [];
+      return norms.length === members.length ? [{group, name: name(first), epoch, norm: Math.exp(d3.mean(norms, Math.log)!), seeds: norms.length, color: String(first.variant?.[colorBy] ?? group), dash: String(first.variant?.[dashBy] ?? "")}] : [];
     });
   });
 }
 
 /** Gradient norm per epoch, one line per configuration: colour by one grid axis, dashes by another. */
-export function GradientNormChart(runs: InsideRun[], {layer, width, colorBy, dashBy, dashes}: {layer: number; width: number; colorBy: string; dashBy: string; dashes: string[]}): HTMLElement | SVGSVGElement {
-  const points = gradientSeries(runs, layer, {colorBy, dashBy});
+export function GradientNormChart(
+  runs: InsideRun[],
+  {layer, width, colorBy, dashBy, dashes, name, colorName = String}: SeriesOptions & {layer: number; width: number; dashes: string[]; colorName?: (value: string) => string}
+): HTMLElement | SVGSVGElement {
+  const points = gradientSeries(runs, layer, {colorBy, dashBy, name});
   const pattern = (d: string) => ["none", "6,3", "2,3"][Math.max(0, dashes.indexOf(d)) % 3];
   return Plot.plot({
     width: Math.max(MIN_WIDTH, width),
     height: 300,
     marginLeft: 56,
     x: {label: "Epoch (0: before training)", ticks: epochTicks(d3.max(points, (p) => p.epoch) ?? 0), tickFormat: "d", grid: true},
-    y: {type: "log", label: `Gradient norm of ${runs[0]?.layers[layer]?.label ?? "the layer"}`, grid: true, tickFormat: "~g"},
-    color: {legend: true},
+    y: {type: "log", label: `Gradient norm of ${runs[0]?.layers[layer]?.label ?? "the layer"}`, grid: true, nice: true, tickFormat: "~g"},
+    color: {legend: true, tickFormat: colorName},
     marks: [
       ...dashes.map((d) =>
         Plot.line(points.filter((p) => p.dash === d), {x: "epoch", y: "norm", z: "group", stroke: "color", strokeDasharray: pattern(d), strokeWidth: 1.6})
       ),
-      Plot.tip(points, Plot.pointer({x: "epoch", y: "norm", title: (p: GradientPoint) => `${p.color} + ${p.dash}, epoch ${p.epoch}\ngradient norm ${p.norm.toPrecision(3)} (geometric mean of ${p.seeds} seeds)`}))
+      Plot.tip(points, Plot.pointer({x: "epoch", y: "norm", title: (p: GradientPoint) => `${p.name}, epoch ${p.epoch}\ngradient norm ${p.norm.toPrecision(3)} (geometric mean of ${p.seeds} seeds)`}))
     ]
   });
 }

@@ -8,8 +8,7 @@ import type * as TF from "@tensorflow/tfjs";
 import {html} from "./untyped.js";
 import {loadStoredModel, type StoredModelJson} from "./drawModels.js";
 import {FeatureMaps, Filters, FirstLayerWeights, MapImage, layerOutputs, saliency} from "./networkInside.js";
-import {DigitImage, type GalleryImage} from "./gallery.js";
-import {percent} from "./format.js";
+import {DigitImage, confidenceText, type GalleryImage} from "./gallery.js";
 import type {Tf} from "./tfjs.js";
 
 interface ModelFiles {
@@ -60,7 +59,7 @@ export async function lookInside(target: HTMLElement, id: string, title: string,
     target.replaceChildren(html`<div class="inside-image" data-image=${image.index}>
       <h5>Inside ${title}, for test image ${image.index} (a ${classNames[image.label]})</h5>
       <div class="inside-grid">
-        <div class="draw-column"><div class="draw-label">The image</div>${DigitImage(image.pixels, {size: 112})}<div class="caption">answered ${classNames[salient.predicted]} (${percent(probabilities[salient.predicted], 0)}) in this browser</div></div>
+        <div class="draw-column"><div class="draw-label">The image</div>${DigitImage(image.pixels, {size: 112})}<div class="caption">answered ${classNames[salient.predicted]} (${confidenceText(probabilities[salient.predicted])}) in this browser</div></div>
         <div class="draw-column"><div class="draw-label">Saliency for “${classNames[salient.predicted]}”</div>${MapImage(salient.values, 28, 28, {size: 112, title: "the gradient of the answer's probability for each pixel"})}<div class="caption">where a little more or less ink would move that probability most</div></div>
         ${filters.length ? html`<div class="draw-column">${filters}</div>` : weights ? html`<div class="draw-column">${weights}</div>` : ""}
       </div>

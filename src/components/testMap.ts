@@ -35,7 +35,7 @@ export function readMapState(search: string, datasets: readonly string[]): MapSt
   const params = new URLSearchParams(search);
   const malformed: string[] = [];
   const pick = <T extends string>(key: string, allowed: readonly T[]): T => {
-    const value = params.get(key);
+    const value = params.get(key)?.toLowerCase() ?? null;
     if (value != null && (allowed as readonly string[]).includes(value)) return value as T;
     if (value != null) malformed.push(key);
     return allowed[0];
@@ -77,7 +77,7 @@ export interface TestMapOptions {
   selected?: number;
 }
 
-/** The map; its value is the picked point (an index into the map's arrays) or -1, and it fires "input" when a point is picked. */
+/** The map; its value is the picked point (an index into the map's arrays) or -1, and it fires "input" when the pick changes. */
 export function TestMapChart(data: MapData, {from, method, width, images, selected = -1}: TestMapOptions): HTMLElement & {value: number} {
   const layout = data.layouts[from][method];
   const n = data.label.length;
@@ -99,7 +99,8 @@ export function TestMapChart(data: MapData, {from, method, width, images, select
     color: {type: "categorical", domain: d3.range(data.classNames.length), range: d3.schemeTableau10 as string[], legend: true, tickFormat: (c: number) => data.classNames[c]},
     marks: [
       Plot.dot(points, {x: (i: number) => layout.x[i], y: (i: number) => layout.y[i], fill: (i: number) => data.label[i], r: size < 500 ? 1.6 : 2.2, fillOpacity: 0.8}),
-      Plot.dot(wrong, {x: (i: number) => layout.x[i], y: (i: number) => layout.y[i], stroke: "currentColor", r: size < 500 ? 3.2 : 4, strokeWidth: 1})
+      // Thin, half-transparent rings: where the CNN errs often (Fashion-MNIST's shirts), the labels' colours still show through.
+      Plot.dot(wrong, {x: (i: number) => layout.x[i], y: (i: number) => layout.y[i], stroke: "currentColor", strokeOpacity: 0.55, r: size < 500 ? 2.6 : 3.4, strokeWidth: 0.8})
     ]
   }) as HTMLElement & {scale(name: string): {apply(v: number): number}};
   // With a legend, Plot returns a figure: the chart is its own svg child (the legend's swatches are svgs too, deeper down).
@@ -154,7 +155,11 @@ export function TestMapChart(data: MapData, {from, method, width, images, select
     const figureWidth = element.clientWidth || size;
     const left = Math.min(Math.max(0, px[i] + 12), Math.max(0, figureWidth - 190));
     tip.style.left = `${left}px`;
-    tip.style.top = `${Math.max(0, py[i] + (chart === svgElement ? 0 : svgElement.getBoundingClientRect().top - chart.getBoundingClientRect().top) - 80)}px`;
+    // Above the point, unless that would put it above the window's top edge: then below it.
+    const offset = chart === svgElement ? 0 : svgElement.getBoundingClientRect().top - chart.getBoundingClientRect().top;
+    const above = py[i] + offset - 80;
+    const roomAbove = element.getBoundingClientRect().top + above >= 0;
+    tip.style.top = `${roomAbove ? Math.max(0, above) : py[i] + offset + 14}px`;
   };
   const pick = (i: number) => {
     element.value = i;
@@ -163,10 +168,11 @@ export function TestMapChart(data: MapData, {from, method, width, images, select
   };
   svgElement.addEventListener("pointermove", (event) => show(nearest(event as PointerEvent)));
   svgElement.addEventListener("pointerleave", () => show(-1));
+  // A click on a point picks it; a click on empty space clears the pick.
   svgElement.addEventListener("click", (event) => {
     const i = nearest(event as MouseEvent);
     show(i);
-    if (i >= 0) pick(i);
+    if (i !== element.value) pick(i);
   });
   svgElement.setAttribute("aria-label", `${layoutName(data, from, method, {long: true})}: ${n} test images, coloured by label; ${wrong.length} the CNN gets wrong are ringed`);
   if (selected >= 0 && selected < n) {
@@ -200,7 +206,7 @@ export function MapDetail(data: MapData, i: number, {pixels, pack}: {pixels: Uin
   const names = data.classNames;
   const label = data.label[i];
   const image = pixels && pixels.length >= (i + 1) * PIXELS ? DigitImage(pixels.subarray(i * PIXELS, (i + 1) * PIXELS), {size: 112, title: `test image ${data.index[i]}`}) : html`<span class="muted">(the images are not in this build)</span>`;
-  const cnn = data.predicted[i] === label ? `right, with ${percent(data.confidence[i], 0)} confidence` : `${names[data.predicted[i]]}, with ${percent(data.confidence[i], 0)} confidence`;
+  const cnn = `${data.predicted[i] === label ? "got it right" : `answered ${names[data.predicted[i]]}`}, with ${percent(data.confidence[i], 0)} confidence`;
   let answers: HTMLElement;
   if (!pack || pack.meta.testSet !== data.testSet) {
     answers = html`<p class="muted">The other runs' answers are not available for these test images.</p>`;
@@ -212,5 +218,5 @@ export function MapDetail(data: MapData, i: number, {pixels, pack}: {pixels: Uin
       (g) => html`<li><strong>${g.predicted === label ? `${names[g.predicted]} (right)` : names[g.predicted]}</strong>: ${g.runs.length} run${g.runs.length === 1 ? "" : "s"}${g.predicted === label ? "" : `, mean confidence ${percent(d3.mean(g.runs, (r) => r.confidence ?? 0)!, 0)}`} <span class="muted">(${listed(g.runs)})</span></li>`
     )}</ul></div>`;
   }
-  return html`<div class="map-detail">${image}<div><p><strong>Test image ${data.index[i]}</strong>, labelled <strong>${names[label]}</strong>. ${data.model.title}: ${cnn}.</p>${answers}</div></div>`;
+  return html`<div class="map-detail">${image}<div><p><strong>Test image ${data.index[i]}</strong>, labelled <strong>${names[label]}</strong>. The map's CNN (${data.model.title}) ${cnn}.</p>${answers}</div></div>`;
 }

@@ -118,7 +118,8 @@ function initialGradientClaim(groups: Group[], lookup: RunLookup, context: Study
     });
     return { label, runs: measured.map((m) => m.dir), norms: measured.map((m) => m.norm) };
   };
-  const evidence = gradientEvidence(layers[0], 0, sideOfGroup(slow, "sigmoid + RandomNormal"), sideOfGroup(usual, "ReLU + HeNormal"));
+  // Named as the page's pickers name the pairings: initializer + activation.
+  const evidence = gradientEvidence(layers[0], 0, sideOfGroup(slow, "randomNormal + sigmoid"), sideOfGroup(usual, "heNormal + relu"));
   return evidence ? { id: "act-init.gradient.10", text: gradientSentence(evidence), evidence } : null;
 }
 
