@@ -128,7 +128,11 @@ export function TestMapChart(data: MapData, {from, method, width, images, select
   pickRing.setAttribute("r", "9");
 
   const tip = html`<div class="map-tip" role="status" hidden></div>`;
-  const element = html`<figure class="test-map">${chart}${tip}</figure>` as HTMLElement & {value: number};
+  // A way to pick without a pointer (or to find a known image): its index in the official test set.
+  const field = html`<input type="text" inputmode="numeric" size="7" aria-label="index of a test image to pick">` as HTMLInputElement;
+  const found = html`<span class="muted" role="status"></span>`;
+  const finder = html`<form class="map-find"><label>Pick a test image by its index ${field}</label> <button type="submit">Show</button> ${found}</form>`;
+  const element = html`<figure class="test-map">${chart}${tip}${finder}</figure>` as HTMLElement & {value: number};
   element.value = -1;
   let pixels: Uint8Array | null = null;
   images.then((bytes) => (pixels = bytes.length >= n * PIXELS ? bytes : null)).catch(() => (pixels = null));
@@ -173,6 +177,17 @@ export function TestMapChart(data: MapData, {from, method, width, images, select
     const i = nearest(event as MouseEvent);
     show(i);
     if (i !== element.value) pick(i);
+  });
+  finder.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const typed = field.value.trim();
+    const i = /^\d{1,5}$/.test(typed) ? data.index.indexOf(Number(typed)) : -1;
+    found.textContent = i >= 0 ? "" : /^\d{1,5}$/.test(typed) ? `test image ${typed} is not among the ${n} on this map` : "an index is a whole number, such as 1234";
+    if (i >= 0) {
+      place(hoverRing, -1);
+      tip.hidden = true;
+      pick(i);
+    }
   });
   svgElement.setAttribute("aria-label", `${layoutName(data, from, method, {long: true})}: ${n} test images, coloured by label; ${wrong.length} the CNN gets wrong are ringed`);
   if (selected >= 0 && selected < n) {

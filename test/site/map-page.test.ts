@@ -71,6 +71,18 @@ describe("the test-set map in Chromium", { skip }, () => {
       assert.equal(new URL(page.url()).searchParams.get("image"), String(picked));
       assert.match((await page.locator(".map-detail").textContent()) ?? "", new RegExp(`Test image ${picked},`));
       assert.match((await page.locator("h2").first().textContent()) ?? "", /^PCA of the pixels/);
+
+      // Without a pointer: an index typed in the finder picks that image; one not on the map is named.
+      const other = map.index[5];
+      await page.getByLabel("index of a test image to pick").fill(String(other));
+      await page.getByRole("button", { name: "Show" }).click();
+      await page.waitForFunction((n) => new URL(location.href).searchParams.get("image") === n, String(other), { timeout: 10_000 });
+      assert.match((await page.locator(".map-detail").textContent()) ?? "", new RegExp(`Test image ${other},`));
+      const absent = [...Array(10000).keys()].find((k) => !map.index.includes(k))!;
+      await page.getByLabel("index of a test image to pick").fill(String(absent));
+      await page.getByRole("button", { name: "Show" }).click();
+      await page.locator(`.map-find >> text=test image ${absent} is not among`).waitFor({ timeout: 10_000 });
+      assert.equal(new URL(page.url()).searchParams.get("image"), String(other), "the pick stays");
     } finally {
       assert.deepEqual(await site.finish(page), []);
     }
