@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { describe, it } from "node:test";
 import { loadDataset, toFloatImages, PIXELS } from "../loaders/data/dataset.ts";
-import { neighbourAgreement, pcaLayout, umapLayout, DEFAULT_UMAP } from "../loaders/report/embedding.ts";
+import { layouts, neighbourAgreement, DEFAULT_UMAP } from "../loaders/report/embedding.ts";
 import { MAP_FILE, StoredMapError, currentMapDirs, mapKey, mapPositions, mapReport, readMap, lastHiddenActivations, type StoredMap } from "../loaders/report/testMap.ts";
 import { loadStoredModel } from "../loaders/report/predictions.ts";
 import { planRuns } from "../loaders/experiments/plan.ts";
@@ -27,7 +27,7 @@ describe("layouts", () => {
     const n = 50;
     const x = new Float32Array(n * 3);
     for (let i = 0; i < n; i++) x.set([i, 2 * i, -i], i * 3);
-    const layout = pcaLayout(x, n, 3);
+    const layout = layouts(x, n, 3, { ...DEFAULT_UMAP, neighbours: 5, epochs: 10 }).pca;
     assert.ok(layout.explained[0] > 0.999, `first component explains ${layout.explained[0]}`);
     assert.ok(layout.y.every((v) => Math.abs(v) < 1e-3), "nothing left for the second component");
     // Evenly spaced on the line, in order (the sign is fixed: the largest entry of the component is positive).
@@ -38,11 +38,11 @@ describe("layouts", () => {
   it("UMAP of real digits keeps most images beside their own class, and repeats exactly with its seed", () => {
     const { x, labels } = mnist(400);
     const settings = { ...DEFAULT_UMAP, epochs: 150 };
-    const layout = umapLayout(x, 400, PIXELS, settings);
+    const layout = layouts(x, 400, PIXELS, settings).umap;
     const agreement = neighbourAgreement(layout, labels);
     assert.ok(agreement > 0.7, `share of images whose neighbours mostly share their label: ${agreement}`);
-    assert.deepEqual(umapLayout(x, 400, PIXELS, settings), layout, "the same seed gives the same layout");
-    assert.notDeepEqual(umapLayout(x, 400, PIXELS, { ...settings, seed: 2 }), layout, "another seed gives another layout");
+    assert.deepEqual(layouts(x, 400, PIXELS, settings).umap, layout, "the same seed gives the same layout");
+    assert.notDeepEqual(layouts(x, 400, PIXELS, { ...settings, seed: 2 }).umap, layout, "another seed gives another layout");
   });
 
   it("neighbour agreement: 1 for separate classes, about chance for shuffled labels, ties count against", () => {
@@ -91,8 +91,7 @@ describe("the stored maps", () => {
     const testSet = readTestSet("full", stored.testSet)!;
     const n = stored.positions.length;
     const pixels = toFloatImages(loadDataset("mnist").test.images, stored.positions.map((p) => testSet.index[p]));
-    assert.deepEqual(pcaLayout(pixels, n, PIXELS), stored.pixels.pca);
-    assert.deepEqual(umapLayout(pixels, n, PIXELS, stored.umap), stored.pixels.umap);
+    assert.deepEqual(layouts(pixels, n, PIXELS, stored.umap), stored.pixels);
     // The hidden layer runs on the wasm backend, whose kernels may round differently on another CPU: its
     // PCA is compared to a tolerance, and its UMAP (which amplifies any difference) is repeated in process.
     const planned = planRuns("full").find((p) => p.experiment.id === stored.model.id)!;
@@ -100,11 +99,11 @@ describe("the stored maps", () => {
     const hidden = lastHiddenActivations(tf, model, pixels, n);
     model.dispose();
     assert.equal(hidden.units, stored.model.units);
-    const pca = pcaLayout(hidden.values, n, hidden.units);
+    const small = { ...stored.umap, epochs: 50 };
+    const { pca, umap } = layouts(hidden.values, n, hidden.units, small);
     const worst = Math.max(...pca.x.map((v, i) => Math.abs(v - stored.hidden.pca.x[i])), ...pca.y.map((v, i) => Math.abs(v - stored.hidden.pca.y[i])));
     assert.ok(worst < 1e-2, `largest difference from the stored hidden-layer PCA: ${worst}`);
-    const small = { ...stored.umap, epochs: 50 };
-    assert.deepEqual(umapLayout(hidden.values, n, hidden.units, small), umapLayout(hidden.values, n, hidden.units, small));
+    assert.deepEqual(layouts(hidden.values, n, hidden.units, small).umap, umap);
   });
 
   it("the page's data names each image's label and the model's answer, and how well each layout keeps classes apart", async () => {

@@ -57,21 +57,18 @@ function split(coordinates: ArrayLike<number>, n: number, stride: number): Layou
   return { x: Array.from({ length: n }, (_, i) => round(coordinates[i * stride])), y: Array.from({ length: n }, (_, i) => round(coordinates[i * stride + 1])) };
 }
 
-/** The PCA layout: each vector's first two principal coordinates. */
-export function pcaLayout(vectors: Float32Array, n: number, d: number): PcaLayout {
-  const { coordinates, explained } = pcaCoordinates(vectors, n, d, 2);
-  return { ...split(coordinates, n, 2), explained: [explained[0], explained[1]] };
-}
-
-/** The UMAP layout, from the vectors' first `settings.components` principal coordinates, seeded. */
-export function umapLayout(vectors: Float32Array, n: number, d: number, settings: UmapSettings = DEFAULT_UMAP): Layout {
+/**
+ * Both layouts of the vectors from one principal-component analysis: PCA's is each vector's first two
+ * coordinates, UMAP's is seeded and starts from the first `settings.components` (the eigendecomposition
+ * is the costly step, so it is done once).
+ */
+export function layouts(vectors: Float32Array, n: number, d: number, settings: UmapSettings = DEFAULT_UMAP): { pca: PcaLayout; umap: Layout } {
   if (settings.neighbours >= n) throw new RangeError(`UMAP with ${settings.neighbours} neighbours needs more than ${n} vectors`);
-  const k = Math.min(settings.components, d);
-  const { coordinates } = pcaCoordinates(vectors, n, d, k);
+  const k = Math.min(Math.max(2, settings.components), d);
+  const { coordinates, explained } = pcaCoordinates(vectors, n, d, k);
   const rows = Array.from({ length: n }, (_, i) => Array.from(coordinates.subarray(i * k, (i + 1) * k)));
   const umap = new UMAP({ nComponents: 2, nNeighbors: settings.neighbours, minDist: settings.minDistance, nEpochs: settings.epochs, random: createRng(settings.seed) });
-  const embedded = umap.fit(rows);
-  return split(embedded.flat(), n, 2);
+  return { pca: { ...split(coordinates, n, k), explained: [explained[0], explained[1]] }, umap: split(umap.fit(rows).flat(), n, 2) };
 }
 
 /**

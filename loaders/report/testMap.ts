@@ -14,10 +14,10 @@ import { withLock } from "../experiments/lock.ts";
 import { planRuns, type PlannedRun } from "../experiments/plan.ts";
 import { canonicalJson, readJsonChecked, readRun, readRunPredictions, readTestSet, setAside, writeFolderAtomic } from "../experiments/store.ts";
 import type { RunRecord } from "../spec/record.ts";
-import type { TestSet } from "../spec/testPredictions.ts";
+import type { RunPredictions, TestSet } from "../spec/testPredictions.ts";
 import type { ProfileName } from "../spec/schema.ts";
 import { MAP_MODELS } from "./mapModels.ts";
-import { DEFAULT_UMAP, neighbourAgreement, pcaLayout, umapLayout, type UmapSettings } from "./embedding.ts";
+import { DEFAULT_UMAP, layouts, neighbourAgreement, type UmapSettings } from "./embedding.ts";
 import { loadStoredModel, storedRunWithWeights } from "./predictions.ts";
 
 export const MAP_VERSION = 1;
@@ -109,7 +109,11 @@ export function mapPositions(label: ArrayLike<number>, predicted: ArrayLike<numb
   const size = Math.min(label.length, perClass * classes);
   const chosen = new Set(stratifiedSubset(label, size, seed));
   const wrong = new Map<number, number[]>();
-  for (let i = 0; i < label.length; i++) if (predicted[i] !== label[i]) wrong.set(label[i], [...(wrong.get(label[i]) ?? []), i]);
+  for (let i = 0; i < label.length; i++) {
+    if (predicted[i] === label[i]) continue;
+    if (!wrong.has(label[i])) wrong.set(label[i], []);
+    wrong.get(label[i])!.push(i);
+  }
   const rng = createRng(deriveSeed(seed, "map mistakes"));
   for (const list of wrong.values()) for (const i of shuffleInPlace(list, rng).slice(0, mistakesPerClass)) chosen.add(i);
   return [...chosen].sort((a, b) => a - b);
@@ -133,13 +137,14 @@ export function lastHiddenActivations(tf: typeof tfType, model: tfType.LayersMod
   return { layer: hidden.name, units, values };
 }
 
-interface MapPlan {
+export interface MapPlan {
   spec: MapSpec;
   key: string;
   dir: string;
   planned: PlannedRun;
   record: RunRecord;
   testSet: TestSet;
+  predictions: RunPredictions;
 }
 
 /** What a map would be computed from, given its model's stored run; its key and folder. */
@@ -152,7 +157,7 @@ function planMap(profile: ProfileName, dataset: string, planned: PlannedRun, rec
   const positions = mapPositions(testSet.label, predictions.predicted, perClass, mistakesPerClass);
   const spec: MapSpec = { profile, dataset, testSet: testSet.id, model: { id: planned.experiment.id, key: record.key }, perClass, mistakesPerClass, positions, umap: options.umap ?? DEFAULT_UMAP };
   const key = mapKey(spec);
-  return { spec, key, dir: mapDir(profile, dataset, key), planned, record, testSet };
+  return { spec, key, dir: mapDir(profile, dataset, key), planned, record, testSet, predictions };
 }
 
 function mapModel(dataset: string): string {
@@ -177,11 +182,18 @@ export interface MapOptions {
   perClass?: number;
 }
 
-/** The map of `dataset`'s test images for a profile: the stored one, or computed and stored first. */
-export async function ensureMap(profile: ProfileName, dataset: string, options: MapOptions = {}): Promise<StoredMap> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+/**
+ * The map of `dataset`'s test images for a profile (the stored one, or computed and stored first), with the
+ * model run, test set and predictions it was drawn from, read once for the callers that need them too.
+ */
+export async function ensureMap(profile: ProfileName, dataset: string, options: MapOptions = {}): Promise<{ map: StoredMap; sources: MapPlan }> {
   const { planned, record } = await storedRunWithWeights(profile, mapModel(dataset));
-  const { spec, key, dir, testSet } = planMap(profile, dataset, planned, record, options);
+  const sources = planMap(profile, dataset, planned, record, options);
+  return { map: await storedOrComputed(profile, dataset, sources, options), sources };
+}
+
+async function storedOrComputed(profile: ProfileName, dataset: string, { spec, key, dir, testSet, planned, record }: MapPlan, options: MapOptions): Promise<StoredMap> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { positions, perClass, mistakesPerClass } = spec;
   const id = planned.experiment.id;
   return withLock(`map-${profile}-${dataset}`, async () => {
@@ -214,8 +226,8 @@ export async function ensureMap(profile: ProfileName, dataset: string, options: 
       createdAt: new Date().toISOString(),
       seconds: 0,
       positions,
-      pixels: { pca: pcaLayout(pixels, n, PIXELS), umap: umapLayout(pixels, n, PIXELS, umap) },
-      hidden: { pca: pcaLayout(hidden.values, n, hidden.units), umap: umapLayout(hidden.values, n, hidden.units, umap) }
+      pixels: layouts(pixels, n, PIXELS, umap),
+      hidden: layouts(hidden.values, n, hidden.units, umap)
     };
     map.seconds = Math.round((performance.now() - started) / 100) / 10;
     writeFolderAtomic(dir, [[MAP_FILE, JSON.stringify(map)]]);
@@ -226,11 +238,8 @@ export async function ensureMap(profile: ProfileName, dataset: string, options: 
 
 /** The map page's data for a dataset: the layouts, and for each image its label and the model's answer. */
 export async function mapReport(profile: ProfileName, dataset: string) {
-  const map = await ensureMap(profile, dataset);
-  const { planned, record } = await storedRunWithWeights(profile, map.model.id);
-  const testSet = readTestSet(profile, map.testSet);
-  if (!testSet) throw new Error(`the test set ${map.testSet} of ${join(mapDir(profile, dataset, map.key), MAP_FILE)} is not stored`);
-  const predictions = readRunPredictions(planned.dir);
+  const { map, sources } = await ensureMap(profile, dataset);
+  const { planned, record, testSet, predictions } = sources;
   const { positions } = map;
   const label = positions.map((p) => testSet.label[p]);
   return {
@@ -262,8 +271,8 @@ export async function mapReport(profile: ProfileName, dataset: string) {
 
 /** The pixels of a map's images, in the map's order (784 bytes each); empty when the dataset's files are not on this machine. */
 export async function mapImages(profile: ProfileName, dataset: string): Promise<Uint8Array> {
-  const map = await ensureMap(profile, dataset);
-  const testSet = readTestSet(profile, map.testSet)!;
+  const { map, sources } = await ensureMap(profile, dataset);
+  const { testSet } = sources;
   let images: Uint8Array;
   try {
     images = loadDataset(dataset as keyof typeof DATASETS).test.images;

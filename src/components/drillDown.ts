@@ -147,7 +147,7 @@ export function DrillDown(run: DrillRun, {classNames}: DrillDownOptions): DrillD
     }
     if (!sameCell(shown, cell)) return; // another cell was chosen meanwhile
     try {
-      details.replaceChildren(...CellDetails(run, decoded, cell, names));
+      details.replaceChildren(CellDetails(run, decoded, cell, names));
     } catch (error) {
       details.replaceChildren(html`<p class="diverged">Could not show this cell's images: ${(error as Error).message}</p>`);
     }
@@ -202,7 +202,7 @@ function whenConnected(element: Element, fn: () => void, tries = 100): void {
 }
 
 /** The heading, scores and gallery of one cell. */
-function CellDetails(run: {id: string; title: string}, decoded: DecodedPredictions, {actual, predicted}: ConfusionCell, names: string[]): Node[] {
+function CellDetails(run: {id: string; title: string}, decoded: DecodedPredictions, {actual, predicted}: ConfusionCell, names: string[]): Node {
   const {total, items} = cellSamples(decoded, actual, predicted);
   const matrix = confusionFromPredictions(decoded);
   const truth = classScores(matrix, actual);
@@ -232,10 +232,9 @@ function CellDetails(run: {id: string; title: string}, decoded: DecodedPredictio
         }
       }
     : undefined;
-  const body = html`<div><h4 class="drill-heading" data-actual=${actual} data-predicted=${predicted}>${run.title}: ${heading}${share}</h4>
+  return html`<div><h4 class="drill-heading" data-actual=${actual} data-predicted=${predicted}>${run.title}: ${heading}${share}</h4>
     <p class="scores">Recall of ${a}: <strong>${percent(truth.recall)}</strong> (${integer(truth.correct)} of ${integer(truth.support)} ${a}s found) ·
       precision of ${p}: <strong>${percent(guess.precision)}</strong> (${integer(guess.correct)} of ${integer(guess.predictedAs)} images read as ${p} really were)</p>
     <p class="caption">${which} ${total === 0 ? "" : correct ? "Confidence is the probability the model gave its answer." : "The bars give the probability of each class: the true class in blue, the wrong prediction in red."}${action && total > 0 ? " “Look inside” runs the model on an image in this browser and shows what each layer makes of it." : ""} Click the cell again to close.</p>
     ${Gallery(items, {classNames: names, size: 56, action})}</div>`;
-  return [body, inside];
 }

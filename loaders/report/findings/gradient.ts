@@ -55,7 +55,8 @@ export function gradientEvidence(layer: string, layerIndex: number, a: GradientS
 export function gradientSentence(e: GradientEvidence): string {
   const detail = `geometric means ${norm(geometricMean(e.a.norms))} and ${norm(geometricMean(e.b.norms))} over ${e.a.norms.length === e.b.norms.length ? `${integer(e.a.norms.length)} seeds each` : `${integer(e.a.norms.length)} and ${integer(e.b.norms.length)} seeds`}; 95% interval of the ratio ${ratioWords(e.low)} to ${ratioWords(e.high)}, Welch's t-test on the logarithms ${pValue(e.pValue)}`;
   const head = `Before training, the gradient of ${e.layer} with ${e.a.label} ${GRADIENT_PHRASES[e.verdict]} with ${e.b.label}`;
-  return e.verdict === "indistinguishable" ? `${head} (${detail}).` : `${head}: ${ratioWords(e.ratio)} of it (${detail}).`.replace(/times of it/, "times as large");
+  const size = e.ratio >= 1 ? `${ratioWords(e.ratio)} as large` : `${ratioWords(e.ratio)} of it`;
+  return e.verdict === "indistinguishable" ? `${head} (${detail}).` : `${head}: ${size} (${detail}).`;
 }
 
 /** Problems with a gradient claim: the stored norms (read again by `normOf`), the test, the verdict and the words. */
