@@ -191,10 +191,23 @@ export function listFiles(dir: string): string[] {
  * The built copy of a data file, e.g. "data/family/cnn.json" → "_file/data/family/cnn.<hash>.json".
  * Returns null when there is none.
  */
+/** Text that a regular expression matches literally. */
+export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 export function builtDataFile(dir: string, path: string): string | null {
   const stem = path.replace(/^\//, "").replace(/\.json$/, "");
-  const pattern = new RegExp(`^_file/${stem.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.[0-9a-f]{8}\\.json$`);
+  const pattern = new RegExp(`^_file/${escapeRegExp(stem)}\\.[0-9a-f]{8}\\.json$`);
   return listFiles(dir).find((f) => pattern.test(f.split(sep).join("/"))) ?? null;
+}
+
+/** The bytes of a built data file of any kind: "data/models/x.bin" is "_file/data/models/x.<hash>.bin". */
+export function readBuiltBytes(dir: string, path: string): Buffer {
+  const stem = path.replace(/^\//, "");
+  const dot = stem.lastIndexOf(".");
+  const pattern = new RegExp(`^_file/${escapeRegExp(stem.slice(0, dot))}\\.[0-9a-f]{8}${escapeRegExp(stem.slice(dot))}$`);
+  const file = listFiles(dir).find((f) => pattern.test(f.split(sep).join("/")));
+  if (!file) throw new Error(`the build in ${dir} has no ${path}`);
+  return readFileSync(join(dir, file));
 }
 
 /** A built JSON data file, parsed; fails naming the file when the build has none. */
