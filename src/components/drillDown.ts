@@ -210,10 +210,10 @@ function CellDetails(run: {id: string; title: string}, decoded: DecodedPredictio
   const correct = actual === predicted;
   const a = names[actual];
   const p = names[predicted];
-  const heading = correct
-    ? `${integer(total)} ${a}s read correctly`
-    : `${integer(total)} ${a}${total === 1 ? "" : "s"} read as ${p}`;
-  const share = truth.support ? ` (${percent(total / truth.support, 1)} of the ${integer(truth.support)} ${a}s)` : "";
+  // "images of 5", not "5s": a class name that is a digit or has a slash reads badly with a plural s.
+  const imagesOf = (n: number, name: string) => `${integer(n)} image${n === 1 ? "" : "s"} of ${name}`;
+  const heading = correct ? `${imagesOf(total, a)} read correctly` : `${imagesOf(total, a)} read as ${p}`;
+  const share = truth.support ? ` (${percent(total / truth.support, 1)} of the ${imagesOf(truth.support, a)})` : "";
   const which =
     total === 0
       ? "No test image falls in this cell."
@@ -233,7 +233,7 @@ function CellDetails(run: {id: string; title: string}, decoded: DecodedPredictio
       }
     : undefined;
   return html`<div><h4 class="drill-heading" data-actual=${actual} data-predicted=${predicted}>${run.title}: ${heading}${share}</h4>
-    <p class="scores">Recall of ${a}: <strong>${percent(truth.recall)}</strong> (${integer(truth.correct)} of ${integer(truth.support)} ${a}s found) ·
+    <p class="scores">Recall of ${a}: <strong>${percent(truth.recall)}</strong> (${integer(truth.correct)} of the ${imagesOf(truth.support, a)} found) ·
       precision of ${p}: <strong>${percent(guess.precision)}</strong> (${integer(guess.correct)} of ${integer(guess.predictedAs)} images read as ${p} really were)</p>
     <p class="caption">${which} ${total === 0 ? "" : correct ? "Confidence is the probability the model gave its answer." : "The bars give the probability of each class: the true class in blue, the wrong prediction in red."}${action && total > 0 ? " “Look inside” runs the model on an image in this browser and shows what each layer makes of it." : ""} Click the cell again to close.</p>
     ${Gallery(items, {classNames: names, size: 56, action})}</div>`;

@@ -45,6 +45,9 @@ export function count(n: number): string {
 }
 
 /** "a, b and c". */
+/** "a" or "an" before a class name as it is read aloud: an 8, an 11, an Ankle boot, a Shirt. */
+export const article = (name: string): string => (/^(8|11|18|[aeiou])/i.test(name) ? "an" : "a");
+
 export function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join("");
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;

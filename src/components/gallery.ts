@@ -1,6 +1,8 @@
 // Digit images from base64 pixel strings (784 grey bytes, row-major 28×28), grids of them, and a gallery of
 // misclassified test images with the model's probabilities.
 
+import {article} from "./format.js";
+
 const SIDE = 28;
 
 /** An image's pixels: base64 of 784 grey bytes, or the bytes themselves (ink as 255). */
@@ -181,13 +183,14 @@ export function Gallery(items: GalleryImage[], {classNames, columns, size = 84, 
   for (const d of items.slice(0, limit)) {
     const figure = document.createElement("figure");
     const confidence = d.probabilities?.[d.predicted];
-    figure.append(DigitImage(d.pixels, {size, title: `test image #${d.index}: a ${names[d.label]} read as ${names[d.predicted]}`}));
+    figure.append(DigitImage(d.pixels, {size, title: `test image #${d.index}: ${article(names[d.label])} ${names[d.label]} read as ${names[d.predicted]}`}));
     const caption = document.createElement("figcaption");
     const truth = document.createElement("span");
     truth.className = "gallery-true";
     truth.textContent = `true ${names[d.label]}`;
     const guess = document.createElement("span");
-    guess.className = "gallery-predicted";
+    // A right answer is not a mistake: only a wrong one takes the error colour.
+    guess.className = d.predicted === d.label ? "gallery-predicted gallery-right" : "gallery-predicted";
     guess.textContent = `predicted ${names[d.predicted]}`;
     caption.append(truth, " → ", guess);
     if (confidence != null) caption.append(` (${confidenceText(confidence)})`);

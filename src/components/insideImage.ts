@@ -9,6 +9,7 @@ import {html} from "./untyped.js";
 import {loadStoredModel, type StoredModelJson} from "./drawModels.js";
 import {FeatureMaps, Filters, FirstLayerWeights, MapImage, layerOutputs, saliency} from "./networkInside.js";
 import {DigitImage, confidenceText, type GalleryImage} from "./gallery.js";
+import {article} from "./format.js";
 import type {Tf} from "./tfjs.js";
 
 interface ModelFiles {
@@ -57,13 +58,13 @@ export async function lookInside(target: HTMLElement, id: string, title: string,
     const filters = [Filters(model, 0), Filters(model, 1)].filter((f): f is HTMLElement => f != null);
     const weights = filters.length ? null : FirstLayerWeights(model, {size: 40, max: 16});
     target.replaceChildren(html`<div class="inside-image" data-image=${image.index}>
-      <h5>Inside ${title}, for test image ${image.index} (a ${classNames[image.label]})</h5>
+      <h5>Inside ${title}, for test image ${image.index} (${article(classNames[image.label])} ${classNames[image.label]})</h5>
       <div class="inside-grid">
         <div class="draw-column"><div class="draw-label">The image</div>${DigitImage(image.pixels, {size: 112})}<div class="caption">answered ${classNames[salient.predicted]} (${confidenceText(probabilities[salient.predicted])}) in this browser</div></div>
         <div class="draw-column"><div class="draw-label">Saliency for “${classNames[salient.predicted]}”</div>${MapImage(salient.values, 28, 28, {size: 112, title: "the gradient of the answer's probability for each pixel"})}<div class="caption">where a little more or less ink would move that probability most</div></div>
         ${filters.length ? html`<div class="draw-column">${filters}</div>` : weights ? html`<div class="draw-column">${weights}</div>` : ""}
       </div>
-      ${FeatureMaps(outputs, {width})}
+      ${FeatureMaps(outputs, {width, classNames, label: image.label})}
     </div>`);
   } catch (error) {
     target.replaceChildren(html`<p class="note">Could not run ${title} in this browser: ${String((error as Error)?.message ?? error)}</p>`);

@@ -5,6 +5,7 @@
 import type * as TF from "@tensorflow/tfjs";
 import type {Tf} from "./tfjs.js";
 import {html} from "./untyped.js";
+import {ProbabilityBars} from "./gallery.js";
 
 /** Layer classes in words, for the labels a reader sees (tfjs' own names read "conv2d_Conv2D3"). */
 const KIND_WORDS: Record<string, string> = {
@@ -140,26 +141,39 @@ function channel(output: LayerOutput, c: number): Float32Array {
  * as a grid of its feature maps, at most `maxMaps` per layer, each dense output as a strip of its units,
  * darker the more active; the last layer is the class probabilities.
  */
-export function FeatureMaps(outputs: LayerOutput[], {maxMaps = 16, width = 640}: {maxMaps?: number; width?: number} = {}): HTMLElement {
+export function FeatureMaps(
+  outputs: LayerOutput[],
+  {maxMaps = 16, width = 640, classNames, label}: {maxMaps?: number; width?: number; classNames?: string[]; label?: number} = {}
+): HTMLElement {
   const rows = outputs.map((output, index) => {
     const last = index === outputs.length - 1;
     if (output.shape.length === 3) {
       const [h, w, channels] = output.shape;
       const shown = Math.min(channels, maxMaps);
-      const size = Math.max(28, Math.min(64, Math.floor(width / Math.min(shown, 8)) - 6));
+      const perRow = Math.min(shown, 8);
+      const gap = 4;
+      const size = Math.max(28, Math.min(64, Math.floor(width / perRow) - gap - 2));
       const maps = Array.from({length: shown}, (_, c) => MapImage(channel(output, c), h, w, {size, title: `${output.label}, map ${c + 1} of ${channels}`}));
+      // At most eight maps a row, so sixteen maps make two even rows rather than nine and seven.
+      const grid = html`<div class="layer-maps">${maps}</div>`;
+      grid.style.maxWidth = `${perRow * (size + 2 + gap)}px`;
       return html`<div class="layer-row" data-layer=${output.name} data-kind=${output.kind}>
         <div class="layer-name">${output.label} <span class="muted">${h}×${w}×${channels}${shown < channels ? `, first ${shown} maps` : ""}</span></div>
-        <div class="layer-maps">${maps}</div>
+        ${grid}
       </div>`;
     }
     const units = output.values.length;
     if (output.shape.length !== 1) return html`<div class="layer-row" data-layer=${output.name} data-kind=${output.kind}><div class="layer-name">${output.label} <span class="muted">${output.shape.join("×")}</span></div></div>`;
-    const strip = MapImage(output.values, 1, units, {size: Math.min(width, Math.max(120, units * 4)), title: `${output.label}: ${units} ${last ? "class probabilities" : "units"}`});
-    strip.style.height = "16px";
+    // The output layer as labelled bars, so a reader sees which class each value is for.
+    const probabilities = Array.from(output.values);
+    const answer = probabilities.indexOf(Math.max(...probabilities));
+    const shape = last
+      ? ProbabilityBars(probabilities, {label: label ?? answer, predicted: answer, classNames, width: Math.min(width, 320), height: 56})
+      : MapImage(output.values, 1, units, {size: Math.min(width, Math.max(120, units * 4)), title: `${output.label}: ${units} units`});
+    if (!last) shape.style.height = "16px";
     return html`<div class="layer-row" data-layer=${output.name} data-kind=${output.kind}>
       <div class="layer-name">${output.label} <span class="muted">${units} ${last ? "class probabilities" : "units"}</span></div>
-      ${strip}
+      ${shape}
     </div>`;
   });
   return html`<div class="feature-maps">${rows}</div>`;

@@ -5,7 +5,7 @@ import type {familyReport} from "../../loaders/report/report.ts";
 import {html} from "./untyped.js";
 import * as d3 from "d3";
 import {ConfusionPanel, confusedPairs, mostConfused} from "./confusionMatrix.js";
-import {capitalize, count, duration, integer, list, loss, percent, writeup} from "./format.js";
+import {article, capitalize, count, duration, integer, list, loss, percent, writeup} from "./format.js";
 import {DrillDown, hasDrillDown} from "./drillDown.js";
 import {Gallery} from "./gallery.js";
 import {LearningCurves} from "./learningCurves.js";
@@ -95,9 +95,6 @@ function referenceSentence(run: SectionRun, group: SectionGroup | undefined, cla
   });
   return items.length ? html`<ul class="references">${items}</ul>` : "";
 }
-
-/** "a" or "an" before a class name, as it is read aloud ("an 8", "a T-shirt/top"). */
-const article = (name: string): string => (/^(8|11|18|[aeio])/i.test(name) ? "an" : "a");
 
 function confusionSentence(run: SectionRun): HTMLElement {
   const names = run.classNames;

@@ -38,6 +38,9 @@ describe("looking inside a gallery image in Chromium", { skip }, () => {
       assert.ok(rows >= 8, `${rows} layer rows`);
       const maps = await canvasDigest(page, ".inside-image .layer-row[data-kind=Conv2D] canvas");
       assert.ok(maps.drawn > maps.total / 2, `${maps.drawn} of ${maps.total} feature maps show something`);
+      const output = first.panel.locator(".layer-row").last().locator("svg.probability-bars");
+      assert.match((await output.getAttribute("aria-label")) ?? "", /^probabilities: 0 \d+%, 1 \d+%, .*9 \d+%$/, "the output layer is ten bars labelled by class");
+      assert.equal(await output.locator("text").count(), 10);
       const saliency = await canvasDigest(page, ".inside-image .draw-column:nth-child(2) canvas");
       assert.equal(saliency.drawn, 1, "the saliency map is drawn");
 
