@@ -15,6 +15,11 @@ import { CORRELATION_PHRASES, NO_DIFFERENCE, RANKING_PHRASES, VERDICT_PHRASES, d
  */
 export type Metric = "testAccuracy" | "trainValGap" | "objective";
 
+/** Files a claim under its id; a claim function that returns null (not enough runs for it) files nothing. */
+export function addClaim(claims: Record<string, Claim>, claim: Claim | null): void {
+  if (claim) claims[claim.id] = claim;
+}
+
 export function metricOf(run: GroupableRun, metric: Metric): number | null {
   if (run.status !== "completed") return null;
   if (metric === "testAccuracy") return run.testAccuracy;

@@ -2,7 +2,7 @@
 // of the declared models, each against the baseline, the best CNN against the best MLP, each model
 // against the write-ups' figures, and each model's train–validation gap, all over seeds.
 
-import { comparisonClaim, gapClaim, rankingClaim, referenceClaim, type Claim, type RunLookup } from "./claim.ts";
+import { addClaim, comparisonClaim, gapClaim, rankingClaim, referenceClaim, type Claim, type RunLookup } from "./claim.ts";
 import { meanAccuracy, type RunGroup } from "./groups.ts";
 import { count, integer, percent, times } from "./words.ts";
 import type { RunSummary } from "../summary.ts";
@@ -22,19 +22,15 @@ export const modelName = (g: { title: string }): string => g.title.replace(/:.*$
 
 const best = (groups: Group[]): Group | undefined => groups.reduce<Group | undefined>((b, g) => (!b || meanAccuracy(g) > meanAccuracy(b) ? g : b), undefined);
 
-function add(claims: Record<string, Claim>, claim: Claim | null) {
-  if (claim) claims[claim.id] = claim;
-}
-
 /** Claims about the declared models (one group per model, each over its seeds), keyed by id. */
 export function modelClaims(groups: Group[], lookup: RunLookup): Record<string, Claim> {
   const claims: Record<string, Claim> = {};
   const done = groups.filter((g) => g.testAccuracy != null);
-  add(claims, rankingClaim("models.ranking", done.map((g) => ({ group: g, label: modelName(g) })), lookup, { what: `the ${count(done.length)} models` }));
+  addClaim(claims, rankingClaim("models.ranking", done.map((g) => ({ group: g, label: modelName(g) })), lookup, { what: `the ${count(done.length)} models` }));
 
   const baseline = done.find((g) => g.first.family === "baseline-mlp");
   if (baseline) {
-    for (const g of done) if (g !== baseline) add(claims, comparisonClaim(`models.vs-baseline.${g.id}`, g, baseline, { a: modelName(g), b: "the baseline" }, lookup));
+    for (const g of done) if (g !== baseline) addClaim(claims, comparisonClaim(`models.vs-baseline.${g.id}`, g, baseline, { a: modelName(g), b: "the baseline" }, lookup));
     const top = best(done);
     if (top && top !== baseline) {
       const errors = 1 - top.testAccuracy!.mean;
@@ -56,7 +52,7 @@ export function modelClaims(groups: Group[], lookup: RunLookup): Record<string, 
   const bestCnn = best(done.filter((g) => g.first.family === "cnn"));
   const bestMlp = best(done.filter((g) => g.first.family !== "cnn"));
   if (bestCnn && bestMlp) {
-    add(claims, comparisonClaim("models.cnn-vs-mlp", bestCnn, bestMlp, { a: `The best CNN (${modelName(bestCnn)})`, b: `the best MLP (${modelName(bestMlp)})` }, lookup));
+    addClaim(claims, comparisonClaim("models.cnn-vs-mlp", bestCnn, bestMlp, { a: `The best CNN (${modelName(bestCnn)})`, b: `the best MLP (${modelName(bestMlp)})` }, lookup));
   }
 
   if (bestCnn && bestMlp) {
@@ -90,17 +86,17 @@ export function modelClaims(groups: Group[], lookup: RunLookup): Record<string, 
   const deep = done.filter((g) => g.first.family === "deep-mlp").sort((a, b) => a.first.params - b.first.params);
   if (deep.length >= 2) {
     const [smallest, largest] = [deep[0], deep[deep.length - 1]];
-    add(claims, comparisonClaim("models.largest-vs-smallest.deep-mlp", largest, smallest, { a: `The ${modelName(largest)}`, b: `the ${modelName(smallest)}` }, lookup));
+    addClaim(claims, comparisonClaim("models.largest-vs-smallest.deep-mlp", largest, smallest, { a: `The ${modelName(largest)}`, b: `the ${modelName(smallest)}` }, lookup));
   }
   // The CNNs: the best against the runner-up.
   const cnns = done.filter((g) => g.first.family === "cnn").sort((a, b) => meanAccuracy(b) - meanAccuracy(a));
-  if (cnns.length >= 2) add(claims, comparisonClaim("models.cnn-lead", cnns[0], cnns[1], { a: `The ${modelName(cnns[0])}`, b: `the ${modelName(cnns[1])}` }, lookup));
+  if (cnns.length >= 2) addClaim(claims, comparisonClaim("models.cnn-lead", cnns[0], cnns[1], { a: `The ${modelName(cnns[0])}`, b: `the ${modelName(cnns[1])}` }, lookup));
 
   for (const g of groups) {
-    add(claims, gapClaim(`models.gap.${g.id}`, g, `the ${modelName(g)}`, lookup));
+    addClaim(claims, gapClaim(`models.gap.${g.id}`, g, `the ${modelName(g)}`, lookup));
     (g.first.reference ?? []).forEach((ref, i) => {
       if (ref.testAccuracy == null) return;
-      add(claims, referenceClaim(`models.reference.${g.id}.${i}`, g, "ours", { testAccuracy: ref.testAccuracy, source: ref.source, name: `${writeupName(ref.source)} (${ref.note})` }, g.first.testCount, lookup));
+      addClaim(claims, referenceClaim(`models.reference.${g.id}.${i}`, g, "ours", { testAccuracy: ref.testAccuracy, source: ref.source, name: `${writeupName(ref.source)} (${ref.note})` }, g.first.testCount, lookup));
     });
   }
   return claims;

@@ -2,7 +2,7 @@
 // Fashion-MNIST (the deeper MLP, the CNNs with and without dropout) and the training dynamics
 // (optimizer × learning rate, batch size, training length). Keyed by claim id.
 
-import { comparisonClaim, correlationClaim, gapClaim, rankingClaim, referenceClaim, sideOf, sidesClaim, type Claim, type RunLookup } from "./claim.ts";
+import { addClaim, comparisonClaim, correlationClaim, gapClaim, rankingClaim, referenceClaim, sideOf, sidesClaim, type Claim, type RunLookup } from "./claim.ts";
 import { groupRuns, type RunGroup } from "./groups.ts";
 import { gradientEvidence, gradientSentence, type GradientSide } from "./gradient.ts";
 import { importanceClaim } from "./importance.ts";
@@ -19,10 +19,6 @@ export function optimizerLabel(run: RunSummary): string {
   return `${OPTIMIZER_NAMES[run.optimizer] ?? run.optimizer} at ${run.learningRate}`;
 }
 
-function add(claims: Record<string, Claim>, claim: Claim | null) {
-  if (claim) claims[claim.id] = claim;
-}
-
 function fashionClaims(groups: Group[], lookup: RunLookup): Record<string, Claim> {
   const claims: Record<string, Claim> = {};
   const byId = new Map(groups.map((g) => [g.id, g]));
@@ -35,17 +31,17 @@ function fashionClaims(groups: Group[], lookup: RunLookup): Record<string, Claim
     const name = g.title.replace(/^Fashion: /, "");
     return /^(the|a|an) /i.test(name) ? name : `the ${name}`;
   };
-  add(claims, rankingClaim("fashion.ranking", groups.map((g) => ({ group: g, label: short(g) })), lookup, { what: `the ${count(groups.length)} models` }));
-  if (base && deeper) add(claims, comparisonClaim("fashion.deeper", deeper, base, { a: "The deeper MLP", b: "the 784-32-10 sigmoid network" }, lookup));
+  addClaim(claims, rankingClaim("fashion.ranking", groups.map((g) => ({ group: g, label: short(g) })), lookup, { what: `the ${count(groups.length)} models` }));
+  if (base && deeper) addClaim(claims, comparisonClaim("fashion.deeper", deeper, base, { a: "The deeper MLP", b: "the 784-32-10 sigmoid network" }, lookup));
   if (cnn && dropout) {
-    add(claims, comparisonClaim("fashion.dropout.accuracy", dropout, cnn, { a: "The CNN with dropout", b: "the plain CNN" }, lookup));
-    add(claims, comparisonClaim("fashion.dropout.gap", dropout, cnn, { a: "The CNN with dropout", b: "the plain CNN" }, lookup, "trainValGap"));
-    add(claims, gapClaim("fashion.gap.fashion-cnn", cnn, "the plain CNN", lookup));
-    add(claims, gapClaim("fashion.gap.fashion-cnn-dropout", dropout, "the CNN with dropout", lookup));
+    addClaim(claims, comparisonClaim("fashion.dropout.accuracy", dropout, cnn, { a: "The CNN with dropout", b: "the plain CNN" }, lookup));
+    addClaim(claims, comparisonClaim("fashion.dropout.gap", dropout, cnn, { a: "The CNN with dropout", b: "the plain CNN" }, lookup, "trainValGap"));
+    addClaim(claims, gapClaim("fashion.gap.fashion-cnn", cnn, "the plain CNN", lookup));
+    addClaim(claims, gapClaim("fashion.gap.fashion-cnn-dropout", dropout, "the CNN with dropout", lookup));
   }
   const capacity = base?.first.reference?.find((r) => r.testAccuracy != null);
   if (base && capacity?.testAccuracy != null) {
-    add(claims, referenceClaim("fashion.reference.capacity", base, "the 784-32-10 sigmoid network", { testAccuracy: capacity.testAccuracy, source: capacity.source, name: `${writeupName(capacity.source)}'s best hand-tuned version` }, base.first.testCount, lookup));
+    addClaim(claims, referenceClaim("fashion.reference.capacity", base, "the 784-32-10 sigmoid network", { testAccuracy: capacity.testAccuracy, source: capacity.source, name: `${writeupName(capacity.source)}'s best hand-tuned version` }, base.first.testCount, lookup));
   }
   return claims;
 }
@@ -54,12 +50,12 @@ function dynamicsClaims(groups: Group[], lookup: RunLookup): Record<string, Clai
   const claims: Record<string, Claim> = {};
   const grid = groups.filter((g) => g.first.variant?.optimizer != null && g.first.variant?.lr != null);
   const at = (optimizer: string, lr: number) => grid.find((g) => g.first.optimizer === optimizer && g.first.learningRate === lr);
-  add(claims, rankingClaim("dynamics.ranking", grid.map((g) => ({ group: g, label: optimizerLabel(g.first) })), lookup, { what: `the ${grid.length} optimizer and learning-rate pairs` }));
+  addClaim(claims, rankingClaim("dynamics.ranking", grid.map((g) => ({ group: g, label: optimizerLabel(g.first) })), lookup, { what: `the ${grid.length} optimizer and learning-rate pairs` }));
   // SGD's step: each rate against the next smaller one.
   const sgd = [0.001, 0.01, 0.1].map((lr) => at("sgd", lr));
   for (let i = 1; i < sgd.length; i++) {
     const [small, large] = [sgd[i - 1], sgd[i]];
-    if (small && large) add(claims, comparisonClaim(`dynamics.sgd.${large.first.learningRate}`, large, small, { a: optimizerLabel(large.first), b: optimizerLabel(small.first) }, lookup));
+    if (small && large) addClaim(claims, comparisonClaim(`dynamics.sgd.${large.first.learningRate}`, large, small, { a: optimizerLabel(large.first), b: optimizerLabel(small.first) }, lookup));
   }
   // Each adaptive optimizer: its best rate against SGD's best, in accuracy and in the train–validation gap.
   const bestOf = (optimizer: string) =>
@@ -68,25 +64,25 @@ function dynamicsClaims(groups: Group[], lookup: RunLookup): Record<string, Clai
   for (const optimizer of ["adam", "nadam", "rmsprop"]) {
     const best = bestOf(optimizer);
     if (!best || !sgdBest) continue;
-    add(claims, comparisonClaim(`dynamics.vs-sgd.${optimizer}`, best, sgdBest, { a: optimizerLabel(best.first), b: optimizerLabel(sgdBest.first) }, lookup));
-    add(claims, comparisonClaim(`dynamics.gap-vs-sgd.${optimizer}`, best, sgdBest, { a: optimizerLabel(best.first), b: optimizerLabel(sgdBest.first) }, lookup, "trainValGap"));
+    addClaim(claims, comparisonClaim(`dynamics.vs-sgd.${optimizer}`, best, sgdBest, { a: optimizerLabel(best.first), b: optimizerLabel(sgdBest.first) }, lookup));
+    addClaim(claims, comparisonClaim(`dynamics.gap-vs-sgd.${optimizer}`, best, sgdBest, { a: optimizerLabel(best.first), b: optimizerLabel(sgdBest.first) }, lookup, "trainValGap"));
   }
   const base = at("adam", 0.001);
   // The seeds page's second comparison: the write-up's two settings, Adam at 0.001 against SGD at 0.1.
   const sgdLarge = at("sgd", 0.1);
-  if (base && sgdLarge) add(claims, comparisonClaim("dynamics.adam-vs-sgd", base, sgdLarge, { a: optimizerLabel(base.first), b: optimizerLabel(sgdLarge.first) }, lookup));
+  if (base && sgdLarge) addClaim(claims, comparisonClaim("dynamics.adam-vs-sgd", base, sgdLarge, { a: optimizerLabel(base.first), b: optimizerLabel(sgdLarge.first) }, lookup));
   const batch = groups.find((g) => g.id.startsWith("fashion-dyn-batch"));
-  if (base && batch) add(claims, comparisonClaim("dynamics.batch", batch, base, { a: `Batch ${batch.first.batchSize}`, b: `batch ${base.first.batchSize}` }, lookup));
+  if (base && batch) addClaim(claims, comparisonClaim("dynamics.batch", batch, base, { a: `Batch ${batch.first.batchSize}`, b: `batch ${base.first.batchSize}` }, lookup));
   const long = groups.find((g) => g.id === "fashion-dyn-long");
   // Only where the long run is longer: a reduced profile caps both at the same few epochs.
-  if (base && long && long.first.epochsDeclared > base.first.epochsDeclared) add(claims, comparisonClaim("dynamics.long", long, base, { a: `${long.first.epochsDeclared} epochs`, b: `${base.first.epochsDeclared} epochs` }, lookup));
+  if (base && long && long.first.epochsDeclared > base.first.epochsDeclared) addClaim(claims, comparisonClaim("dynamics.long", long, base, { a: `${long.first.epochsDeclared} epochs`, b: `${base.first.epochsDeclared} epochs` }, lookup));
   const manual = base?.first.reference?.find((r) => r.testAccuracy != null) ?? grid.flatMap((g) => g.first.reference ?? []).find((r) => r.testAccuracy != null);
   const top = grid.filter((g) => g.testAccuracy != null).sort((a, b) => b.testAccuracy!.mean - a.testAccuracy!.mean)[0];
   if (top && manual?.testAccuracy != null) {
-    add(claims, referenceClaim("dynamics.reference", top, `our best pair (${optimizerLabel(top.first)})`, { testAccuracy: manual.testAccuracy, source: manual.source, name: `${writeupName(manual.source)}'s best hand-tuned version of this network` }, top.first.testCount, lookup));
+    addClaim(claims, referenceClaim("dynamics.reference", top, `our best pair (${optimizerLabel(top.first)})`, { testAccuracy: manual.testAccuracy, source: manual.source, name: `${writeupName(manual.source)}'s best hand-tuned version of this network` }, top.first.testCount, lookup));
   }
   if (long && manual?.testAccuracy != null) {
-    add(claims, referenceClaim("dynamics.reference.long", long, `our ${long.first.epochsDeclared}-epoch run`, { testAccuracy: manual.testAccuracy, source: manual.source, name: `${writeupName(manual.source)}'s best hand-tuned version` }, long.first.testCount, lookup));
+    addClaim(claims, referenceClaim("dynamics.reference.long", long, `our ${long.first.epochsDeclared}-epoch run`, { testAccuracy: manual.testAccuracy, source: manual.source, name: `${writeupName(manual.source)}'s best hand-tuned version` }, long.first.testCount, lookup));
   }
   return claims;
 }
@@ -125,14 +121,14 @@ function initialGradientClaim(groups: Group[], lookup: RunLookup, context: Study
 
 function activationInitClaims(groups: Group[], lookup: RunLookup, context: StudyContext): Record<string, Claim> {
   const claims: Record<string, Claim> = {};
-  add(claims, initialGradientClaim(groups, lookup, context));
+  addClaim(claims, initialGradientClaim(groups, lookup, context));
   const describe = (g: Group) => `${g.first.variant?.init} + ${g.first.variant?.activation}`;
   for (const [task, prefix] of [["5v8", "act-init-5v8"], ["10", "act-init-10"]] as const) {
     const grid = groups.filter((g) => g.id.startsWith(`${prefix}-`));
     if (!grid.length) continue;
-    add(claims, rankingClaim(`act-init.ranking.${task}`, grid.map((g) => ({ group: g, label: describe(g) })), lookup, { what: `the ${grid.length} pairings` }));
+    addClaim(claims, rankingClaim(`act-init.ranking.${task}`, grid.map((g) => ({ group: g, label: describe(g) })), lookup, { what: `the ${grid.length} pairings` }));
     const byActivation = ACTIVATIONS.map((a) => ({ a, members: grid.filter((g) => g.first.variant?.activation === a) })).filter((d) => d.members.length);
-    add(
+    addClaim(
       claims,
       rankingClaim(`act-init.activation.${task}`, byActivation.map((d) => ({ group: pooled(`${prefix}-${d.a}`, d.a, d.members), label: `${d.a} (every initializer and seed)` })), lookup, {
         what: "the three activations, each over its three initializers"
@@ -141,13 +137,13 @@ function activationInitClaims(groups: Group[], lookup: RunLookup, context: Study
     const ref = grid[0].first.reference?.find((r) => r.testAccuracy != null);
     const cell = task === "10" ? grid.find((g) => g.first.variant?.activation === "relu" && g.first.variant?.init === "glorotUniform") : undefined;
     if (ref?.testAccuracy != null && cell) {
-      add(claims, referenceClaim("act-init.reference.10", cell, "our ReLU + GlorotUniform cell", { testAccuracy: ref.testAccuracy, source: ref.source, name: `${writeupName(ref.source)}'s ten-class model` }, cell.first.testCount, lookup));
+      addClaim(claims, referenceClaim("act-init.reference.10", cell, "our ReLU + GlorotUniform cell", { testAccuracy: ref.testAccuracy, source: ref.source, name: `${writeupName(ref.source)}'s ten-class model` }, cell.first.testCount, lookup));
     }
   }
   const binary = groups.find((g) => g.id === "binary-5v8");
   const ref = binary?.first.reference?.find((r) => r.testAccuracy != null);
   if (binary && ref?.testAccuracy != null) {
-    add(claims, referenceClaim("act-init.reference.5v8", binary, `ours, on ${integer(binary.first.testCount)} test images of the two digits,`, { testAccuracy: ref.testAccuracy, source: ref.source, name: writeupName(ref.source) }, binary.first.testCount, lookup));
+    addClaim(claims, referenceClaim("act-init.reference.5v8", binary, `ours, on ${integer(binary.first.testCount)} test images of the two digits,`, { testAccuracy: ref.testAccuracy, source: ref.source, name: writeupName(ref.source) }, binary.first.testCount, lookup));
   }
   return claims;
 }
@@ -156,19 +152,19 @@ function batchLrClaims(groups: Group[], lookup: RunLookup): Record<string, Claim
   const claims: Record<string, Claim> = {};
   const grid = groups.filter((g) => g.id.startsWith("batch-lr-"));
   const label = (g: Group) => `batch ${g.first.batchSize} at ${g.first.learningRate}`;
-  add(claims, rankingClaim("batch-lr.ranking", grid.map((g) => ({ group: g, label: label(g) })), lookup, { what: `the ${grid.length} cells` }));
+  addClaim(claims, rankingClaim("batch-lr.ranking", grid.map((g) => ({ group: g, label: label(g) })), lookup, { what: `the ${grid.length} cells` }));
   const ranked = grid.filter((g) => g.testAccuracy != null).sort((a, b) => b.testAccuracy!.mean - a.testAccuracy!.mean);
   const theirs = grid.find((g) => g.first.batchSize === 16 && g.first.learningRate === 0.001);
   if (theirs && ranked[0] && ranked[0] !== theirs) {
-    add(claims, comparisonClaim("batch-lr.theirs", theirs, ranked[0], { a: `The write-up's choice, ${label(theirs)},`, b: `our best cell (${label(ranked[0])})` }, lookup));
+    addClaim(claims, comparisonClaim("batch-lr.theirs", theirs, ranked[0], { a: `The write-up's choice, ${label(theirs)},`, b: `our best cell (${label(ranked[0])})` }, lookup));
   }
   // The write-up plots accuracy against batch size / learning rate: does the ratio order the cells?
-  add(claims, correlationClaim("batch-lr.ratio", grid.map((g) => ({ group: g, label: label(g), x: g.first.batchSize / g.first.learningRate })), "the batch-size / learning-rate ratio", lookup));
+  addClaim(claims, correlationClaim("batch-lr.ratio", grid.map((g) => ({ group: g, label: label(g), x: g.first.batchSize / g.first.learningRate })), "the batch-size / learning-rate ratio", lookup));
   // The smallest learning rate: its best cell against the best cell of all.
   const smallest = Math.min(...ranked.map((g) => g.first.learningRate));
   const slowest = ranked.find((g) => g.first.learningRate === smallest);
   if (slowest && ranked[0] && slowest !== ranked[0]) {
-    add(claims, comparisonClaim("batch-lr.smallest-rate", slowest, ranked[0], { a: `The best cell at the smallest learning rate (${label(slowest)})`, b: `the best cell of all (${label(ranked[0])})` }, lookup));
+    addClaim(claims, comparisonClaim("batch-lr.smallest-rate", slowest, ranked[0], { a: `The best cell at the smallest learning rate (${label(slowest)})`, b: `the best cell of all (${label(ranked[0])})` }, lookup));
   }
   return claims;
 }
@@ -180,11 +176,11 @@ function overfittingClaims(groups: Group[], lookup: RunLookup): Record<string, C
     if (sizes.length < 2) continue;
     const [small, large] = [sizes[0], sizes[sizes.length - 1]];
     const words = (g: Group) => `the ${name} on ${integer(g.first.trainCount)} images`;
-    add(claims, comparisonClaim(`overfitting.accuracy.${prefix}`, large, small, { a: capitalizeFirst(words(large)), b: words(small) }, lookup));
-    add(claims, comparisonClaim(`overfitting.gap.${prefix}`, small, large, { a: capitalizeFirst(words(small)), b: words(large) }, lookup, "trainValGap"));
+    addClaim(claims, comparisonClaim(`overfitting.accuracy.${prefix}`, large, small, { a: capitalizeFirst(words(large)), b: words(small) }, lookup));
+    addClaim(claims, comparisonClaim(`overfitting.gap.${prefix}`, small, large, { a: capitalizeFirst(words(small)), b: words(large) }, lookup, "trainValGap"));
     const ten = small.first.reference?.find((r) => r.testAccuracy != null && r.note.includes("10 images"));
     if (ten?.testAccuracy != null) {
-      add(claims, referenceClaim(`overfitting.reference.${prefix}`, small, words(small), { testAccuracy: ten.testAccuracy, source: ten.source, name: `${writeupName(ten.source)}'s ${name} on ten images` }, small.first.testCount, lookup));
+      addClaim(claims, referenceClaim(`overfitting.reference.${prefix}`, small, words(small), { testAccuracy: ten.testAccuracy, source: ten.source, name: `${writeupName(ten.source)}'s ${name} on ten images` }, small.first.testCount, lookup));
     }
   }
   return claims;
@@ -239,13 +235,13 @@ function homeworkClaims(_groups: Group[], lookup: RunLookup, context: StudyConte
   const baseline = context.models.get("baseline-mlp");
   const second = context.models.get("mlp-256-128");
   const final = context.finals.get("homework-search");
-  if (baseline && second) add(claims, comparisonClaim("homework.second", second, baseline, { a: "The second model", b: "the baseline" }, lookup));
-  if (baseline && final) add(claims, comparisonClaim("homework.final", final, baseline, { a: "The search's retrained winner", b: "the baseline" }, lookup));
+  if (baseline && second) addClaim(claims, comparisonClaim("homework.second", second, baseline, { a: "The second model", b: "the baseline" }, lookup));
+  if (baseline && final) addClaim(claims, comparisonClaim("homework.final", final, baseline, { a: "The search's retrained winner", b: "the baseline" }, lookup));
   const compared = [baseline && { group: baseline, label: "the baseline" }, second && { group: second, label: "the second model" }, final && { group: final, label: "the search's winner" }].filter(
     (x): x is { group: Group; label: string } => Boolean(x)
   );
-  add(claims, rankingClaim("homework.ranking", compared, lookup, { what: "the three models" }));
-  add(claims, trialLeadClaim("homework.runner-up", context.searches.get("homework-search")));
+  addClaim(claims, rankingClaim("homework.ranking", compared, lookup, { what: "the three models" }));
+  addClaim(claims, trialLeadClaim("homework.runner-up", context.searches.get("homework-search")));
   return claims;
 }
 
@@ -253,7 +249,7 @@ function mlpTuningClaims(groups: Group[], lookup: RunLookup, context: StudyConte
   const claims: Record<string, Claim> = {};
   const base = groups.find((g) => g.id === "fnn-64-64-dropout");
   const final = context.finals.get("mlp-halving");
-  if (base && final) add(claims, comparisonClaim("mlp-tuning.final", final, base, { a: "The tuned MLP", b: "the hand-made two-layer baseline" }, lookup));
+  if (base && final) addClaim(claims, comparisonClaim("mlp-tuning.final", final, base, { a: "The tuned MLP", b: "the hand-made two-layer baseline" }, lookup));
   return claims;
 }
 
@@ -262,10 +258,10 @@ function cnnTuningClaims(groups: Group[], lookup: RunLookup, context: StudyConte
   const base = groups.find((g) => g.id === "cnn-baseline-64");
   // The last stage of the chain that retrains its winner: the study's final CNN.
   const final = [...context.finals.values()].at(-1);
-  if (base && final) add(claims, comparisonClaim("cnn-tuning.final", final, base, { a: "The final CNN", b: "the untuned baseline CNN" }, lookup));
+  if (base && final) addClaim(claims, comparisonClaim("cnn-tuning.final", final, base, { a: "The final CNN", b: "the untuned baseline CNN" }, lookup));
   const ref = final?.first.reference?.find((r) => r.testAccuracy != null);
   if (final && ref?.testAccuracy != null) {
-    add(claims, referenceClaim("cnn-tuning.reference", final, "our final CNN", { testAccuracy: ref.testAccuracy, source: ref.source, name: `${writeupName(ref.source)}'s final tuned CNN` }, final.first.testCount, lookup));
+    addClaim(claims, referenceClaim("cnn-tuning.reference", final, "our final CNN", { testAccuracy: ref.testAccuracy, source: ref.source, name: `${writeupName(ref.source)}'s final tuned CNN` }, final.first.testCount, lookup));
   }
   return claims;
 }
@@ -287,7 +283,7 @@ export function studyClaims(studyId: string, groups: Group[], lookup: RunLookup,
   // Every search of the study: which of its settings matter to its score.
   for (const [tuner, search] of context.searches) {
     const settings = [...new Set(search.runs.flatMap((r) => Object.keys(r.params)))].sort();
-    add(claims, importanceClaim(`${studyId}.importance.${tuner}`, tuner, search.runs, settings));
+    addClaim(claims, importanceClaim(`${studyId}.importance.${tuner}`, tuner, search.runs, settings));
   }
   return claims;
 }
