@@ -19,4 +19,10 @@ describe("recipeDifferences", () => {
     assert.deepEqual(recipeDifferences(base, base), []);
     assert.deepEqual(recipeDifferences(base, { ...base, schedule: { decayPerEpoch: 0.8 } }), ["with a constant learning rate"]);
   });
+  it("says which of the two trains on augmented images, after the data and before the epochs", () => {
+    const augmented = { ...base, trainCount: 55_000, augmentation: { rotationDegrees: 15 } };
+    assert.deepEqual(recipeDifferences(augmented, base), ["on more images (55,000 against 50,000)", "with augmented images"]);
+    assert.deepEqual(recipeDifferences(base, { ...base, augmentation: { zoom: 0.1 } }), ["without augmented images"]);
+    assert.deepEqual(recipeDifferences({ ...base, augmentation: null }, base), [], "null is no augmentation");
+  });
 });

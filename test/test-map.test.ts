@@ -12,7 +12,7 @@ import { MAP_FILE, StoredMapError, currentMapDirs, mapKey, mapPositions, mapRepo
 import { loadStoredModel } from "../loaders/report/predictions.ts";
 import { planRuns } from "../loaders/experiments/plan.ts";
 import { readTestSet } from "../loaders/experiments/store.ts";
-import { encodeMapState, readMapState, answersFor } from "../src/components/testMap.ts";
+import { encodeMapState, readMapState, answersFor, sampleSentence } from "../src/components/testMap.ts";
 import type { ComparePack } from "../src/components/compare.ts";
 
 /** The first n MNIST test images, scaled to [0, 1], with their labels. */
@@ -174,5 +174,14 @@ describe("the map page's address and answers", () => {
       { predicted: 1, runs: [{ title: "B", confidence: null }, { title: "C", confidence: null }] },
       { predicted: 3, runs: [{ title: "A", confidence: 0.9 }] }
     ]);
+  });
+
+  it("says which images it shows: all of a small test set, or the draw with its over-represented mistakes", () => {
+    const data = (shown: number, testCount: number) =>
+      ({ label: Array.from({ length: shown }, (_, i) => i % 10), predicted: Array.from({ length: shown }, (_, i) => (i < 3 ? (i + 1) % 10 : i % 10)), testCount, perClass: 150, mistakesPerClass: 50, model: { title: "Tuned CNN", testAccuracy: 0.99 } }) as unknown as Parameters<typeof sampleSentence>[0];
+    assert.equal(sampleSentence(data(1000, 1000)), "All 1,000 test images; Tuned CNN (test accuracy 99.00%) gets 3 of them wrong.");
+    const drawn = sampleSentence(data(1553, 10000));
+    assert.match(drawn, /^1,553 of the 10,000 test images: 150 of each class drawn at random, and up to 50 more/);
+    assert.match(drawn, /its 3 mistakes shown here are over-represented\.$/);
   });
 });

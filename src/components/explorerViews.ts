@@ -1,7 +1,7 @@
 // The run explorer's views: a table of runs with a checkbox per run, and a scatter of test accuracy
 // against a cost with the Pareto front marked. Pure logic lives in explorer.ts.
 import * as Plot from "@observablehq/plot";
-import {duration, integer, percent, runHref} from "./format.js";
+import {duration, integer, percent, rate, runHref} from "./format.js";
 import {familyColor, familyLabel} from "./runCharts.js";
 import {X_AXES, paretoFront, paretoLabels} from "./explorer.js";
 import type {ExplorerRun} from "./explorer.js";
@@ -59,7 +59,7 @@ function cell(run: ExplorerRun, key: string): Node | string {
     case "family":
       return familyLabel(run.family);
     case "optimizer":
-      return `${run.optimizer}${run.learningRate != null ? ` (${run.learningRate})` : ""}`;
+      return `${run.optimizer}${run.learningRate != null ? ` (${rate(run.learningRate)})` : ""}`;
     case "architecture":
       return (run.architecture ?? "").replace(/-/g, "-\u200b");
     case "params":

@@ -26,6 +26,9 @@ export const integer = (x: number | null | undefined): string => (x == null || !
 export const loss = (x: number | null | undefined): string => (x == null || !Number.isFinite(x) ? "—" : d3.format(".4f")(x));
 
 /** A ratio such as 6.6×. */
+/** A learning rate to three significant digits: 0.008964566 → "0.00896", 0.001 → "0.001". */
+export const rate = (x: number | null | undefined): string => (x == null || !Number.isFinite(x) ? "—" : d3.format(".3~g")(x));
+
 export const times = (x: number | null | undefined, digits = 1): string => (x == null || !Number.isFinite(x) ? "—" : `${x.toFixed(digits)}×`);
 
 /** Seconds as "42 s", "3 min 05 s" or "1 h 02 min". */

@@ -82,6 +82,20 @@ export function AccuracyChart(runs: readonly ChartRun[], {width, references = tr
   });
 }
 
+/** The largest round count (1, 2 or 5 times a power of ten) at or below `lo`, and the smallest at or above `hi`. */
+export function niceLogDomain([lo, hi]: [number, number]): [number, number] {
+  const steps = [1, 2, 5, 10];
+  const down = (x: number) => {
+    const p = 10 ** Math.floor(Math.log10(x));
+    return p * steps.filter((s) => s * p <= x * (1 + 1e-12)).at(-1)!;
+  };
+  const up = (x: number) => {
+    const p = 10 ** Math.floor(Math.log10(x));
+    return p * steps.find((s) => s * p >= x * (1 - 1e-12))!;
+  };
+  return [down(lo), up(hi)];
+}
+
 /**
  * Test accuracy against parameter count (log x), one dot per run labelled with its short title; `highlight` names a
  * family whose runs are drawn larger and labelled, the others faded.
@@ -93,7 +107,10 @@ export function AccuracyVsParams(runs: readonly ChartRun[], {width, height = 300
   // A label starts at its dot, or ends there where starting would run it off the chart's right edge
   // (positions estimated from the log scale's extent and the label's length). `at` is only asked of
   // the runs in `done`, so the extent is never empty there; without a width no label ends at its dot.
-  const [lo, hi] = d3.extent(done, (r) => Math.log(r.params)) as [number, number];
+  // The axis runs between round counts (1, 2 or 5 times a power of ten) around the runs, so that a
+  // tick sits left of the smallest model: a domain starting at its own count left it without one.
+  const domain = niceLogDomain(d3.extent(done, (r) => r.params) as [number, number]);
+  const [lo, hi] = domain.map(Math.log);
   const [left, right] = [50 + 40, width! - 20 - 40];
   const at = (r: ChartRun) => left + (hi > lo ? (Math.log(r.params) - lo) / (hi - lo) : 0.5) * (right - left);
   const ends = (r: ChartRun, fontSize: number) => at(r) + 0.6 * fontSize * shortTitle(r.title).length > width! - 4;
@@ -108,7 +125,7 @@ export function AccuracyVsParams(runs: readonly ChartRun[], {width, height = 300
     marginRight: 20,
     marginTop: 30,
     ariaLabel: "test accuracy against parameter count",
-    x: {type: "log", label: "Parameters (log scale)", grid: true, tickFormat: "~s", inset: 40},
+    x: {type: "log", label: "Parameters (log scale)", grid: true, tickFormat: "~s", inset: 40, domain},
     y: {percent: true, label: "Test accuracy (%)", grid: true, inset: 20},
     color: familyColor(done),
     marks: [

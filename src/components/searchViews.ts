@@ -56,10 +56,16 @@ function axes<T extends StudyTrial>(trials: T[], dims: string[], top: number, bo
  */
 export function SearchBrush<T extends StudyTrial>(trials: T[], {dims, names, width: asked, height = 320, winner}: SearchBrushOptions): HTMLElement & {value: T[]} {
   // Framework's width can read 0 for a moment while the page is laid out again (a print, a full-page capture).
-  const width = Math.max(MIN_WIDTH, asked);
-  // About 7 px a character at 11 px: where the names do not fit side by side (a phone), they are turned
-  // 45° and the margins make room for the first and last of them.
+  const fits = Math.max(MIN_WIDTH, asked);
   const chars = (k: string | undefined) => (k == null ? 0 : settingName(names, k).length);
+  // Each axis's tick labels sit to its right and need about 6 px a character at 10 px: where that is more
+  // than the space between axes (many axes on a phone), the chart keeps its width and scrolls sideways
+  // rather than print the labels over each other.
+  const tickChars = d3.max(axes(trials, dims, 0, 1), (a) => d3.max(a.ticks, (t) => t.text.length)) ?? 0;
+  const width = Math.max(fits, 60 + 3.5 * (chars(dims[0]) + chars(dims.at(-1))) + (dims.length - 1) * (6 * tickChars + 14));
+  const scrolls = width > fits;
+  // About 7 px a character at 11 px: where the names do not fit side by side, they are turned 45° and
+  // the margins make room for the first and last of them.
   const crowded = (width - 60) / Math.max(1, dims.length) < 7 * (d3.max(dims, chars) ?? 0);
   const top = crowded ? Math.max(34, 5 * (d3.max(dims, chars) ?? 0) + 16) : 34;
   const bottom = height - 16;
@@ -88,13 +94,13 @@ export function SearchBrush<T extends StudyTrial>(trials: T[], {dims, names, wid
     </g>`;
   });
   const brushLayer = svg`<g class="search-brushes"></g>`;
-  const chart = svg`<svg width=${width} height=${height} viewBox="0 0 ${width} ${height}" style="max-width: 100%; height: auto" role="img" aria-label=${`Parallel coordinates of ${trials.length} trials over ${dims.map((d) => settingName(names, d)).join(", ")}; drag along an axis to select trials`}>
+  const chart = svg`<svg width=${width} height=${height} viewBox="0 0 ${width} ${height}" style=${scrolls ? "max-width: none" : "max-width: 100%; height: auto"} role="img" aria-label=${`Parallel coordinates of ${trials.length} trials over ${dims.map((d) => settingName(names, d)).join(", ")}; drag along an axis to select trials`}>
     <g class="search-trials">${lines}</g>${winnerLine}${axisMarks}${brushLayer}
   </svg>`;
   const status = html`<span class="search-brush-status"></span>`;
   const clear = html`<button type="button" class="search-brush-clear" hidden>Clear the selection</button>`;
   const legend = finite.length ? Plot.legend({color: {type: "linear", scheme: "viridis", domain: color.domain(), label: "validation accuracy", tickFormat: (d: number) => percent(d, 1)}}) : "";
-  const element = html`<div class="search-brush">${legend}${chart}<div class="search-brush-bar">${status} ${clear}</div></div>` as HTMLElement & {value: T[]};
+  const element = html`<div class="search-brush">${legend}${scrolls ? html`<div class="search-brush-scroll">${chart}</div>` : chart}<div class="search-brush-bar">${status} ${clear}</div></div>` as HTMLElement & {value: T[]};
 
   const spans = new Map<string, [number, number]>();
   const brushes = new Map<string, d3.BrushBehavior<unknown>>();
@@ -141,11 +147,12 @@ export function SearchBrush<T extends StudyTrial>(trials: T[], {dims, names, wid
   return element;
 }
 
-/** The forest's share of each setting as bars, most important first, greyed where the forest explains too little to rank. */
-export function ImportanceBars(evidence: ImportanceEvidence, {width: asked}: {width: number}): ReturnType<typeof Plot.plot> {
+/** The forest's share of each setting as bars, most important first; null where the forest explains too little to rank them. */
+export function ImportanceBars(evidence: ImportanceEvidence, {width: asked}: {width: number}): ReturnType<typeof Plot.plot> | null {
+  // Bars would rank the settings; where the forest explains too little to rank them, the claim says so and no chart is drawn.
+  if (evidence.verdict !== "explains") return null;
   const width = Math.max(MIN_WIDTH, asked);
   const rows = evidence.importance.settings.map((s) => ({name: evidence.names[s.setting] ?? s.setting, share: s.share}));
-  const readable = evidence.verdict === "explains";
   return Plot.plot({
     width,
     height: 30 + 24 * rows.length,
@@ -154,7 +161,7 @@ export function ImportanceBars(evidence: ImportanceEvidence, {width: asked}: {wi
     x: {label: "share of the forest's splitting gain", tickFormat: (d: number) => percent(d, 0), domain: [0, Math.max(0.5, d3.max(rows, (r) => r.share) ?? 1)]},
     y: {label: null, domain: rows.map((r) => r.name)},
     marks: [
-      Plot.barX(rows, {y: "name", x: "share", fill: readable ? "steelblue" : "#bbb"}),
+      Plot.barX(rows, {y: "name", x: "share", fill: "steelblue"}),
       Plot.text(rows, {y: "name", x: "share", text: (r: {share: number}) => percent(r.share, 0), dx: 4, textAnchor: "start", fill: "currentColor"}),
       Plot.ruleX([0])
     ]

@@ -175,6 +175,31 @@ export interface TrialTableOptions<T extends StudyTrial> {
   budgetOf?: (trial: T) => number;
 }
 
+/** The split both write-ups trained their baselines on: training, validation and test images. */
+const WRITEUP_SPLIT = [50_000, 10_000, 10_000];
+
+/** A run's split in words, and how it stands to the write-ups' 50,000 / 10,000 / 10,000. */
+export function splitText(run: {trainCount?: number; validationCount?: number; testCount?: number} | null | undefined): string {
+  const counts = [run?.trainCount, run?.validationCount, run?.testCount];
+  const text = (xs: (number | undefined)[]) => xs.map((x) => (x == null ? "—" : x.toLocaleString("en-US"))).join(" / ");
+  return counts.every((x, i) => x === WRITEUP_SPLIT[i]) ? `a ${text(counts)} split like the write-up's` : `a ${text(counts)} split (the write-up's was ${text(WRITEUP_SPLIT)})`;
+}
+
+/**
+ * A successive-halving search's rungs in words: "27 × 1 epoch, then 9 × 3 epochs". Where the profile
+ * caps a run's epochs below a rung's budget (the longest any trial ran), the rung says what it trained.
+ */
+export function rungsText(rungs: {budget: number; trials: unknown[]}[], trialRuns: {epochs: number}[]): string {
+  const cap = d3.max(trialRuns, (r) => r.epochs) ?? Infinity;
+  const epochs = (n: number) => `${n} epoch${n === 1 ? "" : "s"}`;
+  return rungs.map((r) => `${r.trials.length} × ${epochs(r.budget)}${cap < r.budget ? ` (${cap} on this profile)` : ""}`).join(", then ");
+}
+
+/** A search's trial run as Curves draws it: its validation accuracy per epoch, under `label`. */
+export function trialCurveRun(trial: {id: string; valAccuracies?: (number | null)[]}, label: string): StudyRun {
+  return {id: trial.id, title: label, epochs: (trial.valAccuracies ?? []).map((valAccuracy, i) => ({epoch: i + 1, loss: null, accuracy: null, valLoss: null, valAccuracy}))};
+}
+
 /** Tuner trials as a sortable table: the point's parameters, the scores per execution and their mean. */
 export function TrialTable<T extends StudyTrial>(trials: T[], {dims, names, budgetOf}: TrialTableOptions<T>) {
   // With one execution per trial the per-execution column would repeat the score: it is left out.

@@ -7,7 +7,7 @@ import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import {html} from "./untyped.js";
 import {DigitImage} from "./gallery.js";
-import {percent} from "./format.js";
+import {integer, percent} from "./format.js";
 import type {ComparePack} from "./compare.js";
 
 export type MapData = Awaited<ReturnType<typeof mapReport>>;
@@ -57,6 +57,17 @@ export function encodeMapState({dataset, from, method, image}: Omit<MapState, "m
 }
 
 /** Where on the map the image with this official test index is, or -1 when it is not on it. */
+/**
+ * Which test images the map shows, in words: all of them when the test set is small enough, else the
+ * seeded draw per class plus the model's mistakes, which are then over-represented.
+ */
+export function sampleSentence(data: MapData): string {
+  const mistakes = data.label.filter((label, i) => data.predicted[i] !== label).length;
+  const model = `${data.model.title} (test accuracy ${percent(data.model.testAccuracy)})`;
+  if (data.label.length >= data.testCount) return `All ${integer(data.testCount)} test images; ${model} gets ${integer(mistakes)} of them wrong.`;
+  return `${integer(data.label.length)} of the ${integer(data.testCount)} test images: ${integer(data.perClass)} of each class drawn at random, and up to ${integer(data.mistakesPerClass)} more of each class that ${model} gets wrong, so its ${integer(mistakes)} mistakes shown here are over-represented.`;
+}
+
 export function pointOfImage(data: MapData, image: number | null): number {
   return image == null ? -1 : data.index.indexOf(image);
 }
