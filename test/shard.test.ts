@@ -38,11 +38,17 @@ describe("shards", () => {
         assert.deepEqual([...runs].sort(), work.runs.map((p) => p.dir).sort(), "every run in a shard");
         assert.deepEqual(shards.flatMap((s) => s.work.searches.map((t) => t.id)).sort(), leaves.map((t) => t.id).sort());
         assert.equal(shards.filter((s) => s.work.classical).length, 1, "study 9 in one shard");
-        // A search's retrained winner (cnn-strong and its seeds) trains where the search does.
-        const withRecipe = shards.find((s) => s.work.searches.some((t) => t.id === "cnn-recipe"))!;
+        // A search's retrained winner (cnn-strong and its seeds) trains where its chain of searches does:
+        // the shard holding the last stage of the chain that cnn-recipe belongs to.
+        const chainOf = (id: string): string[] => {
+          const tuner = declarations.tuners.find((t) => t.id === id);
+          return tuner?.after ? [id, ...chainOf(tuner.after)] : [id];
+        };
+        const leaf = leaves.find((t) => chainOf(t.id).includes("cnn-recipe"))!;
+        const withRecipe = shards.find((s) => s.work.searches.includes(leaf))!;
         const strong = work.runs.filter((p) => (p.experiment.group ?? p.experiment.id) === "cnn-strong");
         assert.ok(strong.length >= 3);
-        for (const p of strong) assert.ok(withRecipe.work.runs.includes(p), `${p.experiment.id} trains with the cnn-recipe search`);
+        for (const p of strong) assert.ok(withRecipe.work.runs.includes(p), `${p.experiment.id} trains with the chain of searches that ends in ${leaf.id}`);
         const loads = shards.map((s) => s.seconds);
         assert.ok(Math.max(...loads) - Math.min(...loads) <= largest + 1e-6, `loads ${loads.map((l) => l.toFixed(0)).join(", ")} differ by more than the largest unit`);
         const again = shardOf(work, declarations, profile, count, count);

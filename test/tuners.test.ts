@@ -3,14 +3,15 @@
 // budgets and finds the optimum of a noisy objective whose noise shrinks with budget.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readDeclarations, type Experiment } from "../loaders/spec/schema.ts";
+import { parseDeclarations, readDeclarations, type Experiment } from "../loaders/spec/schema.ts";
+import { combinedDeclarations } from "../loaders/spec/declarationFolder.ts";
 
 import { finalDifferences } from "../loaders/experiments/studies.ts";
 import { createRng } from "../loaders/data/random.ts";
 import { randomSearch, sampleDistinct, sampleParam, successiveHalving, type Candidate } from "../loaders/experiments/tuners.ts";
 import { DECLARATIONS_DIR } from "../loaders/config.ts";
 import { CoreSlots } from "../loaders/experiments/executor.ts";
-import { trialExperiment } from "../loaders/experiments/trials.ts";
+import { onFixed, pointAugmentation, trialExperiment } from "../loaders/experiments/trials.ts";
 import type { Params } from "../loaders/spec/params.ts";
 
 describe("search spaces", () => {
@@ -168,5 +169,31 @@ describe("a declared final experiment against the search's winner", () => {
     assert.deepEqual(diff.map((d) => d.field), ["layers", "augmentation"]);
     assert.equal((diff[1].winner as { rotationDegrees: number }).rotationDegrees, 15);
     assert.equal((diff[1].declared as { rotationDegrees: number }).rotationDegrees, 5);
+  });
+});
+
+describe("one setting for both shifts", () => {
+  const declarations = readDeclarations(DECLARATIONS_DIR);
+  const tuner = declarations.tuners.find((t) => t.id === "cnn-long")!;
+  const fixed: Params = { blocks: 3, filters0: 16, filters: 64, rotationDegrees: 15, widthShift: 0, heightShift: 0.05, zoom: 0.05, decayPerEpoch: 0.7 };
+
+  it("sets the width and the height shift alike, over the ones an earlier stage fixed", () => {
+    assert.deepEqual(pointAugmentation({ shift: 0.1 }), { widthShift: 0.1, heightShift: 0.1 });
+    assert.deepEqual(pointAugmentation({ rotationDegrees: 10, widthShift: 0.05, shift: 0 }), { rotationDegrees: 10, widthShift: 0, heightShift: 0 });
+    assert.equal(pointAugmentation({ dense: 64 }), undefined, "a point without augmentation sets none");
+    const point = onFixed(fixed, { shift: 0.1, decayPerEpoch: 0.88 });
+    assert.deepEqual(point, { blocks: 3, filters0: 16, filters: 64, rotationDegrees: 15, zoom: 0.05, decayPerEpoch: 0.88, shift: 0.1 }, "the fixed shifts give way, so each is named once");
+    assert.deepEqual(onFixed(fixed, { decayPerEpoch: 0.88 }), { ...fixed, decayPerEpoch: 0.88 }, "without it, the fixed shifts stay");
+    const trial = trialExperiment(declarations, tuner, point, { id: "t" });
+    assert.deepEqual(trial.augmentation, { rotationDegrees: 15, zoom: 0.05, widthShift: 0.1, heightShift: 0.1 });
+    assert.deepEqual(trial.schedule, { decayPerEpoch: 0.88 });
+    assert.equal(trial.epochs, tuner.base.epochs);
+  });
+
+  it("is a setting the schema accepts for a search, and names a bad one", () => {
+    assert.ok("shift" in tuner.space, "the longer-schedule stage searches it");
+    const broken = structuredClone(combinedDeclarations(DECLARATIONS_DIR)) as { tuners: { id: string; space: Record<string, unknown> }[] };
+    broken.tuners.find((t) => t.id === "cnn-long")!.space.shfit = { choice: [0] };
+    assert.throws(() => parseDeclarations(broken, "test"), /tuner "cnn-long": field "space".*"shfit"/);
   });
 });

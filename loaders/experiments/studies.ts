@@ -7,7 +7,7 @@ import { readDeclarations, type Declarations, type Experiment, type ProfileName,
 import { Progress } from "../training/progress.ts";
 import { ensurePlanned, ensureRuns, type EnsureOptions } from "./executor.ts";
 import { isStored, planExperiment, type PlannedRun } from "./plan.ts";
-import { describePoint, normalizeMlpPoint, trialExperiment } from "./trials.ts";
+import { describePoint, normalizeMlpPoint, onFixed, trialExperiment } from "./trials.ts";
 import { randomSearch, sampleDistinct, successiveHalving, type Candidate, type Trial } from "./tuners.ts";
 import type { Params, Space } from "../spec/params.ts";
 
@@ -28,6 +28,8 @@ export interface TrialRun {
   trainCount: number;
   validationCount: number;
   trainSeconds: number;
+  /** Validation accuracy after each epoch it ran (null where it was not measured). */
+  valAccuracies: (number | null)[];
 }
 
 export interface TunerResult {
@@ -121,7 +123,7 @@ export async function runTuner(
   const space = tuner.space as Space;
   const normalize = (p: Params) => (tuner.model === "mlp" ? normalizeMlpPoint(p) : p);
   const own = tuner.method === "grid" ? gridPoints(space) : sampleDistinct(space, tuner.points, tuner.seed, normalize);
-  const points = own.map((p) => ({ ...fixed, ...p }));
+  const points = own.map((p) => onFixed(fixed, p));
   const runs: TrialRun[] = [];
   const trained = new Map<string, { planned: PlannedRun; record: RunRecord }>();
   const objective = async (candidates: Candidate[]) => {
@@ -148,7 +150,8 @@ export async function runTuner(
         score: scores[i],
         trainCount: records[i].data.trainCount,
         validationCount: records[i].data.validationCount,
-        trainSeconds: records[i].timing.trainSeconds
+        trainSeconds: records[i].timing.trainSeconds,
+        valAccuracies: records[i].history.map((h) => h.valAccuracy)
       })
     );
     return scores;
@@ -165,10 +168,10 @@ export async function runTuner(
     trials = await scorePoints(points, tuner.executions, objective);
     winner = trials[0];
   } else {
-    const withFixed = async (candidates: Candidate[]) => objective(candidates.map((c) => ({ ...c, params: { ...fixed, ...c.params } })));
+    const withFixed = async (candidates: Candidate[]) => objective(candidates.map((c) => ({ ...c, params: onFixed(fixed, c.params) })));
     trials = (await randomSearch({ space, trials: tuner.points, executions: tuner.executions, seed: tuner.seed }, withFixed, 1, normalize)).map((t) => ({
       ...t,
-      params: { ...fixed, ...t.params }
+      params: onFixed(fixed, t.params)
     }));
     winner = trials[0];
   }

@@ -1,6 +1,6 @@
 // A search's trials as experiments: the layers, augmentation and optimizer a point of a search space
 // sets, and the experiment one candidate trains.
-import { ACTIVATIONS, AUGMENTATION_PARAMS, parseExperiment, type Declarations, type Experiment, type Layer, type Tuner } from "../spec/schema.ts";
+import { ACTIVATIONS, AUGMENTATION_PARAMS, SHIFT_PARAM, parseExperiment, type Declarations, type Experiment, type Layer, type Tuner } from "../spec/schema.ts";
 import type { Params } from "../spec/params.ts";
 import { DeclarationError } from "../spec/errors.ts";
 
@@ -61,7 +61,19 @@ export function cnnLayers(params: Params, where: string): Layer[] {
 /** The augmentation a point sets (any of its augmentation dimensions), or undefined when it sets none. */
 export function pointAugmentation(params: Params): Record<string, number> | undefined {
   const set = AUGMENTATION_PARAMS.filter((name) => params[name] != null);
-  return set.length ? Object.fromEntries(set.map((name) => [name, Number(params[name])])) : undefined;
+  const shift = params[SHIFT_PARAM] != null ? Number(params[SHIFT_PARAM]) : null;
+  if (!set.length && shift == null) return undefined;
+  return { ...Object.fromEntries(set.map((name) => [name, Number(params[name])])), ...(shift != null ? { widthShift: shift, heightShift: shift } : {}) };
+}
+
+/**
+ * A point of a later stage on top of the winner an earlier stage fixed. A point that sets both shifts
+ * at once drops the fixed ones, so that its settings (and so its title) name each shift only once.
+ */
+export function onFixed(fixed: Params, point: Params): Params {
+  if (point[SHIFT_PARAM] == null) return { ...fixed, ...point };
+  const { widthShift: _w, heightShift: _h, ...rest } = fixed;
+  return { ...rest, ...point };
 }
 
 /** Drops the widths of layers beyond a point's depth: they do not change the model. */

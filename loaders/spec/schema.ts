@@ -192,7 +192,13 @@ export const MLP_PARAMS = ["depth", "units", "units0", "units1", "units2", "unit
 export const CNN_PARAMS = ["blocks", "filters0", "filters", "kernel", "subsample", "batchNorm", "dense", "dropout", "learningRate", "batchSize", "decayPerEpoch"] as const;
 /** Augmentation a tuner may search (either model kind): the fields of an experiment's `augmentation`. */
 export const AUGMENTATION_PARAMS = ["rotationDegrees", "widthShift", "heightShift", "zoom"] as const;
-const TUNER_PARAMS = [...new Set([...MLP_PARAMS, ...CNN_PARAMS, ...AUGMENTATION_PARAMS])] as [string, ...string[]];
+/**
+ * One setting for both shifts (`widthShift` and `heightShift` alike), so that a search can ask whether
+ * shifting helps with one point per value instead of a grid over both. A point that sets it overrides
+ * the two shifts an earlier stage fixed.
+ */
+export const SHIFT_PARAM = "shift";
+const TUNER_PARAMS = [...new Set([...MLP_PARAMS, ...CNN_PARAMS, ...AUGMENTATION_PARAMS, SHIFT_PARAM])] as [string, ...string[]];
 
 /**
  * A hyperparameter search whose trials are runs of a study: each point of `space` becomes a model of
@@ -328,7 +334,7 @@ export function parseDeclarations(raw: unknown, file: string): Declarations {
     if (tuner.method === "successiveHalving" && (tuner.minEpochs == null || tuner.eta == null || tuner.maxEpochs == null)) {
       throw new DeclarationError(`${label}: successive halving needs "minEpochs", "eta" and "maxEpochs"`);
     }
-    const allowed: readonly string[] = tuner.model === "cnn" ? [...CNN_PARAMS, ...AUGMENTATION_PARAMS] : [...MLP_PARAMS, ...AUGMENTATION_PARAMS];
+    const allowed: readonly string[] = [...(tuner.model === "cnn" ? CNN_PARAMS : MLP_PARAMS), ...AUGMENTATION_PARAMS, SHIFT_PARAM];
     for (const name of Object.keys(tuner.space)) {
       if (!allowed.includes(name)) throw new DeclarationError(`${label}: field "space.${name}": not a parameter of a ${tuner.model} tuner (allowed: ${allowed.join(", ")})`);
     }

@@ -217,17 +217,25 @@ export interface StudyContext {
 /** Settings as a key that ignores their order. */
 const paramsKey = (params: Record<string, unknown>) => JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
 
-/** The winner of a search with repeated executions against its runner-up, on the search's own objective. */
-function trialLeadClaim(id: string, search: { trials: TrialEvidence[]; runs: TrialRunEvidence[] } | undefined): Claim | null {
+/**
+ * The winner of a search against its runner-up, on the search's own objective: over their executions
+ * when the search repeats them, else one run a side (and then no test is possible, which the sentence says).
+ */
+function trialLeadClaim(
+  id: string,
+  search: { trials: TrialEvidence[]; runs: TrialRunEvidence[] } | undefined,
+  labels: { winner: string; runner: string } | ((winner: TrialEvidence, runner: TrialEvidence) => { winner: string; runner: string }) = { winner: "The winning point", runner: "the runner-up" }
+): Claim | null {
   if (!search || search.trials.length < 2) return null;
   const [winner, runner] = search.trials;
+  const named = typeof labels === "function" ? labels(winner, runner) : labels;
   const sideFor = (trial: TrialEvidence, label: string) =>
     sideOf(
       label,
       paramsKey(trial.params),
       search.runs.filter((r) => paramsKey(r.params) === paramsKey(trial.params)).map((r) => ({ dir: `${r.id}--${r.key}`, value: r.score }))
     );
-  return sidesClaim(id, sideFor(winner, "The winning point"), sideFor(runner, "the runner-up"), "objective");
+  return sidesClaim(id, sideFor(winner, named.winner), sideFor(runner, named.runner), "objective");
 }
 
 function homeworkClaims(_groups: Group[], lookup: RunLookup, context: StudyContext): Record<string, Claim> {
@@ -260,6 +268,10 @@ function cnnTuningClaims(groups: Group[], lookup: RunLookup, context: StudyConte
   const final = [...context.finals.values()].at(-1);
   if (base && final) addClaim(claims, comparisonClaim("cnn-tuning.final", final, base, { a: "The final CNN", b: "the untuned baseline CNN" }, lookup));
   const ref = final?.first.reference?.find((r) => r.testAccuracy != null);
+  // Stage 5: the longer schedule with and without shifted images, on best validation accuracy.
+  // The first side named says "the images", the second "them".
+  const shifted = (t: TrialEvidence, images: string) => (Number(t.params.shift) > 0 ? `shifting ${images} by up to ${Math.round(Number(t.params.shift) * 100)}% of their size` : `not shifting ${images}`);
+  addClaim(claims, trialLeadClaim("cnn-tuning.long", context.searches.get("cnn-long"), (w, r) => ({ winner: `Over the longer schedule, ${shifted(w, "the images")}`, runner: shifted(r, "them") })));
   if (final && ref?.testAccuracy != null) {
     addClaim(claims, referenceClaim("cnn-tuning.reference", final, "our final CNN", { testAccuracy: ref.testAccuracy, source: ref.source, name: `${writeupName(ref.source)}'s final tuned CNN` }, final.first.testCount, lookup));
   }

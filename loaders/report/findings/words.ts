@@ -101,6 +101,7 @@ export const SETTING_WORDS: Record<string, string> = {
   rotationDegrees: "rotation (°)",
   widthShift: "width shift",
   heightShift: "height shift",
+  shift: "shift (width and height)",
   decayPerEpoch: "decay per epoch",
   batchSize: "batch size",
   units0: "layer 1 units",
