@@ -1,7 +1,7 @@
 // A search's trials as experiments: the layers, augmentation and optimizer a point of a search space
 // sets, and the experiment one candidate trains.
 import { ACTIVATIONS, AUGMENTATION_PARAMS, SHIFT_PARAM, parseExperiment, type Declarations, type Experiment, type Layer, type Tuner } from "../spec/schema.ts";
-import type { Params } from "../spec/params.ts";
+import { settingWord, type Params } from "../spec/params.ts";
 import { DeclarationError } from "../spec/errors.ts";
 
 /** The hidden layers of an MLP point: `depth` dense layers of `units` (or `units<i>`), each followed by dropout when > 0. */
@@ -82,11 +82,11 @@ export function normalizeMlpPoint(params: Params): Params {
   return Object.fromEntries(Object.entries(params).filter(([k]) => !/^units\d$/.test(k) || Number(k.slice(5)) < depth));
 }
 
-/** A compact, stable label of a point, e.g. "depth 2, units 128, learningRate 0.001". */
+/** A compact, stable label of a point in a reader's words, e.g. "depth 2, learning rate 0.001, units 128". */
 export function describePoint(params: Params): string {
   return Object.keys(params)
     .sort()
-    .map((k) => `${k} ${typeof params[k] === "number" ? Number((params[k] as number).toPrecision(3)) : params[k]}`)
+    .map((k) => `${settingWord(k)} ${typeof params[k] === "number" ? Number((params[k] as number).toPrecision(3)) : params[k]}`)
     .join(", ");
 }
 

@@ -91,24 +91,5 @@ export const CORRELATION_PHRASES: Record<Verdict, string> = {
  */
 export const RANKING_PHRASES = { clear: "ranks first", tied: "has the highest mean" } as const;
 
-/** Search settings as a reader reads them (a setting not listed reads as its own name). */
-export const SETTING_WORDS: Record<string, string> = {
-  learningRate: "learning rate",
-  batchNorm: "batch norm",
-  filters0: "first filters",
-  filters: "later filters",
-  subsample: "subsampling",
-  rotationDegrees: "rotation (°)",
-  widthShift: "width shift",
-  heightShift: "height shift",
-  shift: "shift (width and height)",
-  decayPerEpoch: "decay per epoch",
-  batchSize: "batch size",
-  units0: "layer 1 units",
-  units1: "layer 2 units",
-  units2: "layer 3 units",
-  units3: "layer 4 units"
-};
-
-/** A setting's name in words: "learningRate" → "learning rate". */
-export const settingWord = (setting: string): string => SETTING_WORDS[setting] ?? setting;
+// The settings' words live with the settings, so that a trial's title can use them too.
+export { SETTING_WORDS, settingWord } from "../../spec/params.ts";
