@@ -20,6 +20,7 @@ export interface StoredSuites {
   machine: {cores: number};
   load?: {atStart: number} | null;
   suite?: {
+    measuredAt?: string;
     workload?: {runs: number; longestRun: string; longestShare: number; idealSpeedup: number} | null;
     runs: SuiteTiming[];
     speedup: number;
@@ -52,7 +53,7 @@ export function suiteSentences(bench: StoredSuites): string[] {
   const w = suite.workload;
   const out: string[] = [];
   out.push(
-    `Training the quick suite from nothing${w ? ` (all ${integer(w.runs)} runs of the quick profile; its longest run, ${w.longestRun}, is an estimated ${share(w.longestShare)} of the work, so ${times(w.idealSpeedup, 2)} is the most ${bench.machine.cores} workers can give)` : ""} took ${duration(one.seconds)} with one worker and ${duration(all.seconds)} with ${all.workers}, a speed-up of ${times(suite.speedup, 2)}${suite.rounds ? ` (the fastest of ${suite.rounds.length} interleaved rounds each; per round ${suite.rounds.map((r) => times(r.speedup, 2)).join(", ")})` : ""}; the largest process peaked at ${integer(d3.max(suite.runs, (r) => r.peakRssMB ?? undefined))} MB${all.peakTreePssMB ? `, and all ${all.workers} workers with their parent at ${integer(all.peakTreePssMB)} MB together (proportional set size, sampled once a second)` : ""}.`
+    `Training the quick suite from nothing${suite.measuredAt ? ` on ${suite.measuredAt.slice(0, 10)}` : ""}${w ? ` (all ${integer(w.runs)} runs the quick profile declared then; its longest run, ${w.longestRun}, is an estimated ${share(w.longestShare)} of the work, so ${times(w.idealSpeedup, 2)} is the most ${bench.machine.cores} workers can give)` : ""} took ${duration(one.seconds)} with one worker and ${duration(all.seconds)} with ${all.workers}, a speed-up of ${times(suite.speedup, 2)}${suite.rounds ? ` (the fastest of ${suite.rounds.length} interleaved rounds each; per round ${suite.rounds.map((r) => times(r.speedup, 2)).join(", ")})` : ""}; the largest process peaked at ${integer(d3.max(suite.runs, (r) => r.peakRssMB ?? undefined))} MB${all.peakTreePssMB ? `, and all ${all.workers} workers with their parent at ${integer(all.peakTreePssMB)} MB together (proportional set size, sampled once a second)` : ""}.`
   );
   if (one.cpuSeconds && all.cpuSeconds && all.cpuSeconds > one.cpuSeconds) {
     out.push(
