@@ -132,7 +132,10 @@ export async function runTuner(
       const id = tuner.method === "successiveHalving" ? `${tuner.id}-p${index}-e${c.budget}` : `${tuner.id}-p${index}-s${c.execution}`;
       const epochs = tuner.method === "successiveHalving" ? c.budget : undefined;
       // Trials of one point differ by their rung or their execution: the title says which.
-      const which = tuner.method === "successiveHalving" ? `trial, ${c.budget} epoch${c.budget === 1 ? "" : "s"}` : `trial${tuner.executions > 1 ? ` ${c.execution + 1} of ${tuner.executions}` : ""}`;
+      // A profile that caps epochs below the rung's budget says so, so that the title matches what trained.
+      const cap = declarations.profiles[profile].maxEpochs;
+      const capped = cap != null && c.budget > cap ? `, ${cap} on this profile` : "";
+      const which = tuner.method === "successiveHalving" ? `trial, ${c.budget} epoch${c.budget === 1 ? "" : "s"}${capped}` : `trial${tuner.executions > 1 ? ` ${c.execution + 1} of ${tuner.executions}` : ""}`;
       const trial = trialExperiment(declarations, tuner, c.params, { id, epochs, seedOffset: c.execution });
       return planExperiment({ ...trial, title: `${trial.title} (${which})` }, declarations, profile);
     });
