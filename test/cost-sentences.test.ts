@@ -8,7 +8,7 @@ import { before, describe, it } from "node:test";
 import { ROOT } from "../loaders/config.ts";
 import { runsReport } from "../loaders/report/report.ts";
 import { duration, integer } from "../src/components/format.js";
-import { configurations, configurationsCaption, memorySentence, runTimeSentences, seedsPerModel, type CostRun } from "../src/components/runCost.js";
+import { chartConfigurations, configurations, configurationsCaption, memorySentence, runTimeSentences, seedsPerModel, type CostRun } from "../src/components/runCost.js";
 import { BUDGET_SECONDS, MEMORY_TARGET_MB, cautionSentence, fromScratchSentence, fullMemorySentences, suiteSentences, type StoredSuites } from "../src/components/suiteCost.js";
 
 describe("the cost page's sentences", () => {
@@ -40,6 +40,15 @@ describe("the cost page's sentences", () => {
     assert.ok(seedsPerModel(runs) >= 1);
     const heaviest = runs.filter((r) => r.peakRssMB != null).sort((a, b) => b.peakRssMB! - a.peakRssMB!)[0];
     assert.ok(memorySentence(runs).includes(heaviest ? `${heaviest.title} peaked highest, at ${integer(heaviest.peakRssMB)} MB` : "None of the stored runs"));
+  });
+
+  it("draws the configurations' times in the largest unit the slowest reaches twice", () => {
+    const all = configurations(runs);
+    const { unit, rows } = chartConfigurations(all);
+    assert.ok(all[0].trainSeconds >= 2 * unit.seconds && (unit.name === "hours" || all[0].trainSeconds < 2 * unit.seconds * 60), `${all[0].trainSeconds} s drawn in ${unit.name}`);
+    rows.forEach((r, i) => assert.ok(Math.abs(r.time * unit.seconds - all[i].trainSeconds) < 1e-9));
+    const scaled = (factor: number) => chartConfigurations(all.map((c) => ({ ...c, trainSeconds: (c.trainSeconds / all[0].trainSeconds) * factor }))).unit.name;
+    assert.deepEqual([scaled(90), scaled(119), scaled(120), scaled(7199), scaled(7200)], ["seconds", "seconds", "minutes", "minutes", "hours"]);
   });
 
   it("reads the stored benchmark's suite, budget and memory by their own numbers", () => {

@@ -15,7 +15,6 @@ export interface Configuration {
   family: string;
   familyName: string;
   trainSeconds: number;
-  minutes: number;
 }
 
 /** How many configurations the page's chart shows. */
@@ -28,11 +27,28 @@ export function configurations(runs: readonly CostRun[]): Configuration[] {
     (v) => {
       const first = v.find((r) => r.id === r.group) ?? v[0];
       const trainSeconds = d3.sum(v, (r) => r.trainSeconds);
-      return {label: first.title + (v.length > 1 ? ` (${v.length} seeds)` : ""), family: first.family, familyName: familyLabel(first.family), trainSeconds, minutes: trainSeconds / 60};
+      return {label: first.title + (v.length > 1 ? ` (${v.length} seeds)` : ""), family: first.family, familyName: familyLabel(first.family), trainSeconds};
     },
     (r) => r.group
   ).map(([, c]) => c);
   return d3.sort(rows, (c) => -c.trainSeconds);
+}
+
+const TIME_UNITS = [
+  {name: "hours", seconds: 3600},
+  {name: "minutes", seconds: 60},
+  {name: "seconds", seconds: 1}
+] as const;
+
+/**
+ * The configurations as the chart draws them, each with its time in one unit (`time`): the largest
+ * unit the slowest of them reaches twice, so that a profile of runs of a few seconds is not drawn
+ * as slivers of a minute, nor a full profile as thousands of seconds.
+ */
+export function chartConfigurations(configs: readonly Configuration[]): {unit: (typeof TIME_UNITS)[number]; rows: (Configuration & {time: number})[]} {
+  const slowest = d3.max(configs, (c) => c.trainSeconds) ?? 0;
+  const unit = TIME_UNITS.find((u) => slowest >= 2 * u.seconds) ?? TIME_UNITS[2];
+  return {unit, rows: configs.map((c) => ({...c, time: c.trainSeconds / unit.seconds}))};
 }
 
 /** The most seeds any configuration trains with. */
