@@ -164,11 +164,8 @@ export function FeatureMaps(
     }
     const units = output.values.length;
     if (output.shape.length !== 1) return html`<div class="layer-row" data-layer=${output.name} data-kind=${output.kind}><div class="layer-name">${output.label} <span class="muted">${output.shape.join("×")}</span></div></div>`;
-    // The output layer as labelled bars, so a reader sees which class each value is for.
-    const probabilities = Array.from(output.values);
-    const answer = probabilities.indexOf(Math.max(...probabilities));
     const shape = last
-      ? ProbabilityBars(probabilities, {label: label ?? answer, predicted: answer, classNames, width: Math.min(width, 320), height: 56})
+      ? OutputBars(output.values, {label, classNames, width: Math.min(width, 320)})
       : MapImage(output.values, 1, units, {size: Math.min(width, Math.max(120, units * 4)), title: `${output.label}: ${units} units`});
     if (!last) shape.style.height = "16px";
     return html`<div class="layer-row" data-layer=${output.name} data-kind=${output.kind}>
@@ -177,6 +174,13 @@ export function FeatureMaps(
     </div>`;
   });
   return html`<div class="feature-maps">${rows}</div>`;
+}
+
+/** The output layer as labelled bars, so a reader sees which class each value is for; the answer is the largest. */
+function OutputBars(values: ArrayLike<number>, {label, classNames, width}: {label?: number; classNames?: string[]; width: number}): SVGSVGElement {
+  const probabilities = Array.from(values);
+  const answer = probabilities.indexOf(Math.max(...probabilities));
+  return ProbabilityBars(probabilities, {label: label ?? answer, predicted: answer, classNames, width, height: 56});
 }
 
 /**
