@@ -135,7 +135,7 @@ describe("every claim of the site against the stored full-profile runs", { skip:
     const problems = claims.flatMap((claim) => checkClaim(claim, raw));
     assert.deepEqual(problems, []);
     const ids = new Set(claims.map((c) => c.id));
-    for (const id of ["models.ranking", "models.cnn-vs-mlp", "models.vs-baseline.mlp-256-128", "fashion.dropout.gap", "dynamics.long", "dynamics.adam-vs-sgd", "batch-lr.ratio", "batch-lr.smallest-rate", "homework.runner-up", "mlp-tuning.importance.mlp-halving", "cnn-tuning.importance.cnn-arch", "cnn-tuning.importance.cnn-augment", "cnn-tuning.long", "act-init.gradient.10"]) {
+    for (const id of ["models.ranking", "models.cnn-vs-mlp", "models.vs-baseline.mlp-256-128", "fashion.dropout.gap", "dynamics.long", "dynamics.adam-vs-sgd", "batch-lr.ratio", "batch-lr.smallest-rate", "homework.runner-up", "mlp-tuning.importance.mlp-halving", "cnn-tuning.importance.cnn-arch", "cnn-tuning.importance.cnn-augment", "cnn-tuning.long", "cnn-tuning.width", "cnn-tuning.width.vs-long", "act-init.gradient.10"]) {
       assert.ok(ids.has(id), `the site states ${id}`);
     }
   });

@@ -52,7 +52,7 @@ describe("committed full-profile runs", () => {
   }
 
   it("the tuned CNN's seeds are not clearly below the write-up's 99.46% (its interval reaches it)", () => {
-    // The recipe is chosen on validation accuracy alone (the cnn-recipe search), so the test figure
+    // Its recipe and widths are chosen on validation accuracy alone (the CNN study's searches), so the test figure
     // may land on either side of the write-up's; a model that fell clearly below it is a regression.
     const seeds = planRuns("full").filter((p) => p.experiment.group === "cnn-strong");
     assert.ok(seeds.length >= 3, "cnn-strong is trained with three seeds or more");

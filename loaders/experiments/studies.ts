@@ -187,9 +187,10 @@ export async function runTuner(
   if (tuner.finalExperiment != null) {
     const declared = declarations.experiments.find((e) => e.id === tuner.finalExperiment);
     if (!declared) throw new Error(`tuner "${tuner.id}": "finalExperiment" names an unknown experiment "${tuner.finalExperiment}"`);
-    // A search of the recipe itself trains its trials as the final model is trained: then the declared
-    // model must match the winning trial in everything but its seeds (so its first seed is that trial).
-    const recipe = "batchSize" in tuner.space || "decayPerEpoch" in tuner.space;
+    // A search of the recipe itself, or a later stage that keeps the recipe an earlier one chose, trains its
+    // trials as the final model is trained: then the declared model must match the winning trial in
+    // everything but its seeds (so its first seed is that trial).
+    const recipe = ["batchSize", "decayPerEpoch"].some((name) => name in tuner.space || name in fixed);
     differences = finalDifferences(trialExperiment(declarations, tuner, winner.params, { id: declared.id }), declared, recipe);
     if (differences.length) {
       progress.log(

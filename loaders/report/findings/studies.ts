@@ -209,7 +209,7 @@ export interface StudyContext {
   /** The declared models of the overview, by group id. */
   models: Map<string, Group>;
   /** Each tuner's trials, best first, and every run they trained, by tuner id. */
-  searches: Map<string, { trials: TrialEvidence[]; runs: TrialRunEvidence[] }>;
+  searches: Map<string, Search>;
   /** For the runs that record their insides: each recorded layer's words and gradient norm before training, by run id. */
   initialGradients?: Map<string, { layers: string[]; norms: (number | null)[] }>;
 }
@@ -217,25 +217,36 @@ export interface StudyContext {
 /** Settings as a key that ignores their order. */
 const paramsKey = (params: Record<string, unknown>) => JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
 
+type Search = { trials: TrialEvidence[]; runs: TrialRunEvidence[] };
+
+/** One side of a comparison of trials: every execution of `trial` in `search`, by its objective. */
+const trialSide = (search: Search, trial: TrialEvidence, label: string) =>
+  sideOf(
+    label,
+    paramsKey(trial.params),
+    search.runs.filter((r) => paramsKey(r.params) === paramsKey(trial.params)).map((r) => ({ dir: `${r.id}--${r.key}`, value: r.score }))
+  );
+
 /**
  * The winner of a search against its runner-up, on the search's own objective: over their executions
  * when the search repeats them, else one run a side (and then no test is possible, which the sentence says).
  */
 function trialLeadClaim(
   id: string,
-  search: { trials: TrialEvidence[]; runs: TrialRunEvidence[] } | undefined,
+  search: Search | undefined,
   labels: { winner: string; runner: string } | ((winner: TrialEvidence, runner: TrialEvidence) => { winner: string; runner: string }) = { winner: "The winning point", runner: "the runner-up" }
 ): Claim | null {
   if (!search || search.trials.length < 2) return null;
   const [winner, runner] = search.trials;
   const named = typeof labels === "function" ? labels(winner, runner) : labels;
-  const sideFor = (trial: TrialEvidence, label: string) =>
-    sideOf(
-      label,
-      paramsKey(trial.params),
-      search.runs.filter((r) => paramsKey(r.params) === paramsKey(trial.params)).map((r) => ({ dir: `${r.id}--${r.key}`, value: r.score }))
-    );
-  return sidesClaim(id, sideFor(winner, named.winner), sideFor(runner, named.runner), "objective");
+  return sidesClaim(id, trialSide(search, winner, named.winner), trialSide(search, runner, named.runner), "objective");
+}
+
+/** The winner of a later stage against the winner of an earlier one it builds on, on the searches' shared objective. */
+function stageLeadClaim(id: string, later: Search | undefined, earlier: Search | undefined, labels: (later: TrialEvidence, earlier: TrialEvidence) => { later: string; earlier: string }): Claim | null {
+  if (!later?.trials.length || !earlier?.trials.length) return null;
+  const named = labels(later.trials[0], earlier.trials[0]);
+  return sidesClaim(id, trialSide(later, later.trials[0], named.later), trialSide(earlier, earlier.trials[0], named.earlier), "objective");
 }
 
 function homeworkClaims(_groups: Group[], lookup: RunLookup, context: StudyContext): Record<string, Claim> {
@@ -272,6 +283,23 @@ function cnnTuningClaims(groups: Group[], lookup: RunLookup, context: StudyConte
   // The first side named says "the images", the second "them".
   const shifted = (t: TrialEvidence, images: string) => (Number(t.params.shift) > 0 ? `shifting ${images} by up to ${Math.round(Number(t.params.shift) * 100)}% of their size` : `not shifting ${images}`);
   addClaim(claims, trialLeadClaim("cnn-tuning.long", context.searches.get("cnn-long"), (w, r) => ({ winner: `Over the longer schedule, ${shifted(w, "the images")}`, runner: shifted(r, "them") })));
+  // Stage 6: wider layers on stage 5's schedule, against each other and against stage 5's narrower winner.
+  const widths = (t: TrialEvidence) => `dense ${t.params.dense}, ${t.params.filters} later filters`;
+  addClaim(
+    claims,
+    trialLeadClaim("cnn-tuning.width", context.searches.get("cnn-width"), (w, r) =>
+      w.params.dense === r.params.dense
+        ? { winner: `Of the two models with a dense layer of ${w.params.dense} units, the one with ${w.params.filters} filters in the later convolutions`, runner: `the one with ${r.params.filters}` }
+        : { winner: `The wider model that won (${widths(w)})`, runner: `the runner-up (${widths(r)})` }
+    )
+  );
+  addClaim(
+    claims,
+    stageLeadClaim("cnn-tuning.width.vs-long", context.searches.get("cnn-width"), context.searches.get("cnn-long"), (w, l) => ({
+      later: `Stage 6's winner (${widths(w)})`,
+      earlier: `stage 5's (${widths(l)})`
+    }))
+  );
   if (final && ref?.testAccuracy != null) {
     addClaim(claims, referenceClaim("cnn-tuning.reference", final, "our final CNN", { testAccuracy: ref.testAccuracy, source: ref.source, name: `${writeupName(ref.source)}'s final tuned CNN` }, final.first.testCount, lookup));
   }
